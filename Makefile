@@ -1,0 +1,51 @@
+# Makefile - the two commands a newcomer needs (make run, make test) and a few more.
+# The build itself is meson + ninja; this file only wraps it.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+DB         ?= sqlite:custos-demo.db
+LISTEN     ?= 127.0.0.1:8080
+
+.PHONY: all deps build run test unit api lint bench clean
+
+all: build
+
+deps:
+	@scripts/deps.sh build
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --buildtype=debugoptimized
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+run: build
+	./$(BUILD)/custos serve --demo --db $(DB) --listen $(LISTEN)
+
+$(ASAN_BUILD)/build.ninja:
+	meson setup $(ASAN_BUILD) --buildtype=debug -Db_sanitize=address,undefined \
+		-Db_lundef=false -Dc_args=-fno-sanitize-recover=all
+
+# Everything: lint, a warning-free release build, then unit and API tests under ASan+UBSan.
+test:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory lint build $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD)
+	@$(MAKE) --no-print-directory unit api
+
+unit:
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		meson test -C $(ASAN_BUILD) --print-errorlogs
+
+api:
+	CUSTOS_BIN=$(CURDIR)/$(ASAN_BUILD)/custos node --test --test-concurrency=2 tests/api/
+
+lint:
+	@scripts/lint.sh
+
+bench: build
+	@scripts/deps.sh bench
+	bench/run.sh
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

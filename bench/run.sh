@@ -1,0 +1,124 @@
+#!/bin/sh
+# bench/run.sh - the foundation benchmark: seeds N assets (default 100000), then runs wrk against
+# an authenticated 50-row filtered, sorted list and a single-asset read, next to nginx serving a
+# static 200-byte file in the same run. Prints req/s, p50/p99 latency, the server's RSS and the
+# ratios to nginx. Everything listens on loopback and stops by itself.
+# usage: bench/run.sh [N]   (env: DURATION=10s CONNS=64 BUILD=build)
+set -eu
+cd "$(dirname "$0")/.."
+N=${1:-100000}
+DURATION=${DURATION:-10s}
+CONNS=${CONNS:-64}
+BUILD=${BUILD:-build}
+OUT=$(mktemp -d /tmp/custos-bench-XXXXXX)
+trap 'kill $SERVER_PID $NGINX_PID 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$OUT"' EXIT INT TERM
+SERVER_PID=""
+NGINX_PID=""
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+echo "seeding $N assets ..."
+t0=$(date +%s%N)
+TOKEN=$("$BUILD/bench-seed" "sqlite:$OUT/bench.db" "$N")
+t1=$(date +%s%N)
+echo "seeded in $(( (t1 - t0) / 1000000 )) ms"
+
+PORT=$(free_port)
+"$BUILD/custos" serve --db "sqlite:$OUT/bench.db" --listen "127.0.0.1:$PORT" >"$OUT/serve.log" 2>&1 &
+SERVER_PID=$!
+
+NPORT=$(free_port)
+mkdir -p "$OUT/www" "$OUT/nginx"
+head -c 200 /dev/zero | tr '\0' 'x' >"$OUT/www/static.txt"
+cat >"$OUT/nginx.conf" <<NGX
+daemon off;
+worker_processes 2;
+pid $OUT/nginx/nginx.pid;
+error_log $OUT/nginx/error.log;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	client_body_temp_path $OUT/nginx;
+	proxy_temp_path $OUT/nginx;
+	fastcgi_temp_path $OUT/nginx;
+	uwsgi_temp_path $OUT/nginx;
+	scgi_temp_path $OUT/nginx;
+	server {
+		listen 127.0.0.1:$NPORT;
+		location / { root $OUT/www; }
+	}
+}
+NGX
+nginx -p "$OUT/nginx" -c "$OUT/nginx.conf" 2>"$OUT/nginx/start.log" &
+NGINX_PID=$!
+
+for i in $(seq 50); do
+	curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 &&
+		curl -sf "http://127.0.0.1:$NPORT/static.txt" >/dev/null 2>&1 && break
+	sleep 0.1
+done
+
+AUTH="Authorization: Bearer $TOKEN"
+LIST="/api/v1/assets?department_id=3&status=in_use&sort=name&limit=50"
+ONE="/api/v1/assets/$((N / 2))"
+curl -sf -H "$AUTH" "http://127.0.0.1:$PORT$LIST" -o "$OUT/list.json" || { echo "list failed"; exit 1; }
+python3 -c "import json,sys; d=json.load(open('$OUT/list.json')); assert len(d['items'])==50, d; print('list check: 50 items of', d['total'])"
+
+# run NAME URL [HEADER] -> "rps p50 p99 errors"
+run() {
+	name=$1 url=$2
+	shift 2
+	if [ $# -gt 0 ]; then
+		wrk -t2 -c"$CONNS" -d"$DURATION" --latency -H "$1" "$url" >"$OUT/$name.txt" 2>&1
+	else
+		wrk -t2 -c"$CONNS" -d"$DURATION" --latency "$url" >"$OUT/$name.txt" 2>&1
+	fi
+	python3 - "$OUT/$name.txt" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+def lat(p):
+    m = re.search(r'^\s*%s%%\s+([\d.]+)(us|ms|s)' % p, t, re.M)
+    if not m: return float('nan')
+    v, u = float(m.group(1)), m.group(2)
+    return v / 1000 if u == 'us' else v * 1000 if u == 's' else v
+rps = float(re.search(r'Requests/sec:\s+([\d.]+)', t).group(1))
+non2xx = re.search(r'Non-2xx or 3xx responses:\s+(\d+)', t)
+errs = re.search(r'Socket errors:.*', t)
+print('%.0f %.2f %.2f %s %s' % (rps, lat(50), lat(99), non2xx.group(1) if non2xx else 0,
+      errs.group(0).replace(' ', '_') if errs else 'none'))
+PY
+}
+
+rss() { awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status"; }
+hwm() { awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status"; }
+
+echo "running wrk: $DURATION per case, $CONNS connections, 2 threads"
+NG=$(run nginx "http://127.0.0.1:$NPORT/static.txt")
+LS=$(run list "http://127.0.0.1:$PORT$LIST" "$AUTH")
+RSS_LIST=$(rss)
+ONE_R=$(run one "http://127.0.0.1:$PORT$ONE" "$AUTH")
+CONNS_SAVED=$CONNS
+CONNS=256
+BIG=$(run list256 "http://127.0.0.1:$PORT$LIST" "$AUTH")
+CONNS=$CONNS_SAVED
+
+python3 - "$NG" "$LS" "$ONE_R" "$BIG" "$RSS_LIST" "$(hwm)" "$N" <<'PY'
+import sys
+ng, ls, one, big = (s.split() for s in sys.argv[1:5])
+rss, hwm, n = int(sys.argv[5]), int(sys.argv[6]), sys.argv[7]
+print()
+print('%-34s %10s %9s %9s %8s  %s' % ('case', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'socket errors'))
+for name, r in (('nginx static 200 B', ng), ('custos list 50 rows (filter+sort)', ls),
+                ('custos single asset', one), ('custos list, 256 connections', big)):
+    print('%-34s %10s %9s %9s %8s  %s' % (name, r[0], r[1], r[2], r[3], r[4]))
+print()
+base = float(ng[0])
+print('assets in the database: %s' % n)
+print('ratio list/nginx:   %.2f  (goal >= 0.30)' % (float(ls[0]) / base))
+print('ratio single/nginx: %.2f  (goal >= 0.60)' % (float(one[0]) / base))
+print('p99 list at 64 connections: %s ms (goal <= 10)' % ls[2])
+print('256 connections: %s req/s, socket errors: %s' % (big[0], big[4]))
+print('custos RSS after the list run: %.1f MB, peak %.1f MB (goal <= 32)' % (rss / 1024, hwm / 1024))
+PY

@@ -1,0 +1,18 @@
+#!/bin/sh
+# lint.sh - checks CI keeps: no unsafe C functions in src/, every source file opens with a
+# comment saying what it is for.
+set -eu
+cd "$(dirname "$0")/.."
+fail=0
+banned=$(grep -rnE '\b(sprintf|vsprintf|strcpy|strcat|strncpy|strtok|gets|atoi|atol|atoll|gmtime|localtime)\s*\(' \
+	src tests/unit bench --include='*.c' --include='*.h' || true)
+if [ -n "$banned" ]; then
+	echo "lint: unsafe functions (see STYLE: use the checked helpers in src/util):"
+	echo "$banned"
+	fail=1
+fi
+for f in $(find src -name '*.c' -o -name '*.h'); do
+	head -1 "$f" | grep -q '^/\*' || { echo "lint: $f does not open with a comment"; fail=1; }
+done
+[ $fail -eq 0 ] && echo "lint: ok"
+exit $fail

@@ -1,0 +1,293 @@
+/* cli.c - the command table, option parsing and help. */
+#include "cli/cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/domain.h"
+#include "store/db.h"
+#include "util/crypto.h"
+#include "util/log.h"
+
+#ifndef CUSTOS_VERSION
+#define CUSTOS_VERSION "0.0.0"
+#endif
+
+static int cmd_version(struct cli_args *a);
+static int cmd_help(struct cli_args *a);
+
+#define DB_OPT {"db", "URL", "database: sqlite:PATH (default sqlite:custos.db) or postgres://...; or set CUSTOS_DB"}
+
+static const struct cli_cmd commands[] = {
+	{"serve", "serve [--listen HOST:PORT] [--demo] [--threads N] [--db URL]",
+	 "migrate the database, then serve the web UI and JSON API",
+	 "Applies pending migrations and serves HTTP until interrupted (SIGINT/SIGTERM).\n"
+	 "With --demo, an empty database is first filled with a demo organisation and the\n"
+	 "sign-in details are printed. Put a TLS proxy (nginx) in front for anything but\n"
+	 "local use; --trust-proxy makes Custos believe its X-Forwarded-Proto header.",
+	 0, 0,
+	 {DB_OPT,
+	  {"listen", "HOST:PORT", "address to listen on (default 127.0.0.1:8080; port 0 picks one)"},
+	  {"demo", NULL, "fill an empty database with the demo organisation"},
+	  {"threads", "N", "worker threads (default: 4, or 2 per core when more)"},
+	  {"trust-proxy", NULL, "trust X-Forwarded-Proto from the reverse proxy"},
+	  {"secure-cookies", NULL, "always mark cookies Secure (TLS terminated in front)"},
+	  {"session-hours", "H", "absolute session lifetime in hours (default 12)"}},
+	 cmd_serve},
+	{"init", "init [--db URL]", "create or migrate the database, then exit",
+	 "Creates the database when missing and applies every pending migration. Safe to run\n"
+	 "again: migrations already applied are skipped.",
+	 0, 0, {DB_OPT}, cmd_init},
+	{"user add",
+	 "user add --email E --name N --role R [--role R2 ...] [--password-stdin] [--db URL]",
+	 "create a user who can sign in",
+	 "Creates an active user. Roles: admin, board, isms_manager, operations_manager,\n"
+	 "hr_manager, department_head, support, staff, auditor, external (repeat --role, or\n"
+	 "separate with commas). With --password-stdin the password (12-128 characters) is read\n"
+	 "from the first line of standard input; otherwise a strong one is generated and printed\n"
+	 "once.",
+	 0, 0,
+	 {DB_OPT, {"email", "E", "sign-in e-mail address"}, {"name", "N", "full name"},
+	  {"role", "R", "a role from the policy (repeatable)"},
+	  {"department", "D", "department (recorded with the roles in a later version)"},
+	  {"password-stdin", NULL, "read the password from standard input"}},
+	 cmd_user_add},
+	{"audit verify", "audit verify [--db URL]", "check the audit trail's hash chain",
+	 "Recomputes the BLAKE2b hash chain over every audit event. Prints 'ok N events' and\n"
+	 "exits 0 when it holds; otherwise names the first event that does not match and\n"
+	 "exits 1.",
+	 0, 0, {DB_OPT}, cmd_audit_verify},
+	{"version", "version", "print the version", "Prints the version of this build.", 0, 0, {{0}},
+	 cmd_version},
+	{"help", "help [COMMAND]", "show help for all commands or one",
+	 "Without an argument lists the commands; with one shows that command's options.", 0, 2,
+	 {{0}}, cmd_help},
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+const char *cli_value(const struct cli_args *a, const char *name)
+{
+	for (int i = 0; i < CLI_MAX_OPTS && a->cmd->opts[i].name; i++)
+		if (strcmp(a->cmd->opts[i].name, name) == 0)
+			return a->values[i];
+	return NULL;
+}
+
+bool cli_flag(const struct cli_args *a, const char *name)
+{
+	return cli_value(a, name) != NULL;
+}
+
+static void print_usage(FILE *f, const struct cli_cmd *cmd)
+{
+	fprintf(f, "usage: custos %s\n", cmd->usage);
+}
+
+int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("custos: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (cmd)
+		print_usage(stderr, cmd);
+	else
+		fputs("usage: custos COMMAND [OPTIONS]   (custos help lists the commands)\n", stderr);
+	return CLI_EXIT_USAGE;
+}
+
+static void print_help(const struct cli_cmd *cmd)
+{
+	print_usage(stdout, cmd);
+	printf("\n%s\n", cmd->help);
+	if (cmd->opts[0].name) {
+		printf("\noptions:\n");
+		for (int i = 0; i < CLI_MAX_OPTS && cmd->opts[i].name; i++) {
+			char left[64];
+			snprintf(left, sizeof(left), "--%s%s%s", cmd->opts[i].name,
+				 cmd->opts[i].arg ? " " : "", cmd->opts[i].arg ? cmd->opts[i].arg : "");
+			printf("  %-22s %s\n", left, cmd->opts[i].help);
+		}
+	}
+}
+
+static void print_overview(void)
+{
+	printf("Custos %s - an ISO/IEC 27001 information security management system\n\n"
+	       "usage: custos COMMAND [OPTIONS]\n\ncommands:\n",
+	       CUSTOS_VERSION);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		printf("  %-14s %s\n", commands[i].name, commands[i].summary);
+	printf("\nEvery command takes --db URL (or the CUSTOS_DB environment variable).\n"
+	       "custos help COMMAND shows a command's options.\n");
+}
+
+static const struct cli_cmd *find_command(int argc, char **argv, int *used)
+{
+	/* two-word commands first ("user add"), then one-word */
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		const char *sp = strchr(commands[i].name, ' ');
+		if (sp && argc >= 2 && strncmp(argv[0], commands[i].name, (size_t)(sp - commands[i].name)) == 0 &&
+		    argv[0][sp - commands[i].name] == '\0' && strcmp(argv[1], sp + 1) == 0) {
+			*used = 2;
+			return &commands[i];
+		}
+	}
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (!strchr(commands[i].name, ' ') && strcmp(argv[0], commands[i].name) == 0) {
+			*used = 1;
+			return &commands[i];
+		}
+	}
+	return NULL;
+}
+
+static int cmd_version(struct cli_args *a)
+{
+	(void)a;
+	printf("custos %s\n", CUSTOS_VERSION);
+	return CLI_EXIT_OK;
+}
+
+static int cmd_help(struct cli_args *a)
+{
+	if (a->nargs == 0) {
+		print_overview();
+		return CLI_EXIT_OK;
+	}
+	int used = 0;
+	const struct cli_cmd *c = find_command(a->nargs, (char **)a->args, &used);
+	if (!c || used != a->nargs) {
+		/* "help user" lists the user commands */
+		bool any = false;
+		for (size_t i = 0; i < NCOMMANDS; i++) {
+			const char *sp = strchr(commands[i].name, ' ');
+			if (a->nargs == 1 && sp &&
+			    strncmp(commands[i].name, a->args[0], (size_t)(sp - commands[i].name)) == 0 &&
+			    a->args[0][sp - commands[i].name] == '\0') {
+				print_usage(stdout, &commands[i]);
+				any = true;
+			}
+		}
+		if (any)
+			return CLI_EXIT_OK;
+		return cli_usage_error(a->cmd, "no such command: %s", a->args[0]);
+	}
+	print_help(c);
+	return CLI_EXIT_OK;
+}
+
+static bool append_value(const char **slot, const char *v)
+{
+	/* repeatable options (--role) accumulate as a comma-separated list */
+	if (!*slot) {
+		*slot = v;
+		return true;
+	}
+	size_t n = strlen(*slot) + strlen(v) + 2;
+	char *s = malloc(n);
+	if (!s)
+		return false;
+	snprintf(s, n, "%s,%s", *slot, v);
+	*slot = s; /* lives until exit, like argv */
+	return true;
+}
+
+int cli_main(int argc, char **argv)
+{
+	log_set_level(getenv("CUSTOS_DEBUG") ? LOG_DEBUG : LOG_INFO);
+	if (argc < 2)
+		return cli_usage_error(NULL, "no command given");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		print_overview();
+		return CLI_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		return cmd_version(NULL);
+	int used = 0;
+	const struct cli_cmd *cmd = find_command(argc - 1, argv + 1, &used);
+	if (!cmd)
+		return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
+
+	struct cli_args a;
+	memset(&a, 0, sizeof(a));
+	a.cmd = cmd;
+	for (int i = 1 + used; i < argc; i++) {
+		const char *arg = argv[i];
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+			print_help(cmd);
+			return CLI_EXIT_OK;
+		}
+		if (strncmp(arg, "--", 2) != 0) {
+			if (a.nargs >= cmd->max_args || a.nargs >= CLI_MAX_ARGS)
+				return cli_usage_error(cmd, "unexpected argument '%s'", arg);
+			a.args[a.nargs++] = arg;
+			continue;
+		}
+		const char *name = arg + 2, *eq = strchr(name, '=');
+		size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+		int k = -1;
+		for (int j = 0; j < CLI_MAX_OPTS && cmd->opts[j].name; j++)
+			if (strlen(cmd->opts[j].name) == nlen && strncmp(cmd->opts[j].name, name, nlen) == 0)
+				k = j;
+		if (k < 0)
+			return cli_usage_error(cmd, "unknown option '--%.*s'", (int)nlen, name);
+		const struct cli_opt *o = &cmd->opts[k];
+		const char *v;
+		if (!o->arg) {
+			if (eq)
+				return cli_usage_error(cmd, "option '--%s' takes no value", o->name);
+			v = "1";
+		} else if (eq) {
+			v = eq + 1;
+		} else if (i + 1 < argc) {
+			v = argv[++i];
+		} else {
+			return cli_usage_error(cmd, "option '--%s' needs a value (%s)", o->name, o->arg);
+		}
+		if (o->arg && !*v)
+			return cli_usage_error(cmd, "option '--%s' has an empty value", o->name);
+		if (a.values[k] && strcmp(o->name, "role") != 0)
+			return cli_usage_error(cmd, "option '--%s' given twice", o->name);
+		if (!append_value(&a.values[k], v))
+			return CLI_EXIT_FAIL;
+	}
+	if (a.nargs < cmd->min_args)
+		return cli_usage_error(cmd, "missing argument");
+
+	a.db_url = cli_value(&a, "db");
+	if (!a.db_url)
+		a.db_url = getenv("CUSTOS_DB");
+	if (!a.db_url || !*a.db_url)
+		a.db_url = "sqlite:custos.db";
+	if (!db_url_valid(a.db_url))
+		return cli_usage_error(cmd, "--db: '%s' is not a database URL (sqlite:PATH)", a.db_url);
+
+	if (crypto_init() != ERR_OK) {
+		fprintf(stderr, "custos: cannot initialise libsodium\n");
+		return CLI_EXIT_FAIL;
+	}
+	domain_init();
+	return cmd->run(&a);
+}
+
+int cli_open_db(const struct cli_args *a, struct db **db)
+{
+	enum err e = db_open(a->db_url, db);
+	if (e) {
+		fprintf(stderr, "custos: cannot open database %s\n", a->db_url);
+		return CLI_EXIT_FAIL;
+	}
+	if ((e = db_migrate(*db))) {
+		fprintf(stderr, "custos: cannot migrate database %s: %s\n", a->db_url, db_errmsg(*db));
+		db_close(*db);
+		*db = NULL;
+		return CLI_EXIT_FAIL;
+	}
+	return CLI_EXIT_OK;
+}

@@ -1,0 +1,108 @@
+/* serve.c - `custos serve` and `custos init`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "domain/demo.h"
+#include "http/server.h"
+#include "store/db.h"
+#include "util/str.h"
+
+static bool parse_listen(const char *s, char *host, size_t hn, int *port)
+{
+	const char *colon = strrchr(s, ':');
+	if (!colon || colon == s)
+		return false;
+	size_t n = (size_t)(colon - s);
+	if (s[0] == '[' && s[n - 1] == ']') { /* [::1]:8080 */
+		s++;
+		n -= 2;
+	}
+	if (n == 0 || n >= hn)
+		return false;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	int64_t p;
+	if (!str_parse_i64(colon + 1, &p) || p < 0 || p > 65535)
+		return false;
+	*port = (int)p;
+	return true;
+}
+
+int cmd_init(struct cli_args *a)
+{
+	struct db *db;
+	int rc = cli_open_db(a, &db);
+	if (rc)
+		return rc;
+	printf("database %s is at schema version %d\n", a->db_url, db_schema_version(db));
+	db_close(db);
+	return CLI_EXIT_OK;
+}
+
+int cmd_serve(struct cli_args *a)
+{
+	static char host[128];
+	struct app app;
+	memset(&app, 0, sizeof(app));
+	app.cfg.db_url = a->db_url;
+	app.cfg.listen_host = "127.0.0.1";
+	app.cfg.listen_port = 8080;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	app.cfg.threads = cores > 2 ? (unsigned)cores * 2 : 4; /* >= 4: see ARCHITECTURE 8a */
+	app.cfg.session_ttl = 12 * 3600;
+	app.cfg.trust_proxy = cli_flag(a, "trust-proxy");
+	app.cfg.cookie_secure = cli_flag(a, "secure-cookies");
+
+	const char *listen = cli_value(a, "listen");
+	if (listen) {
+		if (!parse_listen(listen, host, sizeof(host), &app.cfg.listen_port))
+			return cli_usage_error(a->cmd, "--listen: '%s' is not HOST:PORT", listen);
+		app.cfg.listen_host = host;
+	}
+	const char *threads = cli_value(a, "threads");
+	if (threads) {
+		int64_t n;
+		if (!str_parse_i64(threads, &n) || n < 1 || n > 256)
+			return cli_usage_error(a->cmd, "--threads: '%s' is not a number from 1 to 256",
+					       threads);
+		app.cfg.threads = (unsigned)n;
+	}
+	const char *hours = cli_value(a, "session-hours");
+	if (hours) {
+		int64_t n;
+		if (!str_parse_i64(hours, &n) || n < 1 || n > 24 * 30)
+			return cli_usage_error(a->cmd, "--session-hours: '%s' is not a number from 1 to 720",
+					       hours);
+		app.cfg.session_ttl = n * 3600;
+	}
+
+	struct db *db;
+	int rc = cli_open_db(a, &db);
+	if (rc)
+		return rc;
+	if (cli_flag(a, "demo")) {
+		bool loaded;
+		enum err e = demo_load(db, &loaded);
+		if (e) {
+			fprintf(stderr, "custos: the demo data could not be loaded\n");
+			db_close(db);
+			return CLI_EXIT_FAIL;
+		}
+		printf(loaded ? "custos: demo organisation loaded.\n"
+			      : "custos: the database already holds data; demo not loaded again.\n");
+		printf("custos: sign in as %s with password %s (demo only: change it)\n",
+		       DEMO_ADMIN_EMAIL, DEMO_PASSWORD);
+	}
+	db_close(db);
+
+	if (db_pool_open(a->db_url, &app.pool) != ERR_OK) {
+		fprintf(stderr, "custos: cannot open the connection pool\n");
+		return CLI_EXIT_FAIL;
+	}
+	enum err e = server_run(&app);
+	db_pool_close(app.pool);
+	return e ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}

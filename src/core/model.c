@@ -1,0 +1,424 @@
+/* model.c - generic field logic: JSON in, validation, JSON out. Knows no entity by name. */
+#include "core/model.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util/str.h"
+#include "util/timeutil.h"
+
+const struct field model_system_fields[] = {
+	{.name = "id", .label = "ID", .type = FT_INT, .flags = FF_READONLY},
+	{.name = "version", .label = "Version", .type = FT_INT, .flags = FF_READONLY},
+	{.name = "created_at", .label = "Created", .type = FT_TIMESTAMP, .flags = FF_READONLY},
+	{.name = "updated_at", .label = "Updated", .type = FT_TIMESTAMP, .flags = FF_READONLY},
+};
+const size_t model_system_nfields = sizeof(model_system_fields) / sizeof(model_system_fields[0]);
+
+static const struct entity *const *registry;
+static size_t registry_n;
+
+void model_registry_set(const struct entity *const *list, size_t n)
+{
+	registry = list;
+	registry_n = n;
+}
+
+size_t model_registry_count(void)
+{
+	return registry_n;
+}
+
+const struct entity *model_registry_at(size_t i)
+{
+	return i < registry_n ? registry[i] : NULL;
+}
+
+const struct entity *model_entity(const char *name)
+{
+	for (size_t i = 0; i < registry_n; i++)
+		if (strcmp(registry[i]->name, name) == 0)
+			return registry[i];
+	return NULL;
+}
+
+const struct entity *model_entity_by_plural(const char *plural)
+{
+	for (size_t i = 0; i < registry_n; i++)
+		if (strcmp(registry[i]->plural, plural) == 0)
+			return registry[i];
+	return NULL;
+}
+
+int model_field_index(const struct entity *e, const char *name)
+{
+	for (size_t i = 0; i < e->nfields; i++)
+		if (strcmp(e->fields[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+const struct field *model_field(const struct entity *e, const char *name)
+{
+	int i = model_field_index(e, name);
+	if (i >= 0)
+		return &e->fields[i];
+	for (size_t j = 0; j < model_system_nfields; j++)
+		if (strcmp(model_system_fields[j].name, name) == 0)
+			return &model_system_fields[j];
+	return NULL;
+}
+
+bool model_field_filterable(const struct field *f)
+{
+	return f->type != FT_LONGTEXT && f->type != FT_MARKDOWN;
+}
+
+const struct choice *model_choice(const struct field *f, const char *value)
+{
+	if (!f->choices || !value)
+		return NULL;
+	for (const struct choice *c = f->choices; c->value; c++)
+		if (strcmp(c->value, value) == 0)
+			return c;
+	return NULL;
+}
+
+const char *model_type_name(enum field_type t)
+{
+	static const char *const names[] = {
+		[FT_TEXT] = "text",	    [FT_LONGTEXT] = "longtext", [FT_MARKDOWN] = "markdown",
+		[FT_EMAIL] = "email",	    [FT_INT] = "integer",	[FT_BOOL] = "boolean",
+		[FT_DATE] = "date",	    [FT_TIMESTAMP] = "timestamp", [FT_ENUM] = "enum",
+		[FT_REF] = "reference",
+	};
+	return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "unknown";
+}
+
+int64_t model_max_len(const struct field *f)
+{
+	if (f->max)
+		return f->max;
+	switch (f->type) {
+	case FT_TEXT:
+		return 200;
+	case FT_EMAIL:
+		return 254;
+	case FT_LONGTEXT:
+	case FT_MARKDOWN:
+		return 20000;
+	default:
+		return 64;
+	}
+}
+
+void model_int_range(const struct field *f, int64_t *min, int64_t *max)
+{
+	if (f->min || f->max) {
+		*min = f->min;
+		*max = f->max;
+	} else {
+		*min = INT64_MIN;
+		*max = INT64_MAX;
+	}
+}
+
+const struct value *model_get(const struct record *r, const char *name)
+{
+	int i = model_field_index(r->e, name);
+	return i < 0 ? NULL : &r->v[i];
+}
+
+struct record *model_record_new(struct arena *a, const struct entity *e)
+{
+	struct record *r = arena_alloc(a, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->e = e;
+	r->v = arena_alloc(a, sizeof(struct value) * (e->nfields ? e->nfields : 1));
+	return r->v ? r : NULL;
+}
+
+void verrors_add(struct verrors *ve, const char *field, const char *message)
+{
+	for (size_t i = 0; i < ve->n; i++)
+		if (ve->items[i].field && field && strcmp(ve->items[i].field, field) == 0)
+			return; /* one message per field is enough and keeps answers short */
+	if (ve->n < VERRORS_MAX) {
+		ve->items[ve->n].field = field;
+		ve->items[ve->n].message = message;
+		ve->n++;
+	}
+}
+
+static bool email_ok(const char *s, size_t n)
+{
+	const char *at = memchr(s, '@', n);
+	if (!at || at == s || at == s + n - 1)
+		return false;
+	if (memchr(at + 1, '@', (size_t)(s + n - at - 1)))
+		return false;
+	const char *dot = memchr(at + 1, '.', (size_t)(s + n - at - 1));
+	if (!dot || dot == at + 1 || dot == s + n - 1)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c <= ' ' || c == '<' || c == '>' || c == '"' || c == ',' || c == ';' || c == '\\')
+			return false;
+	}
+	return true;
+}
+
+static bool has_control(const char *s, size_t n, bool multiline)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 && !(multiline && (c == '\n' || c == '\r' || c == '\t')) && c != '\t')
+			return true;
+		if (c == 0x7f)
+			return true;
+	}
+	return false;
+}
+
+bool model_parse_text(struct arena *a, const struct field *f, const char *s, size_t n,
+		      struct value *out, const char **why)
+{
+	memset(out, 0, sizeof(*out));
+	out->set = true;
+	if (!str_valid_utf8(s, n)) {
+		*why = "is not valid UTF-8";
+		return false;
+	}
+	switch (f->type) {
+	case FT_INT:
+	case FT_REF:
+		if (!str_to_i64(s, n, &out->i)) {
+			*why = f->type == FT_REF ? "must be the id of a record" : "must be a whole number";
+			return false;
+		}
+		return true;
+	case FT_BOOL:
+		if (n == 4 && memcmp(s, "true", 4) == 0)
+			out->i = 1;
+		else if (n == 5 && memcmp(s, "false", 5) == 0)
+			out->i = 0;
+		else {
+			*why = "must be true or false";
+			return false;
+		}
+		return true;
+	case FT_DATE: {
+		int64_t t;
+		if (!time_parse_date(s, n, &t)) {
+			*why = "must be a valid date (YYYY-MM-DD)";
+			return false;
+		}
+		out->s = arena_strndup(a, s, n);
+		out->n = n;
+		return out->s != NULL;
+	}
+	case FT_TIMESTAMP: {
+		int64_t t;
+		if (!time_parse_iso(s, n, &t)) {
+			*why = "must be a valid timestamp (RFC 3339, e.g. 2026-01-31T09:00:00Z)";
+			return false;
+		}
+		char *iso = arena_alloc(a, TIME_ISO_LEN);
+		if (!iso)
+			return false;
+		time_format_iso(t, iso);
+		out->s = iso;
+		out->n = strlen(iso);
+		return true;
+	}
+	default:
+		out->s = arena_strndup(a, s, n);
+		out->n = n;
+		return out->s != NULL;
+	}
+}
+
+static void from_json_value(struct arena *a, const struct field *f, json_t *j, struct value *v,
+			    struct verrors *ve)
+{
+	const char *why = NULL;
+	memset(v, 0, sizeof(*v));
+	v->set = true;
+	if (json_is_null(j)) {
+		v->null = true;
+		return;
+	}
+	switch (f->type) {
+	case FT_INT:
+	case FT_REF:
+		if (!json_is_integer(j)) {
+			verrors_add(ve, f->name,
+				    f->type == FT_REF ? "must be the id (a number) of a record"
+						      : "must be a whole number");
+			return;
+		}
+		v->i = json_integer_value(j);
+		return;
+	case FT_BOOL:
+		if (!json_is_boolean(j)) {
+			verrors_add(ve, f->name, "must be true or false");
+			return;
+		}
+		v->i = json_is_true(j);
+		return;
+	default:
+		if (!json_is_string(j)) {
+			verrors_add(ve, f->name, "must be a string");
+			return;
+		}
+		if (!model_parse_text(a, f, json_string_value(j), json_string_length(j), v, &why))
+			verrors_add(ve, f->name, why ? why : "is not valid");
+	}
+}
+
+void model_from_json(struct arena *a, const struct entity *e, json_t *obj, struct record *rec,
+		     struct verrors *ve)
+{
+	const char *key;
+	json_t *val;
+	if (!json_is_object(obj)) {
+		verrors_add(ve, NULL, "the body must be a JSON object");
+		return;
+	}
+	json_object_foreach(obj, key, val) {
+		int i = model_field_index(e, key);
+		if (i < 0) {
+			const struct field *sys = model_field(e, key);
+			const char *k = arena_strdup(a, key);
+			verrors_add(ve, k ? k : "?", sys ? "is set by the system and cannot be written"
+							 : "is not a field of this record");
+			continue;
+		}
+		const struct field *f = &e->fields[i];
+		if (f->flags & FF_READONLY) {
+			verrors_add(ve, f->name, "is computed and cannot be written");
+			continue;
+		}
+		size_t before = ve->n;
+		from_json_value(a, f, val, &rec->v[i], ve);
+		if (ve->n != before)
+			rec->v[i].set = false; /* reported; validation must not look at it again */
+	}
+}
+
+void model_validate(struct arena *a, const struct record *r, struct verrors *ve)
+{
+	const struct entity *e = r->e;
+	for (size_t i = 0; i < e->nfields; i++) {
+		const struct field *f = &e->fields[i];
+		const struct value *v = &r->v[i];
+		if (f->flags & FF_READONLY)
+			continue;
+		bool empty = !v->set || v->null ||
+			     (v->s && f->type != FT_INT && f->type != FT_BOOL && f->type != FT_REF &&
+			      v->n == 0);
+		if (empty) {
+			if (f->flags & FF_REQUIRED)
+				verrors_add(ve, f->name, "is required");
+			continue;
+		}
+		switch (f->type) {
+		case FT_TEXT:
+		case FT_EMAIL:
+		case FT_LONGTEXT:
+		case FT_MARKDOWN: {
+			size_t chars = str_utf8_len(v->s, v->n);
+			if ((int64_t)chars > model_max_len(f)) {
+				const char *m = arena_printf(a, "must be at most %lld characters",
+							     (long long)model_max_len(f));
+				verrors_add(ve, f->name, m ? m : "is too long");
+			} else if (f->min && (int64_t)chars < f->min) {
+				const char *m = arena_printf(a, "must be at least %lld characters",
+							     (long long)f->min);
+				verrors_add(ve, f->name, m ? m : "is too short");
+			} else if (has_control(v->s, v->n, f->type != FT_TEXT && f->type != FT_EMAIL)) {
+				verrors_add(ve, f->name, "contains control characters");
+			} else if (f->type == FT_EMAIL && !email_ok(v->s, v->n)) {
+				verrors_add(ve, f->name, "must be an e-mail address");
+			} else if ((f->type == FT_TEXT || f->type == FT_EMAIL) && v->n &&
+				   (v->s[0] == ' ' || v->s[v->n - 1] == ' ')) {
+				verrors_add(ve, f->name, "must not start or end with a space");
+			}
+			break;
+		}
+		case FT_ENUM:
+			if (!model_choice(f, v->s)) {
+				size_t len = 32;
+				for (const struct choice *c = f->choices; c && c->value; c++)
+					len += strlen(c->value) + 2;
+				char *m = arena_alloc(a, len);
+				if (m) {
+					size_t o = 0;
+					memcpy(m, "must be one of: ", 16);
+					o = 16;
+					for (const struct choice *c = f->choices; c && c->value; c++) {
+						size_t cl = strlen(c->value);
+						if (o + cl + 3 > len)
+							break;
+						if (c != f->choices) {
+							m[o++] = ',';
+							m[o++] = ' ';
+						}
+						memcpy(m + o, c->value, cl);
+						o += cl;
+					}
+					m[o] = '\0';
+				}
+				verrors_add(ve, f->name, m ? m : "is not one of the allowed values");
+			}
+			break;
+		case FT_INT: {
+			if (f->choices) {
+				char num[24];
+				snprintf(num, sizeof(num), "%lld", (long long)v->i);
+				if (!model_choice(f, num)) {
+					const struct choice *first = f->choices, *last = f->choices;
+					while (last[1].value)
+						last++;
+					const char *m = arena_printf(a, "must be a level from %s to %s",
+								     first->value, last->value);
+					verrors_add(ve, f->name, m ? m : "is not an allowed level");
+				}
+				break;
+			}
+			int64_t min, max;
+			model_int_range(f, &min, &max);
+			if (v->i < min || v->i > max) {
+				const char *m = arena_printf(a, "must be between %lld and %lld",
+							     (long long)min, (long long)max);
+				verrors_add(ve, f->name, m ? m : "is out of range");
+			}
+			break;
+		}
+		case FT_REF:
+			if (v->i <= 0)
+				verrors_add(ve, f->name, "must be the id of a record");
+			break;
+		default:
+			break;
+		}
+	}
+	if (e->check && ve->n == 0)
+		e->check(r, a, ve);
+}
+
+json_t *model_value_json(const struct field *f, const struct value *v)
+{
+	if (!v->set || v->null)
+		return json_null();
+	switch (f->type) {
+	case FT_INT:
+	case FT_REF:
+		return json_integer(v->i);
+	case FT_BOOL:
+		return json_boolean(v->i);
+	default:
+		return json_stringn(v->s ? v->s : "", v->n);
+	}
+}

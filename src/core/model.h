@@ -1,0 +1,139 @@
+/* model.h - registers are data: an entity is a constant table of field descriptors, and generic
+ * code (validation, JSON, SQL, audit, API, UI) walks it. A domain file declares its entities and
+ * adds only what is special to them through the check hook. No SQL and no HTTP in here. */
+#ifndef CUSTOS_MODEL_H
+#define CUSTOS_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "util/arena.h"
+#include "util/err.h"
+
+enum field_type {
+	FT_TEXT,      /* one line */
+	FT_LONGTEXT,  /* several lines, plain */
+	FT_MARKDOWN,  /* several lines, rendered as Markdown */
+	FT_EMAIL,
+	FT_INT,       /* with choices: a labelled level such as a 1-4 rating */
+	FT_BOOL,
+	FT_DATE,      /* YYYY-MM-DD */
+	FT_TIMESTAMP, /* RFC 3339, stored as UTC "YYYY-MM-DDTHH:MM:SSZ" */
+	FT_ENUM,      /* one of choices[] */
+	FT_REF,       /* id of a row of entity `ref` */
+};
+
+enum field_flag {
+	FF_REQUIRED = 1u << 0,
+	FF_UNIQUE = 1u << 1,   /* checked before writing, so the error names the field */
+	FF_SEARCH = 1u << 2,   /* matched by ?q= */
+	FF_LIST = 1u << 3,     /* a column in list views */
+	FF_READONLY = 1u << 4, /* computed or system-set: never taken from input */
+};
+
+struct choice {
+	const char *value; /* for FT_INT, the number as text */
+	const char *label;
+	const char *help;
+};
+
+struct field {
+	const char *name; /* JSON key and column name */
+	const char *label;
+	enum field_type type;
+	unsigned flags;
+	int64_t min, max; /* text: length in characters; int: value range (0,0: defaults) */
+	const struct choice *choices; /* terminated by a {NULL} entry */
+	const char *ref;              /* FT_REF: the referenced entity's name */
+	const char *help;
+	const char *dflt; /* value (as text) taken on create when the input has none */
+};
+
+struct value {
+	bool set;  /* present in the input or loaded */
+	bool null;
+	int64_t i; /* FT_INT, FT_BOOL, FT_REF */
+	const char *s; /* every other type, NUL-terminated, in the arena */
+	size_t n;
+};
+
+struct entity;
+
+struct record {
+	const struct entity *e;
+	int64_t id;
+	int64_t version;
+	const char *created_at, *updated_at;
+	struct value *v; /* e->nfields values */
+};
+
+#define VERRORS_MAX 32
+
+struct verrors {
+	size_t n;
+	struct verror {
+		const char *field;
+		const char *message;
+	} items[VERRORS_MAX];
+};
+
+struct entity {
+	const char *name;         /* "asset" */
+	const char *plural;       /* "assets": URL segment and table name */
+	const char *title;        /* "Asset" */
+	const char *title_plural; /* "Assets" */
+	const char *area;         /* ISMS area for navigation: "assets", "people", ... */
+	const char *description;
+	const struct field *fields;
+	size_t nfields;
+	const char *label_field; /* the field that names a row */
+	const char *default_sort;
+	/* Domain rules across fields (end after start, ...); add errors to ve. */
+	void (*check)(const struct record *rec, struct arena *a, struct verrors *ve);
+};
+
+enum model_mode { MODEL_CREATE, MODEL_PATCH };
+
+/* The registers of this build, set once at start by the domain layer. */
+void model_registry_set(const struct entity *const *list, size_t n);
+size_t model_registry_count(void);
+const struct entity *model_registry_at(size_t i);
+const struct entity *model_entity(const char *name);
+const struct entity *model_entity_by_plural(const char *plural);
+
+/* System columns every register has, in this order after the fields in SQL and JSON. */
+extern const struct field model_system_fields[];
+extern const size_t model_system_nfields;
+
+const struct field *model_field(const struct entity *e, const char *name);
+int model_field_index(const struct entity *e, const char *name);
+/* Whether a field can be filtered and sorted on (short, typed values only). */
+bool model_field_filterable(const struct field *f);
+const struct choice *model_choice(const struct field *f, const char *value);
+const char *model_type_name(enum field_type t);
+/* Effective limits, applying type defaults when the descriptor leaves 0,0. */
+int64_t model_max_len(const struct field *f);
+void model_int_range(const struct field *f, int64_t *min, int64_t *max);
+
+/* The value of a named field of rec; NULL when the entity has no such field. */
+const struct value *model_get(const struct record *rec, const char *name);
+struct record *model_record_new(struct arena *a, const struct entity *e);
+void verrors_add(struct verrors *ve, const char *field, const char *message);
+
+/* Reads a JSON object into rec: unknown or read-only keys, wrong JSON types and malformed
+ * values become errors naming the field. In PATCH mode absent fields stay unset. */
+void model_from_json(struct arena *a, const struct entity *e, json_t *obj, struct record *rec,
+		     struct verrors *ve);
+/* Parses one textual value (a query parameter, a CSV cell) as field f's type. */
+bool model_parse_text(struct arena *a, const struct field *f, const char *s, size_t n,
+		      struct value *out, const char **why);
+/* Field rules that need no database: required, lengths, enum membership, ranges, and the
+ * entity's check hook. For PATCH, `merged` is the record as it will be after the change. */
+void model_validate(struct arena *a, const struct record *merged, struct verrors *ve);
+/* A value as JSON (new reference). */
+json_t *model_value_json(const struct field *f, const struct value *v);
+
+#endif

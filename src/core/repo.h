@@ -1,0 +1,78 @@
+/* repo.h - generic persistence for every register: create/read/update/delete with validation
+ * and an audit event in the same transaction, and lists with search, filters, multi-field sort,
+ * keyset cursors and a total. SQL is generated from the entity table; values are always bound. */
+#ifndef CUSTOS_REPO_H
+#define CUSTOS_REPO_H
+
+#include "core/audit.h"
+#include "core/model.h"
+#include "store/db.h"
+#include "util/buf.h"
+
+struct repo_ctx {
+	struct db *db;
+	struct arena *a;
+	const struct actor *who;
+	bool in_tx; /* the caller holds a write transaction: repo neither begins nor ends one */
+};
+
+#define LIST_MAX_FILTERS 16
+#define LIST_MAX_VALUES 20
+#define LIST_MAX_SORT 4
+#define LIST_DEFAULT_LIMIT 50
+#define LIST_MAX_LIMIT 500
+#define LIST_MAX_Q 200
+
+enum filter_op { FILTER_EQ, FILTER_GTE, FILTER_LTE };
+
+struct list_query {
+	const char *q;
+	size_t nfilters;
+	struct list_filter {
+		const struct field *f;
+		enum filter_op op;
+		size_t nvals; /* EQ with several values means "any of" */
+		struct value vals[LIST_MAX_VALUES];
+	} filters[LIST_MAX_FILTERS];
+	size_t nsort;
+	struct list_sort {
+		const struct field *f;
+		bool desc;
+	} sort[LIST_MAX_SORT];
+	int limit;
+	const char *cursor;
+	/* Extra condition a caller may add, e.g. a permission scope; NULL for none.
+	 * Its SQL text must contain no request data; its one parameter is bound as an int. */
+	const char *scope_sql;
+	int64_t scope_param;
+};
+
+void list_query_init(struct list_query *lq);
+/* Applies one query-string parameter; on failure *why says what is wrong with it. */
+enum err list_query_param(struct arena *a, const struct entity *e, struct list_query *lq,
+			  const char *name, const char *value, const char **why) WUR;
+
+/* {"items":[...],"next":...,"total":N}. ERR_BAD_REQUEST with *why for a bad cursor. */
+enum err repo_list_json(struct repo_ctx *c, const struct entity *e, const struct list_query *lq,
+			struct buf *out, const char **why) WUR;
+/* Rows of the list as records, for exports and pages (same filters, cursor, limit). */
+enum err repo_get_json(struct repo_ctx *c, const struct entity *e, int64_t id,
+		       struct buf *out) WUR;
+enum err repo_load(struct repo_ctx *c, const struct entity *e, int64_t id,
+		   struct record **out) WUR;
+
+/* The record is validated (fields, references, uniqueness); ERR_INVALID fills ve. */
+enum err repo_create(struct repo_ctx *c, struct record *rec, struct verrors *ve,
+		     int64_t *id) WUR;
+/* patch holds the fields to change. if_version 0 means "any". ERR_PRECONDITION when the
+ * stored version differs. */
+enum err repo_update(struct repo_ctx *c, const struct entity *e, int64_t id,
+		     struct record *patch, int64_t if_version, struct verrors *ve) WUR;
+/* ERR_CONFLICT (with ve naming what still refers to it) when other records point here. */
+enum err repo_delete(struct repo_ctx *c, const struct entity *e, int64_t id, int64_t if_version,
+		     struct verrors *ve) WUR;
+
+/* The SELECT expression that renders one row as a JSON object (exposed for tests). */
+void repo_json_expr(enum db_dialect d, const struct entity *e, struct buf *sql);
+
+#endif

@@ -1,0 +1,457 @@
+/* user.c - accounts, sessions and API tokens. */
+#include "core/user.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util/crypto.h"
+#include "util/log.h"
+#include "util/str.h"
+#include "util/timeutil.h"
+
+#define TOKEN_PREFIX "cst_"
+#define IS_ADMIN(id) \
+	"EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = " id " AND r.role = 'admin')"
+#define TOUCH_EVERY 60 /* seconds between last-seen writes, so reads stay reads */
+
+const char *const user_roles_all[] = {
+	"admin",	  "board", "isms_manager", "operations_manager", "hr_manager",
+	"department_head", "support", "staff",	  "auditor",		"external",
+	NULL,
+};
+
+bool user_role_valid(const char *role)
+{
+	for (const char *const *r = user_roles_all; *r; r++)
+		if (role && strcmp(*r, role) == 0)
+			return true;
+	return false;
+}
+
+static enum err one_row(struct db_stmt *st, bool *row)
+{
+	enum err e = db_step(st, row);
+	return e;
+}
+
+static enum err email_taken(struct db *db, const char *email, bool *taken)
+{
+	struct db_stmt *st;
+	enum err e = db_prepare(db, "SELECT 1 FROM users WHERE lower(email) = lower($1)", &st);
+	if (e)
+		return e;
+	db_bind_str(st, 1, email);
+	e = one_row(st, taken);
+	db_done(st);
+	return e;
+}
+
+enum err user_create(struct db *db, struct arena *a, const struct actor *who, const char *email,
+		     const char *name, const char *password, const char *const *roles,
+		     size_t nroles, struct verrors *ve, int64_t *id)
+{
+	static const struct field fields[] = {
+		{.name = "email", .type = FT_EMAIL, .flags = FF_REQUIRED},
+		{.name = "name", .type = FT_TEXT, .flags = FF_REQUIRED, .max = 200},
+	};
+	static const struct entity user_entity = {.name = "user", .fields = fields, .nfields = 2};
+	struct record *r = model_record_new(a, &user_entity);
+	if (!r)
+		return ERR_NOMEM;
+	const char *why;
+	if (!model_parse_text(a, &fields[0], email ? email : "", email ? strlen(email) : 0, &r->v[0], &why))
+		verrors_add(ve, "email", why);
+	if (!model_parse_text(a, &fields[1], name ? name : "", name ? strlen(name) : 0, &r->v[1], &why))
+		verrors_add(ve, "name", why);
+	model_validate(a, r, ve);
+	size_t pwlen = password ? strlen(password) : 0;
+	if (!password || str_utf8_len(password, pwlen) < USER_PW_MIN)
+		verrors_add(ve, "password", "must be at least 12 characters");
+	else if (str_utf8_len(password, pwlen) > USER_PW_MAX)
+		verrors_add(ve, "password", "must be at most 128 characters");
+	else if (!str_valid_utf8(password, pwlen))
+		verrors_add(ve, "password", "is not valid UTF-8");
+	for (size_t i = 0; i < nroles; i++)
+		if (!user_role_valid(roles[i]))
+			verrors_add(ve, "role", "is not a known role");
+	if (ve->n)
+		return ERR_INVALID;
+
+	char hash[CRYPTO_PWHASH_LEN];
+	enum err e = crypto_password_hash(password, pwlen, hash); /* slow: outside the transaction */
+	if (e)
+		return e;
+	if ((e = db_begin(db)))
+		return e;
+	bool taken;
+	if ((e = email_taken(db, email, &taken)))
+		goto fail;
+	if (taken) {
+		verrors_add(ve, "email", "is already used by another user");
+		e = ERR_INVALID;
+		goto fail;
+	}
+	char now[TIME_ISO_LEN];
+	time_format_iso(time_now(), now);
+	struct db_stmt *st;
+	if ((e = db_prepare(db, "INSERT INTO users (email, name, password_hash, active,"
+				" created_at, updated_at) VALUES ($1, $2, $3, 1, $4, $4)"
+				" RETURNING id", &st)))
+		goto fail;
+	db_bind_str(st, 1, email);
+	db_bind_str(st, 2, name);
+	db_bind_str(st, 3, hash);
+	db_bind_str(st, 4, now);
+	bool row;
+	e = db_step(st, &row);
+	*id = row ? db_col_int(st, 0) : 0;
+	db_done(st);
+	if (e)
+		goto fail;
+	for (size_t i = 0; i < nroles; i++) {
+		if ((e = db_prepare(db, "INSERT INTO user_roles (user_id, role) VALUES ($1, $2)"
+					" ON CONFLICT DO NOTHING", &st)))
+			goto fail;
+		db_bind_int(st, 1, *id);
+		db_bind_str(st, 2, roles[i]);
+		e = db_step(st, &row);
+		db_done(st);
+		if (e)
+			goto fail;
+	}
+	/* the audit event names what changed, never the hash */
+	json_t *rl = json_array();
+	for (size_t i = 0; i < nroles; i++)
+		json_array_append_new(rl, json_string(roles[i]));
+	json_t *ch = json_pack("{s:[ns],s:[ns],s:[no],s:[nb]}", "email", email, "name", name,
+			       "roles", rl, "active", 1);
+	char *text = ch ? json_dumps(ch, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(ch);
+	e = text ? audit_append(db, who, "create", "user", *id, text) : ERR_NOMEM;
+	free(text);
+	if (e)
+		goto fail;
+	if ((e = db_commit(db)))
+		goto fail;
+	return ERR_OK;
+fail:
+	db_rollback(db);
+	return e;
+}
+
+static void user_from_row(struct arena *a, struct db_stmt *st, int col, struct user *u)
+{
+	u->id = db_col_int(st, col);
+	u->email = arena_strdup(a, db_col_text(st, col + 1, NULL) ? db_col_text(st, col + 1, NULL) : "");
+	u->name = arena_strdup(a, db_col_text(st, col + 2, NULL) ? db_col_text(st, col + 2, NULL) : "");
+	u->is_admin = db_col_int(st, col + 3) != 0;
+	u->active = db_col_int(st, col + 4) != 0;
+}
+
+enum err user_authenticate(struct db *db, struct arena *a, const char *email,
+			   const char *password, struct user *out)
+{
+	size_t pwlen = strlen(password);
+	struct db_stmt *st;
+	enum err e = db_prepare(db, "SELECT id, email, name, " IS_ADMIN("users.id") ", active,"
+				    " password_hash FROM users WHERE lower(email) = lower($1)", &st);
+	if (e)
+		return e;
+	db_bind_str(st, 1, email);
+	bool row;
+	e = db_step(st, &row);
+	char hash[CRYPTO_PWHASH_LEN] = "";
+	if (!e && row) {
+		user_from_row(a, st, 0, out);
+		const char *h = db_col_text(st, 5, NULL);
+		if (h)
+			str_copy(hash, sizeof(hash), h);
+	}
+	db_done(st);
+	if (e)
+		return e;
+	if (!row || !hash[0] || pwlen > USER_PW_MAX * 4) {
+		crypto_password_dummy(password, pwlen > 512 ? 512 : pwlen);
+		return ERR_UNAUTHORIZED;
+	}
+	if (!crypto_password_verify(hash, password, pwlen))
+		return ERR_UNAUTHORIZED;
+	if (!out->active)
+		return ERR_UNAUTHORIZED;
+	return ERR_OK;
+}
+
+enum err session_create(struct db *db, struct arena *a, int64_t user_id, int64_t ttl,
+			const char **token, const char **csrf)
+{
+	char tok[CRYPTO_TOKEN_LEN], cs[CRYPTO_TOKEN_LEN], hash[CRYPTO_HASH_HEX];
+	crypto_token(tok);
+	crypto_token(cs);
+	crypto_hash_hex(tok, strlen(tok), NULL, 0, hash);
+	char now[TIME_ISO_LEN], exp[TIME_ISO_LEN];
+	int64_t t = time_now();
+	time_format_iso(t, now);
+	time_format_iso(t + ttl, exp);
+	struct db_stmt *st;
+	enum err e = db_prepare(db, "INSERT INTO sessions (token_hash, user_id, csrf, created_at,"
+				    " last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $4, $5)", &st);
+	if (e)
+		return e;
+	db_bind_str(st, 1, hash);
+	db_bind_int(st, 2, user_id);
+	db_bind_str(st, 3, cs);
+	db_bind_str(st, 4, now);
+	db_bind_str(st, 5, exp);
+	bool row;
+	e = db_step(st, &row);
+	db_done(st);
+	if (e)
+		return e;
+	*token = arena_strdup(a, tok);
+	*csrf = arena_strdup(a, cs);
+	return *token && *csrf ? ERR_OK : ERR_NOMEM;
+}
+
+static bool token_shape_ok(const char *t, size_t expect)
+{
+	size_t n = strlen(t);
+	if (n != expect)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = t[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+static void touch(struct db *db, const char *sql, int64_t id, const char *now)
+{
+	struct db_stmt *st;
+	if (db_prepare(db, sql, &st))
+		return;
+	db_bind_str(st, 1, now);
+	db_bind_int(st, 2, id);
+	bool row;
+	if (db_step(st, &row))
+		log_warn("could not record last use");
+	db_done(st);
+}
+
+enum err session_lookup(struct db *db, struct arena *a, const char *token, struct user *u,
+			int64_t *session_id, const char **csrf)
+{
+	if (!token_shape_ok(token, CRYPTO_TOKEN_LEN - 1))
+		return ERR_UNAUTHORIZED;
+	char hash[CRYPTO_HASH_HEX];
+	crypto_hash_hex(token, strlen(token), NULL, 0, hash);
+	char now[TIME_ISO_LEN];
+	int64_t t = time_now();
+	time_format_iso(t, now);
+	struct db_stmt *st;
+	enum err e = db_prepare(db, "SELECT u.id, u.email, u.name, " IS_ADMIN("u.id") ", u.active, s.id,"
+				    " s.csrf, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id"
+				    " WHERE s.token_hash = $1 AND s.expires_at > $2", &st);
+	if (e)
+		return e;
+	db_bind_str(st, 1, hash);
+	db_bind_str(st, 2, now);
+	bool row;
+	e = db_step(st, &row);
+	char seen[TIME_ISO_LEN] = "";
+	if (!e && row) {
+		user_from_row(a, st, 0, u);
+		*session_id = db_col_int(st, 5);
+		*csrf = arena_strdup(a, db_col_text(st, 6, NULL) ? db_col_text(st, 6, NULL) : "");
+		const char *s = db_col_text(st, 7, NULL);
+		if (s)
+			str_copy(seen, sizeof(seen), s);
+	}
+	db_done(st);
+	if (e)
+		return e;
+	if (!row || !u->active)
+		return ERR_UNAUTHORIZED;
+	int64_t last;
+	if (!time_parse_iso(seen, strlen(seen), &last) || t - last >= TOUCH_EVERY)
+		touch(db, "UPDATE sessions SET last_seen_at = $1 WHERE id = $2", *session_id, now);
+	return ERR_OK;
+}
+
+enum err session_delete(struct db *db, int64_t session_id)
+{
+	struct db_stmt *st;
+	enum err e = db_prepare(db, "DELETE FROM sessions WHERE id = $1", &st);
+	if (e)
+		return e;
+	db_bind_int(st, 1, session_id);
+	bool row;
+	e = db_step(st, &row);
+	db_done(st);
+	return e;
+}
+
+enum err token_create(struct db *db, struct arena *a, const struct actor *who, int64_t user_id,
+		      const char *name, const char *expires_at, const char **token, int64_t *id)
+{
+	char raw[CRYPTO_TOKEN_LEN], hash[CRYPTO_HASH_HEX];
+	crypto_token(raw);
+	char *tok = arena_printf(a, TOKEN_PREFIX "%s", raw);
+	if (!tok)
+		return ERR_NOMEM;
+	crypto_hash_hex(tok, strlen(tok), NULL, 0, hash);
+	char now[TIME_ISO_LEN];
+	time_format_iso(time_now(), now);
+	enum err e = db_begin(db);
+	if (e)
+		return e;
+	struct db_stmt *st;
+	if ((e = db_prepare(db, "INSERT INTO api_tokens (user_id, name, token_hash, created_at,"
+				" expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id", &st)))
+		goto fail;
+	db_bind_int(st, 1, user_id);
+	db_bind_str(st, 2, name);
+	db_bind_str(st, 3, hash);
+	db_bind_str(st, 4, now);
+	db_bind_str(st, 5, expires_at);
+	bool row;
+	e = db_step(st, &row);
+	*id = row ? db_col_int(st, 0) : 0;
+	db_done(st);
+	if (e)
+		goto fail;
+	json_t *ch = json_pack("{s:[ns],s:[ns?],s:[nI]}", "name", name, "expires_at", expires_at,
+			       "user_id", (json_int_t)user_id);
+	char *text = ch ? json_dumps(ch, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(ch);
+	e = text ? audit_append(db, who, "create", "api_token", *id, text) : ERR_NOMEM;
+	free(text);
+	if (e || (e = db_commit(db)))
+		goto fail;
+	*token = tok;
+	return ERR_OK;
+fail:
+	db_rollback(db);
+	return e;
+}
+
+enum err token_lookup(struct db *db, struct arena *a, const char *token, struct user *u,
+		      int64_t *token_id)
+{
+	size_t plen = strlen(TOKEN_PREFIX);
+	if (strncmp(token, TOKEN_PREFIX, plen) != 0 ||
+	    !token_shape_ok(token + plen, CRYPTO_TOKEN_LEN - 1))
+		return ERR_UNAUTHORIZED;
+	char hash[CRYPTO_HASH_HEX];
+	crypto_hash_hex(token, strlen(token), NULL, 0, hash);
+	char now[TIME_ISO_LEN];
+	int64_t t = time_now();
+	time_format_iso(t, now);
+	struct db_stmt *st;
+	enum err e = db_prepare(db, "SELECT u.id, u.email, u.name, " IS_ADMIN("u.id") ", u.active, k.id,"
+				    " k.last_used_at FROM api_tokens k JOIN users u ON u.id = k.user_id"
+				    " WHERE k.token_hash = $1 AND k.revoked_at IS NULL"
+				    " AND (k.expires_at IS NULL OR k.expires_at > $2)", &st);
+	if (e)
+		return e;
+	db_bind_str(st, 1, hash);
+	db_bind_str(st, 2, now);
+	bool row;
+	e = db_step(st, &row);
+	char used[TIME_ISO_LEN] = "";
+	if (!e && row) {
+		user_from_row(a, st, 0, u);
+		*token_id = db_col_int(st, 5);
+		const char *s = db_col_text(st, 6, NULL);
+		if (s)
+			str_copy(used, sizeof(used), s);
+	}
+	db_done(st);
+	if (e)
+		return e;
+	if (!row || !u->active)
+		return ERR_UNAUTHORIZED;
+	int64_t last;
+	if (!time_parse_iso(used, strlen(used), &last) || t - last >= TOUCH_EVERY)
+		touch(db, "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2", *token_id, now);
+	return ERR_OK;
+}
+
+enum err token_revoke(struct db *db, const struct actor *who, int64_t user_id, int64_t token_id)
+{
+	char now[TIME_ISO_LEN];
+	time_format_iso(time_now(), now);
+	enum err e = db_begin(db);
+	if (e)
+		return e;
+	struct db_stmt *st;
+	if ((e = db_prepare(db, "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2"
+				" AND user_id = $3 AND revoked_at IS NULL", &st)))
+		goto fail;
+	db_bind_str(st, 1, now);
+	db_bind_int(st, 2, token_id);
+	db_bind_int(st, 3, user_id);
+	bool row;
+	e = db_step(st, &row);
+	db_done(st);
+	if (e)
+		goto fail;
+	if (db_changes(db) == 0) {
+		e = ERR_NOT_FOUND;
+		goto fail;
+	}
+	char changes[80];
+	snprintf(changes, sizeof(changes), "{\"revoked_at\":[null,\"%s\"]}", now);
+	if ((e = audit_append(db, who, "revoke", "api_token", token_id, changes)) ||
+	    (e = db_commit(db)))
+		goto fail;
+	return ERR_OK;
+fail:
+	db_rollback(db);
+	return e;
+}
+
+static void json_text_or_null(struct buf *b, struct db_stmt *st, int col)
+{
+	size_t n;
+	const char *s = db_col_text(st, col, &n);
+	if (s)
+		buf_add_json_str(b, s, n);
+	else
+		buf_adds(b, "null");
+}
+
+enum err token_list_json(struct db *db, int64_t user_id, struct buf *b)
+{
+	struct db_stmt *st;
+	enum err e = db_prepare(db, "SELECT id, name, created_at, expires_at, last_used_at,"
+				    " revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id", &st);
+	if (e)
+		return e;
+	db_bind_int(st, 1, user_id);
+	static const char *const keys[] = {"name", "created_at", "expires_at", "last_used_at",
+					   "revoked_at"};
+	buf_adds(b, "{\"items\":[");
+	bool row;
+	int64_t n = 0;
+	while ((e = db_step(st, &row)) == ERR_OK && row) {
+		buf_adds(b, n ? ",{\"id\":" : "{\"id\":");
+		buf_add_i64(b, db_col_int(st, 0));
+		for (int i = 0; i < 5; i++) {
+			buf_adds(b, ",\"");
+			buf_adds(b, keys[i]);
+			buf_adds(b, "\":");
+			json_text_or_null(b, st, i + 1);
+		}
+		buf_addc(b, '}');
+		n++;
+	}
+	db_done(st);
+	if (e)
+		return e;
+	buf_adds(b, "],\"next\":null,\"total\":");
+	buf_add_i64(b, n);
+	buf_addc(b, '}');
+	return buf_failed(b) ? ERR_NOMEM : ERR_OK;
+}

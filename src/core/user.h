@@ -1,0 +1,60 @@
+/* user.h - accounts: creation with an argon2id hash, look-up, sessions and API tokens. Secrets
+ * (passwords, session and token values) are hashed before they are stored and never logged. */
+#ifndef CUSTOS_USER_H
+#define CUSTOS_USER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/audit.h"
+#include "core/model.h"
+#include "store/db.h"
+#include "util/arena.h"
+#include "util/buf.h"
+
+#define USER_PW_MIN 12
+#define USER_PW_MAX 128
+
+struct user {
+	int64_t id;
+	const char *email;
+	const char *name;
+	bool is_admin;
+	bool active;
+};
+
+/* The policy's roles, NULL-terminated; "admin" is system administration only. */
+extern const char *const user_roles_all[];
+bool user_role_valid(const char *role);
+
+/* Creates an active user with the given roles; ERR_INVALID with ve naming the field (bad
+ * e-mail, short password, e-mail in use, unknown role). Audited as the given actor. */
+enum err user_create(struct db *db, struct arena *a, const struct actor *who, const char *email,
+		     const char *name, const char *password, const char *const *roles,
+		     size_t nroles, struct verrors *ve, int64_t *id) WUR;
+
+/* Checks e-mail and password. Unknown e-mail and wrong password take the same time and both
+ * answer ERR_UNAUTHORIZED. */
+enum err user_authenticate(struct db *db, struct arena *a, const char *email,
+			   const char *password, struct user *out) WUR;
+
+/* A new session: *token is the cookie value (shown once), *csrf its CSRF token. */
+enum err session_create(struct db *db, struct arena *a, int64_t user_id, int64_t ttl,
+			const char **token, const char **csrf) WUR;
+/* Resolves a cookie value to its user; ERR_UNAUTHORIZED when unknown, expired or inactive. */
+enum err session_lookup(struct db *db, struct arena *a, const char *token, struct user *u,
+			int64_t *session_id, const char **csrf) WUR;
+enum err session_delete(struct db *db, int64_t session_id) WUR;
+
+/* A bearer token "cst_..." (shown once). expires_at may be NULL (no expiry). */
+enum err token_create(struct db *db, struct arena *a, const struct actor *who, int64_t user_id,
+		      const char *name, const char *expires_at, const char **token,
+		      int64_t *id) WUR;
+enum err token_lookup(struct db *db, struct arena *a, const char *token, struct user *u,
+		      int64_t *token_id) WUR;
+/* {"items":[{id,name,created_at,expires_at,last_used_at,revoked_at}],"next":null,"total":N} */
+enum err token_list_json(struct db *db, int64_t user_id, struct buf *out) WUR;
+enum err token_revoke(struct db *db, const struct actor *who, int64_t user_id,
+		      int64_t token_id) WUR;
+
+#endif

@@ -1,0 +1,183 @@
+/* demo.c - loads the demo organisation (demo_data.c) through the generic create path, so the
+ * demo has a full audit trail like any real installation, plus its sign-in accounts. */
+#include "domain/demo.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/repo.h"
+#include "core/user.h"
+#include "domain/domain.h"
+#include "util/log.h"
+
+static const struct actor demo_actor = {0, "demo-loader"};
+
+static enum err count_rows(struct db *db, const char *sql, int64_t *n)
+{
+	struct db_stmt *st;
+	enum err e = db_prepare(db, sql, &st);
+	if (e)
+		return e;
+	bool row;
+	e = db_step(st, &row);
+	*n = row ? db_col_int(st, 0) : 0;
+	db_done(st);
+	return e;
+}
+
+/* Sets field `name` of r from text; the data is ours, so a failure is a bug in demo_data.c. */
+static bool set(struct arena *a, struct record *r, const char *name, const char *text)
+{
+	if (!text)
+		return true;
+	int i = model_field_index(r->e, name);
+	const char *why = NULL;
+	if (i < 0 || !model_parse_text(a, &r->e->fields[i], text, strlen(text), &r->v[i], &why)) {
+		log_error("demo: %s.%s = '%s': %s", r->e->name, name, text, why ? why : "no such field");
+		return false;
+	}
+	return true;
+}
+
+static bool set_int(struct arena *a, struct record *r, const char *name, int64_t v)
+{
+	char num[24];
+	snprintf(num, sizeof(num), "%lld", (long long)v);
+	return set(a, r, name, num);
+}
+
+static enum err create(struct repo_ctx *c, struct record *r, int64_t *id)
+{
+	struct verrors ve = {0};
+	enum err e = repo_create(c, r, &ve, id);
+	if (e)
+		for (size_t i = 0; i < ve.n; i++)
+			log_error("demo: %s %s: %s", r->e->name, ve.items[i].field ? ve.items[i].field : "",
+				  ve.items[i].message);
+	return e;
+}
+
+static int64_t find_id(const int64_t *ids, size_t n, const char *const *keys, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (key && keys[i] && strcmp(keys[i], key) == 0)
+			return ids[i];
+	return 0;
+}
+
+enum err demo_load(struct db *db, bool *loaded)
+{
+	*loaded = false;
+	int64_t n_dept = 0, n_users = 0;
+	enum err e;
+	if ((e = count_rows(db, "SELECT count(*) FROM departments", &n_dept)) ||
+	    (e = count_rows(db, "SELECT count(*) FROM users", &n_users)))
+		return e;
+	if (n_dept || n_users)
+		return ERR_OK;
+
+	struct arena a;
+	arena_init(&a, 0);
+	struct repo_ctx c = {.db = db, .a = &a, .who = &demo_actor};
+	size_t nd = demo_departments_count, np = demo_people_count;
+	int64_t *dept_ids = arena_alloc(&a, sizeof(int64_t) * nd);
+	int64_t *person_ids = arena_alloc(&a, sizeof(int64_t) * np);
+	const char **dept_codes = arena_alloc(&a, sizeof(char *) * nd);
+	const char **emails = arena_alloc(&a, sizeof(char *) * np);
+	e = ERR_NOMEM;
+	if (!dept_ids || !person_ids || !dept_codes || !emails)
+		goto done;
+
+	for (size_t i = 0; i < nd; i++) {
+		const struct demo_department *d = &demo_departments[i];
+		struct record *r = model_record_new(&a, &entity_department);
+		e = ERR_INVALID;
+		if (!r || !set(&a, r, "name", d->name) || !set(&a, r, "code", d->code) ||
+		    !set(&a, r, "description", d->description))
+			goto done;
+		if ((e = create(&c, r, &dept_ids[i])))
+			goto done;
+		dept_codes[i] = d->code;
+	}
+	for (size_t i = 0; i < np; i++) {
+		const struct demo_person *p = &demo_people[i];
+		struct record *r = model_record_new(&a, &entity_person);
+		int64_t dept = find_id(dept_ids, nd, dept_codes, p->department_code);
+		e = ERR_INVALID;
+		if (!r || !dept || !set(&a, r, "name", p->name) || !set(&a, r, "email", p->email) ||
+		    !set_int(&a, r, "department_id", dept) || !set(&a, r, "job_title", p->job_title) ||
+		    !set(&a, r, "employment_type", p->employment_type) ||
+		    !set(&a, r, "start_date", p->start_date) || !set(&a, r, "end_date", p->end_date))
+			goto done;
+		if ((e = create(&c, r, &person_ids[i])))
+			goto done;
+		emails[i] = p->email;
+	}
+	/* heads of department point at people, so they are set once people exist */
+	for (size_t i = 0; i < nd; i++) {
+		int64_t head = find_id(person_ids, np, emails, demo_departments[i].head_email);
+		if (!head)
+			continue;
+		struct record *patch = model_record_new(&a, &entity_department);
+		struct verrors ve = {0};
+		e = ERR_INVALID;
+		if (!patch || !set_int(&a, patch, "head_id", head))
+			goto done;
+		if ((e = repo_update(&c, &entity_department, dept_ids[i], patch, 0, &ve)))
+			goto done;
+	}
+	for (size_t i = 0; i < demo_assets_count; i++) {
+		const struct demo_asset *s = &demo_assets[i];
+		struct record *r = model_record_new(&a, &entity_asset);
+		int64_t owner = find_id(person_ids, np, emails, s->owner_email);
+		int64_t dept = find_id(dept_ids, nd, dept_codes, s->department_code);
+		int64_t id;
+		e = ERR_INVALID;
+		if (!r || !owner || !dept || !set(&a, r, "name", s->name) ||
+		    !set(&a, r, "identifier", s->identifier) || !set(&a, r, "type", s->type) ||
+		    !set(&a, r, "description", s->description) || !set_int(&a, r, "owner_id", owner) ||
+		    !set_int(&a, r, "department_id", dept) ||
+		    !set_int(&a, r, "confidentiality", s->confidentiality) ||
+		    !set_int(&a, r, "integrity", s->integrity) ||
+		    !set_int(&a, r, "availability", s->availability) ||
+		    !set(&a, r, "location", s->location) || !set(&a, r, "status", s->status) ||
+		    !set(&a, r, "acquired_on", s->acquired_on) || !set(&a, r, "review_on", s->review_on))
+			goto done;
+		if ((e = create(&c, r, &id)))
+			goto done;
+	}
+	for (size_t i = 0; i < demo_parties_count; i++) {
+		const struct demo_party *p = &demo_parties[i];
+		struct record *r = model_record_new(&a, &entity_interested_party);
+		int64_t id;
+		e = ERR_INVALID;
+		if (!r || !set(&a, r, "name", p->name) || !set(&a, r, "category", p->category) ||
+		    !set(&a, r, "requirements", p->requirements) ||
+		    !set(&a, r, "how_addressed", p->how_addressed) || !set(&a, r, "contact", p->contact) ||
+		    !set(&a, r, "in_scope", p->in_scope ? "true" : "false") ||
+		    !set(&a, r, "review_on", p->review_on))
+			goto done;
+		if ((e = create(&c, r, &id)))
+			goto done;
+	}
+
+	/* sign-in accounts: an administrator and, for later role work, the policy's key people */
+	static const struct {
+		const char *email, *name, *role;
+	} accounts[] = {
+		{DEMO_ADMIN_EMAIL, "Custos Administrator", "admin"},
+	};
+	for (size_t i = 0; i < sizeof(accounts) / sizeof(accounts[0]); i++) {
+		struct verrors ve = {0};
+		int64_t id;
+		const char *roles[] = {accounts[i].role};
+		if ((e = user_create(db, &a, &demo_actor, accounts[i].email, accounts[i].name,
+				     DEMO_PASSWORD, roles, 1, &ve, &id)))
+			goto done;
+	}
+	*loaded = true;
+	e = ERR_OK;
+done:
+	arena_free(&a);
+	return e;
+}

@@ -1,0 +1,71 @@
+/* demo.h - the demo organisation: a cloud contact-centre company, as plain data. demo.c loads
+ * it through the same generic create path as the API, so every row has its audit event. */
+#ifndef CUSTOS_DEMO_H
+#define CUSTOS_DEMO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/audit.h"
+#include "store/db.h"
+#include "util/err.h"
+
+struct demo_department {
+	const char *name;
+	const char *code;        /* unique, e.g. "OPS" */
+	const char *description; /* Markdown, one or two sentences */
+	const char *head_email;  /* a demo_person's e-mail, or NULL */
+};
+
+struct demo_person {
+	const char *name;
+	const char *email;           /* unique, @westcloud.example */
+	const char *department_code; /* a demo_department's code */
+	const char *job_title;
+	const char *employment_type; /* employee, contractor, agent, third_party */
+	const char *start_date;      /* YYYY-MM-DD or NULL */
+	const char *end_date;        /* YYYY-MM-DD or NULL */
+};
+
+struct demo_asset {
+	const char *name;
+	const char *identifier;  /* unique tag, e.g. "SRV-001", or NULL */
+	const char *type;        /* a value of the asset type enum (see asset.c) */
+	const char *description; /* Markdown */
+	const char *owner_email; /* a demo_person's e-mail */
+	const char *department_code;
+	int confidentiality, integrity, availability; /* 1..4 */
+	const char *location;
+	const char *status;      /* planned, in_use, retired, disposed */
+	const char *acquired_on; /* YYYY-MM-DD or NULL */
+	const char *review_on;   /* YYYY-MM-DD or NULL */
+};
+
+struct demo_party {
+	const char *name;
+	const char *category; /* customer, reseller, supplier, partner, regulator, employee,
+				 shareholder, other */
+	const char *requirements;  /* Markdown */
+	const char *how_addressed; /* Markdown or NULL */
+	const char *contact;       /* or NULL */
+	bool in_scope;
+	const char *review_on; /* YYYY-MM-DD or NULL */
+};
+
+extern const struct demo_department demo_departments[];
+extern const size_t demo_departments_count;
+extern const struct demo_person demo_people[];
+extern const size_t demo_people_count;
+extern const struct demo_asset demo_assets[];
+extern const size_t demo_assets_count;
+extern const struct demo_party demo_parties[];
+extern const size_t demo_parties_count;
+
+#define DEMO_PASSWORD "custos-demo-password"
+#define DEMO_ADMIN_EMAIL "admin@westcloud.example"
+
+/* Fills an empty database (no departments, no users) with the demo organisation and its
+ * sign-in accounts. *loaded is false when the database already held data. */
+enum err demo_load(struct db *db, bool *loaded) WUR;
+
+#endif

@@ -1,0 +1,16 @@
+/* domain.h - the ISMS areas: each file declares its registers as entity tables and the rules
+ * that are special to them. domain_init() hands the whole list to the core. */
+#ifndef CUSTOS_DOMAIN_H
+#define CUSTOS_DOMAIN_H
+
+#include "core/model.h"
+
+extern const struct entity entity_department;
+extern const struct entity entity_person;
+extern const struct entity entity_asset;
+extern const struct entity entity_interested_party;
+
+/* Registers every entity of this build with the core. Call once at start. */
+void domain_init(void);
+
+#endif

@@ -1,0 +1,306 @@
+/* api.c - the JSON API for every register, driven by the entity table: list, get, create,
+ * patch, delete, history. Permission is asked of authz before any data is touched. */
+#include <string.h>
+
+#include "core/authz.h"
+#include "core/repo.h"
+#include "http/handlers.h"
+#include "http/respond.h"
+#include "util/str.h"
+
+static struct repo_ctx repo_of(struct ctx *c)
+{
+	c->actor.id = c->who.user_id;
+	c->actor.name = c->who.email;
+	return (struct repo_ctx){.db = c->db, .a = c->a, .who = &c->actor};
+}
+
+static bool allowed(struct ctx *c, enum authz_action a)
+{
+	struct authz_subject s = {.authenticated = c->authed, .is_admin = c->who.is_admin};
+	if (authz_allow(&s, c->entity, a))
+		return true;
+	const char *m = arena_printf(c->a, "you may not %s %s", authz_action_name(a),
+				     c->entity->title_plural);
+	respond_problem(c, ERR_FORBIDDEN, m, NULL);
+	return false;
+}
+
+int64_t api_param_id(struct ctx *c, size_t i)
+{
+	int64_t id;
+	if (i >= c->nparams || !str_parse_i64(c->params[i], &id) || id <= 0) {
+		respond_problem(c, ERR_NOT_FOUND, "no such record", NULL);
+		return 0;
+	}
+	return id;
+}
+
+/* Pulls the quoted key out of jansson's "duplicate object key near '"k"'" message. */
+static const char *duplicate_key(struct arena *a, const char *text)
+{
+	const char *p = strstr(text, "near '\"");
+	if (!p)
+		return NULL;
+	p += 7;
+	const char *e = strstr(p, "\"'");
+	return e ? arena_strndup(a, p, (size_t)(e - p)) : NULL;
+}
+
+json_t *api_body_json(struct ctx *c)
+{
+	struct http_req *r = c->req;
+	if (r->body_too_large) {
+		respond_problem(c, ERR_TOO_LARGE, "the request body is larger than 1 MiB", NULL);
+		return NULL;
+	}
+	const char *ct = http_header(r, "Content-Type");
+	size_t jl = strlen("application/json");
+	if (!ct || strncasecmp(ct, "application/json", jl) != 0 || (ct[jl] && ct[jl] != ';' && ct[jl] != ' ')) {
+		respond_problem(c, ERR_MEDIA_TYPE, "send the body as application/json", NULL);
+		return NULL;
+	}
+	if (r->body.len == 0) {
+		respond_problem(c, ERR_BAD_REQUEST, "the request body is empty", NULL);
+		return NULL;
+	}
+	if (!str_valid_utf8(r->body.p, r->body.len)) {
+		respond_problem(c, ERR_BAD_REQUEST, "the request body is not valid UTF-8", NULL);
+		return NULL;
+	}
+	json_error_t jerr;
+	json_t *j = json_loadb(r->body.p, r->body.len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!j) {
+		if (json_error_code(&jerr) == json_error_duplicate_key) {
+			const char *k = duplicate_key(c->a, jerr.text);
+			respond_field_error(c, ERR_BAD_REQUEST, k, "appears more than once");
+		} else {
+			const char *m = arena_printf(c->a, "malformed JSON at line %d, column %d: %s",
+						     jerr.line, jerr.column, jerr.text);
+			respond_problem(c, ERR_BAD_REQUEST, m, NULL);
+		}
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		respond_problem(c, ERR_BAD_REQUEST, "the request body must be a JSON object", NULL);
+		return NULL;
+	}
+	return j;
+}
+
+struct list_args {
+	struct ctx *c;
+	struct list_query *lq;
+	const char *bad_name, *why;
+};
+
+static bool list_arg(void *arg, const char *k, const char *v)
+{
+	struct list_args *la = arg;
+	const char *why = NULL;
+	if (list_query_param(la->c->a, la->c->entity, la->lq, k, v, &why) != ERR_OK) {
+		la->bad_name = k;
+		la->why = why ? why : "is not valid";
+		return false;
+	}
+	return true;
+}
+
+void api_list(struct ctx *c)
+{
+	if (!allowed(c, AUTHZ_READ))
+		return;
+	struct list_query *lq = arena_alloc(c->a, sizeof(*lq));
+	if (!lq) {
+		respond_problem(c, ERR_NOMEM, NULL, NULL);
+		return;
+	}
+	list_query_init(lq);
+	struct list_args la = {.c = c, .lq = lq};
+	http_query_each(c->req, list_arg, &la);
+	if (la.bad_name) {
+		respond_field_error(c, ERR_BAD_REQUEST, arena_strdup(c->a, la.bad_name), la.why);
+		return;
+	}
+	struct repo_ctx rc = repo_of(c);
+	const char *why = NULL;
+	enum err e = repo_list_json(&rc, c->entity, lq, &c->resp->body, &why);
+	if (e == ERR_BAD_REQUEST) {
+		respond_field_error(c, e, "cursor", why ? why : "is not valid");
+		return;
+	}
+	if (e) {
+		respond_problem(c, e, NULL, NULL);
+		return;
+	}
+	respond_json(c, 200);
+}
+
+static void set_etag(struct ctx *c, int64_t version)
+{
+	char tag[32];
+	snprintf(tag, sizeof(tag), "\"%lld\"", (long long)version);
+	http_set_header(c->req, c->resp, "ETag", tag);
+}
+
+/* Answers with the stored record as JSON, its ETag and the given status. */
+static void answer_record(struct ctx *c, int64_t id, int status)
+{
+	struct repo_ctx rc = repo_of(c);
+	struct record *r;
+	enum err e = repo_load(&rc, c->entity, id, &r);
+	if (!e) {
+		buf_reset(&c->resp->body);
+		e = repo_get_json(&rc, c->entity, id, &c->resp->body);
+	}
+	if (e) {
+		respond_problem(c, e, e == ERR_NOT_FOUND ? "no such record" : NULL, NULL);
+		return;
+	}
+	set_etag(c, r->version);
+	respond_json(c, status);
+}
+
+void api_get(struct ctx *c)
+{
+	int64_t id = api_param_id(c, 1);
+	if (!id || !allowed(c, AUTHZ_READ))
+		return;
+	answer_record(c, id, 200);
+}
+
+/* If-Match: "N" (or W/"N", or *) -> N; 0 when absent or *. -1 when malformed. */
+static int64_t if_match(struct ctx *c)
+{
+	const char *h = http_header(c->req, "If-Match");
+	if (!h || strcmp(h, "*") == 0)
+		return 0;
+	if (strncmp(h, "W/", 2) == 0)
+		h += 2;
+	size_t n = strlen(h);
+	int64_t v;
+	if (n < 3 || h[0] != '"' || h[n - 1] != '"' || !str_to_i64(h + 1, n - 2, &v) || v <= 0)
+		return -1;
+	return v;
+}
+
+static void answer_write_error(struct ctx *c, enum err e, struct verrors *ve)
+{
+	switch (e) {
+	case ERR_INVALID:
+		respond_problem(c, e, "the record is not valid; see errors", ve);
+		break;
+	case ERR_PRECONDITION:
+		respond_problem(c, e, "the record was changed by someone else since you read it;"
+				      " reload it and apply your change again", NULL);
+		break;
+	case ERR_NOT_FOUND:
+		respond_problem(c, e, "no such record", NULL);
+		break;
+	case ERR_CONFLICT:
+		respond_problem(c, e, "the change conflicts with other records", ve);
+		break;
+	default:
+		respond_problem(c, e, NULL, NULL);
+	}
+}
+
+void api_create(struct ctx *c)
+{
+	if (!allowed(c, AUTHZ_CREATE))
+		return;
+	json_t *body = api_body_json(c);
+	if (!body)
+		return;
+	struct record *rec = model_record_new(c->a, c->entity);
+	struct verrors ve = {0};
+	if (!rec) {
+		json_decref(body);
+		respond_problem(c, ERR_NOMEM, NULL, NULL);
+		return;
+	}
+	/* parse errors and rule errors are reported together: repo_create stops before writing */
+	model_from_json(c->a, c->entity, body, rec, &ve);
+	json_decref(body);
+	struct repo_ctx rc = repo_of(c);
+	int64_t id = 0;
+	enum err e = repo_create(&rc, rec, &ve, &id);
+	if (e) {
+		answer_write_error(c, e, &ve);
+		return;
+	}
+	char loc[160];
+	snprintf(loc, sizeof(loc), "/api/v1/%s/%lld", c->entity->plural, (long long)id);
+	http_set_header(c->req, c->resp, "Location", loc);
+	answer_record(c, id, 201);
+}
+
+void api_update(struct ctx *c)
+{
+	int64_t id = api_param_id(c, 1);
+	if (!id || !allowed(c, AUTHZ_UPDATE))
+		return;
+	int64_t ver = if_match(c);
+	if (ver < 0) {
+		respond_field_error(c, ERR_BAD_REQUEST, "If-Match", "must be an ETag such as \"3\"");
+		return;
+	}
+	json_t *body = api_body_json(c);
+	if (!body)
+		return;
+	struct record *patch = model_record_new(c->a, c->entity);
+	struct verrors ve = {0};
+	if (!patch) {
+		json_decref(body);
+		respond_problem(c, ERR_NOMEM, NULL, NULL);
+		return;
+	}
+	model_from_json(c->a, c->entity, body, patch, &ve);
+	json_decref(body);
+	struct repo_ctx rc = repo_of(c);
+	enum err e = repo_update(&rc, c->entity, id, patch, ver, &ve);
+	if (e) {
+		answer_write_error(c, e, &ve);
+		return;
+	}
+	answer_record(c, id, 200);
+}
+
+void api_delete(struct ctx *c)
+{
+	int64_t id = api_param_id(c, 1);
+	if (!id || !allowed(c, AUTHZ_DELETE))
+		return;
+	int64_t ver = if_match(c);
+	if (ver < 0) {
+		respond_field_error(c, ERR_BAD_REQUEST, "If-Match", "must be an ETag such as \"3\"");
+		return;
+	}
+	struct repo_ctx rc = repo_of(c);
+	struct verrors ve = {0};
+	enum err e = repo_delete(&rc, c->entity, id, ver, &ve);
+	if (e) {
+		answer_write_error(c, e, &ve);
+		return;
+	}
+	c->resp->status = 204;
+}
+
+void api_history(struct ctx *c)
+{
+	int64_t id = api_param_id(c, 1);
+	if (!id || !allowed(c, AUTHZ_READ))
+		return;
+	enum err e = audit_history_json(c->db, c->entity->name, id, &c->resp->body);
+	if (e) {
+		respond_problem(c, e, NULL, NULL);
+		return;
+	}
+	/* an id that never existed has no events: 404 rather than an empty list */
+	if (strncmp(c->resp->body.p, "{\"items\":[]", 11) == 0) {
+		respond_problem(c, ERR_NOT_FOUND, "no such record", NULL);
+		return;
+	}
+	respond_json(c, 200);
+}

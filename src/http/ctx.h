@@ -1,0 +1,56 @@
+/* ctx.h - what a handler gets: the request, the response being built, this thread's database
+ * connection, the authenticated principal and the matched route's parameters. */
+#ifndef CUSTOS_CTX_H
+#define CUSTOS_CTX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/audit.h"
+#include "core/model.h"
+#include "http/http.h"
+#include "store/db.h"
+
+struct app_config {
+	const char *db_url;
+	const char *listen_host;
+	int listen_port;
+	unsigned threads;
+	bool trust_proxy;     /* believe X-Forwarded-Proto from the proxy in front */
+	bool cookie_secure;   /* force Secure cookies (TLS terminated elsewhere) */
+	int64_t session_ttl;  /* absolute session lifetime, seconds */
+};
+
+struct app {
+	struct app_config cfg;
+	struct db_pool *pool;
+};
+
+struct principal {
+	int64_t user_id;
+	const char *email;
+	const char *name;
+	bool is_admin;
+	bool via_cookie; /* cookie sessions need a CSRF token on unsafe requests */
+	int64_t session_id;
+	int64_t token_id;
+	const char *csrf;
+};
+
+#define CTX_MAX_PARAMS 4
+
+struct ctx {
+	struct app *app;
+	struct http_req *req;
+	struct http_resp *resp;
+	struct arena *a;
+	struct db *db;
+	bool authed;
+	struct principal who;
+	struct actor actor;
+	size_t nparams;
+	const char *params[CTX_MAX_PARAMS];
+	const struct entity *entity;
+};
+
+#endif

@@ -1,0 +1,433 @@
+/* openapi.c - the OpenAPI 3.1 document, generated from the entity table once per process, and
+ * the health check. A new register appears here without a line of code. */
+#include <pthread.h>
+#include <string.h>
+
+#include "core/model.h"
+#include "http/handlers.h"
+#include "http/respond.h"
+#include "util/log.h"
+
+#ifndef CUSTOS_VERSION
+#define CUSTOS_VERSION "0.0.0"
+#endif
+
+static char *openapi_doc;
+static size_t openapi_len;
+static pthread_once_t openapi_once = PTHREAD_ONCE_INIT;
+
+static json_t *ref(const char *name)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "#/components/schemas/%s", name);
+	return json_pack("{ss}", "$ref", path);
+}
+
+static const char *schema_name(const struct entity *e, const char *suffix, char *out, size_t n)
+{
+	/* "interested_party" -> "InterestedParty" + suffix */
+	size_t o = 0;
+	bool up = true;
+	for (const char *p = e->name; *p && o + 1 < n; p++) {
+		if (*p == '_') {
+			up = true;
+			continue;
+		}
+		out[o++] = up && *p >= 'a' && *p <= 'z' ? (char)(*p - 32) : *p;
+		up = false;
+	}
+	for (const char *p = suffix; *p && o + 1 < n; p++)
+		out[o++] = *p;
+	out[o] = '\0';
+	return out;
+}
+
+static json_t *field_schema(const struct field *f, bool nullable)
+{
+	json_t *s = json_object();
+	const char *type = "string";
+	switch (f->type) {
+	case FT_INT:
+	case FT_REF:
+		type = "integer";
+		break;
+	case FT_BOOL:
+		type = "boolean";
+		break;
+	default:
+		break;
+	}
+	if (nullable)
+		json_object_set_new(s, "type", json_pack("[ss]", type, "null"));
+	else
+		json_object_set_new(s, "type", json_string(type));
+	json_object_set_new(s, "title", json_string(f->label));
+	struct buf desc;
+	buf_init(&desc, 0);
+	if (f->help)
+		buf_adds(&desc, f->help);
+	switch (f->type) {
+	case FT_TEXT:
+	case FT_EMAIL:
+	case FT_LONGTEXT:
+	case FT_MARKDOWN:
+		json_object_set_new(s, "maxLength", json_integer(model_max_len(f)));
+		if (f->min)
+			json_object_set_new(s, "minLength", json_integer(f->min));
+		if (f->type == FT_EMAIL)
+			json_object_set_new(s, "format", json_string("email"));
+		if (f->type == FT_MARKDOWN)
+			json_object_set_new(s, "contentMediaType", json_string("text/markdown"));
+		break;
+	case FT_DATE:
+		json_object_set_new(s, "format", json_string("date"));
+		break;
+	case FT_TIMESTAMP:
+		json_object_set_new(s, "format", json_string("date-time"));
+		break;
+	case FT_REF:
+		json_object_set_new(s, "minimum", json_integer(1));
+		buf_printf(&desc, "%sThe id of a %s.", desc.len ? " " : "", f->ref);
+		break;
+	case FT_INT:
+	case FT_ENUM:
+		if (f->choices) {
+			json_t *en = json_array();
+			if (nullable)
+				json_array_append_new(en, json_null());
+			buf_adds(&desc, desc.len ? " Values: " : "Values: ");
+			for (const struct choice *c = f->choices; c->value; c++) {
+				if (f->type == FT_INT) {
+					long long v = 0;
+					for (const char *p = c->value; *p; p++)
+						v = v * 10 + (*p - '0');
+					json_array_append_new(en, json_integer(v));
+				} else {
+					json_array_append_new(en, json_string(c->value));
+				}
+				buf_printf(&desc, "%s%s = %s", c == f->choices ? "" : "; ", c->value,
+					   c->label);
+			}
+			buf_addc(&desc, '.');
+			json_object_set_new(s, "enum", en);
+		} else if (f->min || f->max) {
+			json_object_set_new(s, "minimum", json_integer(f->min));
+			json_object_set_new(s, "maximum", json_integer(f->max));
+		}
+		break;
+	default:
+		break;
+	}
+	if (desc.len && !buf_failed(&desc))
+		json_object_set_new(s, "description", json_string(buf_cstr(&desc)));
+	buf_free(&desc);
+	if (f->flags & FF_READONLY)
+		json_object_set_new(s, "readOnly", json_true());
+	return s;
+}
+
+static json_t *entity_schema(const struct entity *e, bool input, bool patch)
+{
+	json_t *props = json_object(), *req = json_array();
+	if (!input)
+		for (size_t i = 0; i < model_system_nfields; i++) {
+			json_t *fs = field_schema(&model_system_fields[i], false);
+			json_object_set_new(fs, "readOnly", json_true());
+			json_object_set_new(props, model_system_fields[i].name, fs);
+			json_array_append_new(req, json_string(model_system_fields[i].name));
+		}
+	for (size_t i = 0; i < e->nfields; i++) {
+		const struct field *f = &e->fields[i];
+		if (input && (f->flags & FF_READONLY))
+			continue;
+		bool required = f->flags & FF_REQUIRED;
+		json_object_set_new(props, f->name, field_schema(f, !required || patch));
+		if (!input || (required && !patch && !f->dflt))
+			json_array_append_new(req, json_string(f->name));
+	}
+	json_t *s = json_pack("{ss,so,sb}", "type", "object", "properties", props,
+			      "additionalProperties", 0);
+	if (json_array_size(req))
+		json_object_set_new(s, "required", req);
+	else
+		json_decref(req);
+	if (e->description)
+		json_object_set_new(s, "description", json_string(e->description));
+	return s;
+}
+
+static json_t *problem_response(const char *desc)
+{
+	return json_pack("{ss,s{s{so}}}", "description", desc, "content", "application/problem+json",
+			 "schema", ref("Problem"));
+}
+
+
+static json_t *errors_for(bool body, bool id)
+{
+	json_t *r = json_object();
+	if (body) {
+		json_object_set_new(r, "400", problem_response("Malformed request"));
+		json_object_set_new(r, "413", problem_response("Body too large"));
+		json_object_set_new(r, "415", problem_response("Not application/json"));
+		json_object_set_new(r, "422", problem_response("Validation failed"));
+	}
+	json_object_set_new(r, "401", problem_response("Not signed in"));
+	json_object_set_new(r, "403", problem_response("Not allowed"));
+	if (id)
+		json_object_set_new(r, "404", problem_response("No such record"));
+	return r;
+}
+
+static json_t *json_content(json_t *schema)
+{
+	return json_pack("{s{so}}", "application/json", "schema", schema);
+}
+
+static json_t *param(const char *name, const char *in, json_t *schema, const char *desc,
+		     bool required)
+{
+	return json_pack("{ss,ss,so,ss,sb}", "name", name, "in", in, "schema", schema,
+			 "description", desc, "required", required);
+}
+
+static void add_entity_paths(json_t *paths, const struct entity *e)
+{
+	char name[64], input[64], patch[64], list[64];
+	schema_name(e, "", name, sizeof(name));
+	schema_name(e, "Input", input, sizeof(input));
+	schema_name(e, "Patch", patch, sizeof(patch));
+	schema_name(e, "List", list, sizeof(list));
+	const char *tag = e->title_plural;
+
+	json_t *lp = json_array();
+	json_array_append_new(lp, param("q", "query", json_pack("{ss,si}", "type", "string",
+								 "maxLength", 200),
+					 "Text search over the searchable fields", false));
+	json_array_append_new(lp, param("sort", "query", json_pack("{ss}", "type", "string"),
+					 "Comma-separated fields, '-' for descending, e.g. name,-updated_at",
+					 false));
+	json_array_append_new(lp, param("limit", "query",
+					 json_pack("{ss,si,si,si}", "type", "integer", "minimum", 1,
+						   "maximum", 500, "default", 50),
+					 "Page size", false));
+	json_array_append_new(lp, param("cursor", "query", json_pack("{ss}", "type", "string"),
+					 "The 'next' value of the previous page", false));
+	for (size_t i = 0; i < e->nfields + model_system_nfields; i++) {
+		const struct field *f = i < e->nfields ? &e->fields[i]
+						       : &model_system_fields[i - e->nfields];
+		if (!model_field_filterable(f))
+			continue;
+		char d[160];
+		snprintf(d, sizeof(d), "Filter: %s equals (comma-separated for any of; 'null' for empty)",
+			 f->label);
+		json_array_append_new(lp, param(f->name, "query", json_pack("{ss}", "type", "string"),
+						d, false));
+		if (f->type == FT_INT || f->type == FT_DATE || f->type == FT_TIMESTAMP ||
+		    f->type == FT_TEXT) {
+			char pn[80];
+			snprintf(pn, sizeof(pn), "%s.gte", f->name);
+			snprintf(d, sizeof(d), "Filter: %s at least", f->label);
+			json_array_append_new(lp, param(pn, "query", json_pack("{ss}", "type", "string"), d, false));
+			snprintf(pn, sizeof(pn), "%s.lte", f->name);
+			snprintf(d, sizeof(d), "Filter: %s at most", f->label);
+			json_array_append_new(lp, param(pn, "query", json_pack("{ss}", "type", "string"), d, false));
+		}
+	}
+	char opid[96];
+	json_t *coll = json_object();
+	json_t *r = errors_for(false, false);
+	json_object_set_new(r, "400", problem_response("Unknown parameter or bad value"));
+	json_object_set_new(r, "200", json_pack("{ss,so}", "description", "A page of records",
+						"content", json_content(ref(list))));
+	snprintf(opid, sizeof(opid), "list_%s", e->plural);
+	json_object_set_new(coll, "get", json_pack("{ss,ss,s[s],so,so}", "operationId", opid,
+						   "summary", e->title_plural, "tags", tag,
+						   "parameters", lp, "responses", r));
+	r = errors_for(true, false);
+	json_object_set_new(r, "201", json_pack("{ss,so,s{s{s{ss}}}}", "description", "Created",
+						"content", json_content(ref(name)), "headers",
+						"Location", "schema", "type", "string"));
+	snprintf(opid, sizeof(opid), "create_%s", e->name);
+	json_object_set_new(coll, "post",
+			    json_pack("{ss,s[s],s{sb,so},so}", "operationId", opid, "tags", tag,
+				      "requestBody", "required", 1, "content", json_content(ref(input)),
+				      "responses", r));
+	char path[128];
+	snprintf(path, sizeof(path), "/api/v1/%s", e->plural);
+	json_object_set_new(paths, path, coll);
+
+	json_t *item = json_object();
+	json_t *idp = json_pack("[o]", param("id", "path", json_pack("{ss,si}", "type", "integer",
+								     "minimum", 1),
+					     "Record id", true));
+	json_object_set_new(item, "parameters", idp);
+	r = errors_for(false, true);
+	json_object_set_new(r, "200", json_pack("{ss,so}", "description", "The record (ETag: its version)",
+						"content", json_content(ref(name))));
+	snprintf(opid, sizeof(opid), "get_%s", e->name);
+	json_object_set_new(item, "get", json_pack("{ss,s[s],so}", "operationId", opid, "tags", tag,
+						   "responses", r));
+	json_t *ifm = json_pack("[o]", param("If-Match", "header", json_pack("{ss}", "type", "string"),
+					     "The ETag you read; 412 if the record changed since", false));
+	r = errors_for(true, true);
+	json_object_set_new(r, "200", json_pack("{ss,so}", "description", "The updated record",
+						"content", json_content(ref(name))));
+	json_object_set_new(r, "412", problem_response("Changed by someone else"));
+	snprintf(opid, sizeof(opid), "update_%s", e->name);
+	json_object_set_new(item, "patch",
+			    json_pack("{ss,s[s],sO,s{sb,so},so}", "operationId", opid, "tags", tag,
+				      "parameters", ifm, "requestBody", "required", 1, "content",
+				      json_content(ref(patch)), "responses", r));
+	r = errors_for(false, true);
+	json_object_set_new(r, "204", json_pack("{ss}", "description", "Deleted"));
+	json_object_set_new(r, "409", problem_response("Still referenced by other records"));
+	json_object_set_new(r, "412", problem_response("Changed by someone else"));
+	snprintf(opid, sizeof(opid), "delete_%s", e->name);
+	json_object_set_new(item, "delete", json_pack("{ss,s[s],so,so}", "operationId", opid, "tags",
+						      tag, "parameters", ifm, "responses", r));
+	snprintf(path, sizeof(path), "/api/v1/%s/{id}", e->plural);
+	json_object_set_new(paths, path, item);
+
+	json_t *hist = json_object();
+	r = errors_for(false, true);
+	json_object_set_new(r, "200", json_pack("{ss,so}", "description", "Audit events, oldest first",
+						"content", json_content(ref("History"))));
+	snprintf(opid, sizeof(opid), "history_%s", e->name);
+	json_object_set_new(hist, "get", json_pack("{ss,s[s],sO,so}", "operationId", opid, "tags", tag,
+						   "parameters", idp, "responses", r));
+	snprintf(path, sizeof(path), "/api/v1/%s/{id}/history", e->plural);
+	json_object_set_new(paths, path, hist);
+}
+
+/* The routes that are not registers, written out as JSON: easier to read than pack formats. */
+static const char fixed_json[] =
+	"{\"paths\":{"
+	"\"/healthz\":{\"get\":{\"operationId\":\"health\",\"summary\":\"Liveness and database check\","
+	"\"security\":[],\"responses\":{\"200\":{\"description\":\"Healthy\"},"
+	"\"503\":{\"description\":\"The database does not answer\"}}}},"
+	"\"/api/v1/session\":{"
+	"\"post\":{\"operationId\":\"sign_in\",\"summary\":\"Sign in: sets the session cookie and returns the CSRF token\","
+	"\"security\":[],\"requestBody\":{\"required\":true,\"content\":{\"application/json\":{\"schema\":"
+	"{\"type\":\"object\",\"properties\":{\"email\":{\"type\":\"string\",\"format\":\"email\"},"
+	"\"password\":{\"type\":\"string\"}},\"required\":[\"email\",\"password\"],\"additionalProperties\":false}}}},"
+	"\"responses\":{\"200\":{\"description\":\"Signed in\"},"
+	"\"401\":{\"$ref\":\"#/components/responses/Problem\"},\"415\":{\"$ref\":\"#/components/responses/Problem\"},"
+	"\"422\":{\"$ref\":\"#/components/responses/Problem\"}}},"
+	"\"get\":{\"operationId\":\"whoami\",\"summary\":\"The signed-in user\",\"responses\":{\"200\":{\"description\":\"The signed-in user\"},"
+	"\"401\":{\"$ref\":\"#/components/responses/Problem\"}}},"
+	"\"delete\":{\"operationId\":\"sign_out\",\"summary\":\"Sign out\",\"responses\":{\"204\":{\"description\":\"Signed out\"},"
+	"\"401\":{\"$ref\":\"#/components/responses/Problem\"}}}},"
+	"\"/api/v1/tokens\":{"
+	"\"post\":{\"operationId\":\"create_token\",\"summary\":\"Create a bearer token (shown once)\","
+	"\"requestBody\":{\"required\":true,\"content\":{\"application/json\":{\"schema\":"
+	"{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"maxLength\":100},"
+	"\"expires_at\":{\"type\":\"string\",\"format\":\"date-time\"}},\"required\":[\"name\"],\"additionalProperties\":false}}}},"
+	"\"responses\":{\"201\":{\"description\":\"The token\"},\"401\":{\"$ref\":\"#/components/responses/Problem\"},"
+	"\"422\":{\"$ref\":\"#/components/responses/Problem\"}}},"
+	"\"get\":{\"operationId\":\"list_tokens\",\"summary\":\"Your tokens, without their secrets\","
+	"\"responses\":{\"200\":{\"description\":\"Your tokens\"},\"401\":{\"$ref\":\"#/components/responses/Problem\"}}}},"
+	"\"/api/v1/tokens/{id}\":{\"parameters\":[{\"name\":\"id\",\"in\":\"path\",\"required\":true,"
+	"\"schema\":{\"type\":\"integer\",\"minimum\":1}}],"
+	"\"delete\":{\"operationId\":\"revoke_token\",\"summary\":\"Revoke a token\",\"responses\":{\"204\":{\"description\":\"Revoked\"},"
+	"\"401\":{\"$ref\":\"#/components/responses/Problem\"},\"404\":{\"$ref\":\"#/components/responses/Problem\"}}}},"
+	"\"/api/v1/openapi.json\":{\"get\":{\"operationId\":\"openapi\",\"summary\":\"This document\","
+	"\"responses\":{\"200\":{\"description\":\"This document\"},\"401\":{\"$ref\":\"#/components/responses/Problem\"}}}}"
+	"},"
+	"\"responses\":{\"Problem\":{\"description\":\"An error (RFC 9457)\",\"content\":{\"application/problem+json\":"
+	"{\"schema\":{\"$ref\":\"#/components/schemas/Problem\"}}}}},"
+	"\"schemas\":{"
+	"\"Problem\":{\"type\":\"object\",\"properties\":{\"type\":{\"type\":\"string\"},\"title\":{\"type\":\"string\"},"
+	"\"status\":{\"type\":\"integer\"},\"detail\":{\"type\":\"string\"},\"errors\":{\"type\":\"array\",\"items\":"
+	"{\"type\":\"object\",\"properties\":{\"field\":{\"type\":[\"string\",\"null\"]},\"message\":{\"type\":\"string\"}},"
+	"\"required\":[\"field\",\"message\"]}}},\"required\":[\"type\",\"title\",\"status\"]},"
+	"\"History\":{\"type\":\"object\",\"properties\":{\"items\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
+	"\"properties\":{\"seq\":{\"type\":\"integer\"},\"at\":{\"type\":\"string\",\"format\":\"date-time\"},"
+	"\"actor_id\":{\"type\":[\"integer\",\"null\"]},\"actor\":{\"type\":\"string\"},\"action\":{\"type\":\"string\"},"
+	"\"changes\":{\"type\":\"object\",\"description\":\"field -> [before, after]\"},\"hash\":{\"type\":\"string\"}}}}},"
+	"\"required\":[\"items\"]}}}";
+
+static void openapi_build(void)
+{
+	json_error_t jerr;
+	json_t *fixed = json_loads(fixed_json, JSON_REJECT_DUPLICATES, &jerr);
+	if (!fixed) {
+		log_error("openapi: fixed part does not parse: %s at %d", jerr.text, jerr.position);
+		return;
+	}
+	json_t *paths = json_incref(json_object_get(fixed, "paths"));
+	json_t *schemas = json_incref(json_object_get(fixed, "schemas"));
+	json_t *responses = json_incref(json_object_get(fixed, "responses"));
+	json_decref(fixed);
+	for (size_t i = 0; i < model_registry_count(); i++) {
+		const struct entity *e = model_registry_at(i);
+		char n[64], l[64];
+		schema_name(e, "List", l, sizeof(l));
+		json_object_set_new(schemas, schema_name(e, "Input", n, sizeof(n)), entity_schema(e, true, false));
+		json_object_set_new(schemas, schema_name(e, "Patch", n, sizeof(n)), entity_schema(e, true, true));
+		json_object_set_new(schemas, schema_name(e, "", n, sizeof(n)), entity_schema(e, false, false));
+		json_object_set_new(schemas, l,
+				    json_pack("{ss,s{s{ss,so},s{s[ss]},s{ss}},s[sss]}", "type", "object",
+					      "properties", "items", "type", "array", "items", ref(n),
+					      "next", "type", "string", "null", "total", "type", "integer",
+					      "required", "items", "next", "total"));
+		add_entity_paths(paths, e);
+	}
+	json_t *doc = json_pack(
+		"{ss,s{ss,ss,ss,s{ss,ss}},so,s{so,so,s{s{ss,ss},s{ss,ss,ss}}},s[{s[]},{s[]}]}",
+		"openapi", "3.1.0", "info", "title", "Custos API", "version", CUSTOS_VERSION,
+		"description", "The JSON API of Custos, generated from its entity table.",
+		"license", "name", "Apache-2.0", "identifier", "Apache-2.0", "paths", paths,
+		"components", "schemas", schemas, "responses", responses, "securitySchemes", "bearer", "type", "http",
+		"scheme", "bearer", "session", "type", "apiKey", "in", "cookie", "name",
+		"custos_session", "security", "bearer", "session");
+	if (doc) {
+		openapi_doc = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+		openapi_len = openapi_doc ? strlen(openapi_doc) : 0;
+		json_decref(doc);
+	}
+}
+
+void openapi_get(struct ctx *c)
+{
+	pthread_once(&openapi_once, openapi_build);
+	if (!openapi_doc) {
+		respond_problem(c, ERR_INTERNAL, "the API description could not be built", NULL);
+		return;
+	}
+	buf_add(&c->resp->body, openapi_doc, openapi_len);
+	respond_json(c, 200);
+}
+
+/* Until the web interface lands, the root page says what this server is and where the API is. */
+void index_get(struct ctx *c)
+{
+	buf_adds(&c->resp->body,
+		 "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+		 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+		 "<title>Custos</title></head><body><main>"
+		 "<h1>Custos</h1><p>An ISO/IEC 27001 information security management system.</p>"
+		 "<p>This server speaks the JSON API at <code>/api/v1</code>: sign in with "
+		 "<code>POST /api/v1/session</code>, then read its description at "
+		 "<a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a>.</p>"
+		 "<p>Health: <a href=\"/healthz\">/healthz</a></p></main></body></html>\n");
+	c->resp->status = 200;
+	c->resp->content_type = "text/html; charset=utf-8";
+}
+
+void health_get(struct ctx *c)
+{
+	struct db_stmt *st;
+	bool row = false;
+	enum err e = db_prepare(c->db, "SELECT 1", &st);
+	if (!e) {
+		e = db_step(st, &row);
+		db_done(st);
+	}
+	if (e || !row) {
+		respond_problem(c, ERR_BUSY, "the database does not answer", NULL);
+		return;
+	}
+	buf_adds(&c->resp->body, "{\"status\":\"ok\"}");
+	respond_json(c, 200);
+}

@@ -1,0 +1,13 @@
+/* server.h - starts and stops the HTTP server. */
+#ifndef CUSTOS_SERVER_H
+#define CUSTOS_SERVER_H
+
+#include "http/ctx.h"
+
+/* Serves until SIGINT or SIGTERM. Prints "listening on http://HOST:PORT" once ready. */
+enum err server_run(struct app *app) WUR;
+
+/* Implemented by router.c: builds the whole answer for one request. */
+void router_dispatch(struct app *app, struct http_req *req, struct http_resp *resp);
+
+#endif

@@ -1,0 +1,263 @@
+/* session.c - signing in and out, the current principal, and API tokens. Secrets are written
+ * to the client once and stored only as hashes. */
+#include <string.h>
+
+#include "core/user.h"
+#include "http/handlers.h"
+#include "http/respond.h"
+#include "util/crypto.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+#define COOKIE_NAME "custos_session"
+
+static void principal_from_user(struct ctx *c, const struct user *u)
+{
+	c->authed = true;
+	c->who.user_id = u->id;
+	c->who.email = u->email;
+	c->who.name = u->name;
+	c->who.is_admin = u->is_admin;
+	c->actor.id = u->id;
+	c->actor.name = u->email;
+}
+
+bool session_authenticate(struct ctx *c)
+{
+	struct user u = {0};
+	const char *auth = http_header(c->req, "Authorization");
+	if (auth) {
+		if (strncasecmp(auth, "Bearer ", 7) != 0)
+			return false;
+		int64_t tid;
+		if (token_lookup(c->db, c->a, auth + 7, &u, &tid) != ERR_OK)
+			return false;
+		principal_from_user(c, &u);
+		c->who.token_id = tid;
+		return true;
+	}
+	const char *cookie = http_cookie(c->req, COOKIE_NAME);
+	if (!cookie)
+		return false;
+	int64_t sid;
+	const char *csrf;
+	if (session_lookup(c->db, c->a, cookie, &u, &sid, &csrf) != ERR_OK)
+		return false;
+	principal_from_user(c, &u);
+	c->who.via_cookie = true;
+	c->who.session_id = sid;
+	c->who.csrf = csrf;
+	return true;
+}
+
+static void user_json(struct buf *b, const struct principal *p)
+{
+	buf_adds(b, "{\"id\":");
+	buf_add_i64(b, p->user_id);
+	buf_adds(b, ",\"email\":");
+	buf_add_json_str(b, p->email, strlen(p->email));
+	buf_adds(b, ",\"name\":");
+	buf_add_json_str(b, p->name, strlen(p->name));
+	buf_adds(b, ",\"is_admin\":");
+	buf_adds(b, p->is_admin ? "true" : "false");
+	buf_addc(b, '}');
+}
+
+static const char *string_member(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Only the listed keys, each a string: anything else is named in the answer. */
+static bool only_strings(struct ctx *c, json_t *body, const char *const *keys)
+{
+	struct verrors ve = {0};
+	const char *k;
+	json_t *v;
+	json_object_foreach(body, k, v) {
+		bool known = false;
+		for (const char *const *p = keys; *p; p++)
+			if (strcmp(*p, k) == 0)
+				known = true;
+		const char *name = arena_strdup(c->a, k);
+		if (!known)
+			verrors_add(&ve, name, "is not a known field");
+		else if (!json_is_string(v) && !json_is_null(v))
+			verrors_add(&ve, name, "must be a string");
+	}
+	if (ve.n) {
+		respond_problem(c, ERR_INVALID, "the request is not valid; see errors", &ve);
+		return false;
+	}
+	return true;
+}
+
+void session_post(struct ctx *c)
+{
+	json_t *body = api_body_json(c);
+	if (!body)
+		return;
+	static const char *const keys[] = {"email", "password", NULL};
+	if (!only_strings(c, body, keys)) {
+		json_decref(body);
+		return;
+	}
+	const char *email = string_member(body, "email"), *pw = string_member(body, "password");
+	struct verrors ve = {0};
+	if (!email || !*email)
+		verrors_add(&ve, "email", "is required");
+	if (!pw || !*pw)
+		verrors_add(&ve, "password", "is required");
+	if (ve.n) {
+		json_decref(body);
+		respond_problem(c, ERR_INVALID, "the request is not valid; see errors", &ve);
+		return;
+	}
+	struct user u = {0};
+	enum err e = user_authenticate(c->db, c->a, email, pw, &u);
+	json_decref(body);
+	if (e == ERR_UNAUTHORIZED) {
+		respond_problem(c, e, "wrong e-mail or password", NULL);
+		return;
+	}
+	if (e) {
+		respond_problem(c, e, NULL, NULL);
+		return;
+	}
+	const char *token, *csrf;
+	int64_t ttl = c->app->cfg.session_ttl;
+	if ((e = session_create(c->db, c->a, u.id, ttl, &token, &csrf))) {
+		respond_problem(c, e, NULL, NULL);
+		return;
+	}
+	bool secure = c->req->tls || c->app->cfg.cookie_secure;
+	const char *cookie = arena_printf(c->a, COOKIE_NAME "=%s; Path=/; Max-Age=%lld; HttpOnly;"
+						" SameSite=Lax%s", token, (long long)ttl,
+					  secure ? "; Secure" : "");
+	http_set_header(c->req, c->resp, "Set-Cookie", cookie);
+	principal_from_user(c, &u);
+	struct buf *b = &c->resp->body;
+	buf_adds(b, "{\"csrf\":");
+	buf_add_json_str(b, csrf, strlen(csrf));
+	buf_adds(b, ",\"user\":");
+	user_json(b, &c->who);
+	buf_addc(b, '}');
+	log_info("sign-in: user %lld", (long long)u.id);
+	respond_json(c, 200);
+}
+
+void session_get(struct ctx *c)
+{
+	struct buf *b = &c->resp->body;
+	buf_adds(b, "{\"user\":");
+	user_json(b, &c->who);
+	buf_adds(b, ",\"auth\":");
+	buf_adds(b, c->who.via_cookie ? "\"session\"" : "\"token\"");
+	if (c->who.via_cookie) {
+		buf_adds(b, ",\"csrf\":");
+		buf_add_json_str(b, c->who.csrf, strlen(c->who.csrf));
+	}
+	buf_addc(b, '}');
+	respond_json(c, 200);
+}
+
+void session_del(struct ctx *c)
+{
+	if (c->who.via_cookie) {
+		enum err e = session_delete(c->db, c->who.session_id);
+		if (e) {
+			respond_problem(c, e, NULL, NULL);
+			return;
+		}
+	}
+	bool secure = c->req->tls || c->app->cfg.cookie_secure;
+	http_set_header(c->req, c->resp, "Set-Cookie",
+			secure ? COOKIE_NAME "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure"
+			       : COOKIE_NAME "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+	c->resp->status = 204;
+}
+
+void tokens_post(struct ctx *c)
+{
+	json_t *body = api_body_json(c);
+	if (!body)
+		return;
+	static const char *const keys[] = {"name", "expires_at", NULL};
+	if (!only_strings(c, body, keys)) {
+		json_decref(body);
+		return;
+	}
+	struct verrors ve = {0};
+	const char *name = string_member(body, "name");
+	const char *exp = string_member(body, "expires_at");
+	char expiso[TIME_ISO_LEN] = "";
+	if (!name || !*name)
+		verrors_add(&ve, "name", "is required");
+	else if (strlen(name) > 100)
+		verrors_add(&ve, "name", "must be at most 100 characters");
+	if (exp) {
+		int64_t t;
+		if (!time_parse_iso(exp, strlen(exp), &t))
+			verrors_add(&ve, "expires_at", "must be a timestamp such as 2027-01-31T00:00:00Z");
+		else if (t <= time_now())
+			verrors_add(&ve, "expires_at", "must be in the future");
+		else
+			time_format_iso(t, expiso);
+	}
+	if (ve.n) {
+		json_decref(body);
+		respond_problem(c, ERR_INVALID, "the request is not valid; see errors", &ve);
+		return;
+	}
+	const char *token;
+	int64_t id;
+	const char *nm = arena_strdup(c->a, name);
+	json_decref(body);
+	enum err e = token_create(c->db, c->a, &c->actor, c->who.user_id, nm,
+				  expiso[0] ? expiso : NULL, &token, &id);
+	if (e) {
+		respond_problem(c, e, NULL, NULL);
+		return;
+	}
+	struct buf *b = &c->resp->body;
+	buf_adds(b, "{\"id\":");
+	buf_add_i64(b, id);
+	buf_adds(b, ",\"name\":");
+	buf_add_json_str(b, nm, strlen(nm));
+	buf_adds(b, ",\"expires_at\":");
+	if (expiso[0])
+		buf_add_json_str(b, expiso, strlen(expiso));
+	else
+		buf_adds(b, "null");
+	buf_adds(b, ",\"token\":");
+	buf_add_json_str(b, token, strlen(token));
+	buf_addc(b, '}');
+	char loc[64];
+	snprintf(loc, sizeof(loc), "/api/v1/tokens/%lld", (long long)id);
+	http_set_header(c->req, c->resp, "Location", loc);
+	respond_json(c, 201);
+}
+
+void tokens_get(struct ctx *c)
+{
+	enum err e = token_list_json(c->db, c->who.user_id, &c->resp->body);
+	if (e) {
+		respond_problem(c, e, NULL, NULL);
+		return;
+	}
+	respond_json(c, 200);
+}
+
+void tokens_del(struct ctx *c)
+{
+	int64_t id = api_param_id(c, 0);
+	if (!id)
+		return;
+	enum err e = token_revoke(c->db, &c->actor, c->who.user_id, id);
+	if (e) {
+		respond_problem(c, e, e == ERR_NOT_FOUND ? "no such token" : NULL, NULL);
+		return;
+	}
+	c->resp->status = 204;
+}

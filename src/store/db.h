@@ -1,0 +1,108 @@
+/* db.h - the only interface between Custos and SQL. Statements are SQL text with $1..$N
+ * placeholders and bound values only: no value is ever formatted into SQL. Identifiers that
+ * appear in generated SQL come from the entity table, never from a request.
+ * Backends (sqlite.c, later postgres.c) implement struct db_ops; callers never see which. */
+#ifndef CUSTOS_DB_H
+#define CUSTOS_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+enum db_dialect { DB_SQLITE, DB_POSTGRES };
+
+struct db;      /* one connection; used by one thread at a time */
+struct db_stmt; /* a prepared statement, owned by its connection's cache */
+struct db_pool; /* one connection per thread, opened on first use */
+
+/* url: "sqlite:PATH", a bare PATH, or "postgres://..." */
+enum err db_open(const char *url, struct db **out) WUR;
+void db_close(struct db *db);
+enum db_dialect db_dialect(const struct db *db);
+/* The backend's last error message, for logs and CLI messages. */
+const char *db_errmsg(const struct db *db);
+/* True when url names a backend this build supports. */
+bool db_url_valid(const char *url);
+
+/* Applies every embedded migration not yet applied, each in its own transaction. */
+enum err db_migrate(struct db *db) WUR;
+/* Highest applied migration number, 0 for an empty database. */
+int db_schema_version(struct db *db);
+
+/* A write transaction (SQLite: BEGIN IMMEDIATE, so the writer lock is taken up front). */
+enum err db_begin(struct db *db) WUR;
+enum err db_commit(struct db *db) WUR;
+void db_rollback(struct db *db);
+/* A consistent snapshot for several reads. */
+enum err db_begin_read(struct db *db) WUR;
+
+/* Prepared from the connection's cache; hand it back with db_done(). */
+enum err db_prepare(struct db *db, const char *sql, struct db_stmt **out) WUR;
+void db_bind_int(struct db_stmt *st, int idx, int64_t v);
+void db_bind_text(struct db_stmt *st, int idx, const char *s, size_t n);
+void db_bind_str(struct db_stmt *st, int idx, const char *s); /* NULL binds NULL */
+void db_bind_null(struct db_stmt *st, int idx);
+/* *row = true when a row is available. Constraint failures come back as ERR_CONFLICT. */
+enum err db_step(struct db_stmt *st, bool *row) WUR;
+int db_col_count(struct db_stmt *st);
+bool db_col_null(struct db_stmt *st, int col);
+int64_t db_col_int(struct db_stmt *st, int col);
+/* NULL for SQL NULL; valid until the next step or db_done. */
+const char *db_col_text(struct db_stmt *st, int col, size_t *n);
+void db_done(struct db_stmt *st);
+/* Rows changed by the last completed statement. */
+int64_t db_changes(struct db *db);
+
+/* Runs one statement with no parameters and no result (DDL, PRAGMA). */
+enum err db_exec(struct db *db, const char *sql) WUR;
+
+enum err db_pool_open(const char *url, struct db_pool **out) WUR;
+/* This thread's connection, opened on first use. */
+enum err db_pool_get(struct db_pool *pool, struct db **out) WUR;
+void db_pool_close(struct db_pool *pool);
+
+/* Backend interface. */
+struct db_ops {
+	enum err (*open)(const char *target, struct db **out);
+	void (*close)(struct db *db);
+	const char *(*errmsg)(const struct db *db);
+	enum err (*exec)(struct db *db, const char *sql);
+	enum err (*prepare)(struct db *db, const char *sql, struct db_stmt **out);
+	void (*bind_int)(struct db_stmt *st, int idx, int64_t v);
+	void (*bind_text)(struct db_stmt *st, int idx, const char *s, size_t n);
+	void (*bind_null)(struct db_stmt *st, int idx);
+	enum err (*step)(struct db_stmt *st, bool *row);
+	int (*col_count)(struct db_stmt *st);
+	bool (*col_null)(struct db_stmt *st, int col);
+	int64_t (*col_int)(struct db_stmt *st, int col);
+	const char *(*col_text)(struct db_stmt *st, int col, size_t *n);
+	void (*done)(struct db_stmt *st);
+	int64_t (*changes)(struct db *db);
+	const char *begin_write_sql;
+};
+
+/* Every backend's struct db starts with this. */
+struct db_base {
+	const struct db_ops *ops;
+	enum db_dialect dialect;
+};
+
+extern const struct db_ops db_sqlite_ops;
+
+/* Every backend's struct db_stmt starts with this. */
+struct db_stmt_base {
+	const struct db_ops *ops;
+};
+
+/* Embedded migrations (generated at build time from src/store/migrations/NNNN_name.sql). */
+struct db_migration {
+	int number;
+	const char *name;
+	const char *sql;
+};
+extern const struct db_migration db_migrations[];
+extern const size_t db_migrations_count;
+
+#endif

@@ -1,0 +1,178 @@
+/* buf.c - growable byte string with a cap and a sticky error. */
+#include "util/buf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void buf_init(struct buf *b, size_t cap)
+{
+	memset(b, 0, sizeof(*b));
+	b->cap = cap ? cap : BUF_DEFAULT_CAP;
+}
+
+void buf_free(struct buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->alloc = 0;
+	b->failed = false;
+}
+
+void buf_reset(struct buf *b)
+{
+	b->len = 0;
+	b->failed = false;
+	if (b->p)
+		b->p[0] = '\0';
+}
+
+static bool buf_grow(struct buf *b, size_t extra)
+{
+	if (b->failed)
+		return false;
+	if (extra > b->cap || b->len > b->cap - extra) {
+		b->failed = true;
+		return false;
+	}
+	size_t need = b->len + extra + 1;
+	if (need <= b->alloc)
+		return true;
+	size_t n = b->alloc ? b->alloc : 64;
+	while (n < need)
+		n *= 2;
+	char *p = realloc(b->p, n);
+	if (!p) {
+		b->failed = true;
+		return false;
+	}
+	b->p = p;
+	b->alloc = n;
+	return true;
+}
+
+void buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (!buf_grow(b, n))
+		return;
+	if (n)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void buf_adds(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+void buf_addc(struct buf *b, char c)
+{
+	buf_add(b, &c, 1);
+}
+
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	va_copy(ap2, ap);
+	char tmp[256];
+	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	if (n < 0) {
+		b->failed = true;
+	} else if ((size_t)n < sizeof(tmp)) {
+		buf_add(b, tmp, (size_t)n);
+	} else if (buf_grow(b, (size_t)n)) {
+		vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap2);
+		b->len += (size_t)n;
+	}
+	va_end(ap2);
+}
+
+void buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+void buf_add_i64(struct buf *b, int64_t v)
+{
+	char tmp[24];
+	char *e = tmp + sizeof(tmp), *q = e;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	do {
+		*--q = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--q = '-';
+	buf_add(b, q, (size_t)(e - q));
+}
+
+void buf_add_json_str(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	buf_addc(b, '"');
+	size_t run = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		const char *esc = NULL;
+		char u[6];
+		switch (c) {
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		default:
+			if (c < 0x20) {
+				u[0] = '\\'; u[1] = 'u'; u[2] = '0'; u[3] = '0';
+				u[4] = hex[c >> 4]; u[5] = hex[c & 15];
+				buf_add(b, s + i - run, run);
+				run = 0;
+				buf_add(b, u, 6);
+				continue;
+			}
+			run++;
+			continue;
+		}
+		buf_add(b, s + i - run, run);
+		run = 0;
+		buf_adds(b, esc);
+	}
+	buf_add(b, s + n - run, run);
+	buf_addc(b, '"');
+}
+
+void buf_truncate(struct buf *b, size_t len)
+{
+	if (len < b->len) {
+		b->len = len;
+		b->p[len] = '\0';
+	}
+}
+
+bool buf_failed(const struct buf *b)
+{
+	return b->failed;
+}
+
+const char *buf_cstr(struct buf *b)
+{
+	return b->p ? b->p : "";
+}
+
+char *buf_take(struct buf *b)
+{
+	if (b->failed) {
+		buf_free(b);
+		return NULL;
+	}
+	char *p = b->p;
+	if (!p)
+		p = calloc(1, 1);
+	b->p = NULL;
+	b->len = b->alloc = 0;
+	return p;
+}
