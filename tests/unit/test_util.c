@@ -91,7 +91,7 @@ static void test_utf8(void **state)
 {
 	(void)state;
 	assert_true(str_valid_utf8("plain", 5));
-	assert_true(str_valid_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 13));
+	assert_true(str_valid_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14));
 	assert_false(str_valid_utf8("\xc3", 1));            /* truncated */
 	assert_false(str_valid_utf8("\xc0\xaf", 2));        /* overlong */
 	assert_false(str_valid_utf8("\xed\xa0\x80", 3));    /* surrogate */
