@@ -21,7 +21,7 @@ free_port() {
 
 echo "seeding $N assets ..."
 t0=$(date +%s%N)
-TOKEN=$("$BUILD/bench-seed" "sqlite:$OUT/bench.db" "$N")
+TOKEN=$("$BUILD/bench/bench-seed" "sqlite:$OUT/bench.db" "$N")
 t1=$(date +%s%N)
 echo "seeded in $(( (t1 - t0) / 1000000 )) ms"
 
@@ -31,6 +31,7 @@ SERVER_PID=$!
 
 NPORT=$(free_port)
 mkdir -p "$OUT/www" "$OUT/nginx"
+chmod 755 "$OUT" "$OUT/www" # nginx workers run as an unprivileged user
 head -c 200 /dev/zero | tr '\0' 'x' >"$OUT/www/static.txt"
 cat >"$OUT/nginx.conf" <<NGX
 daemon off;

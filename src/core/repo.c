@@ -79,31 +79,54 @@ static void add_param(struct buf *sql, int n)
 	buf_add_i64(sql, n);
 }
 
-/* ---- row rendering ---- */
+/* ---- row rendering: columns are read and written as JSON here, no per-row allocation ---- */
 
-static void json_col(enum db_dialect d, const struct field *f, struct buf *sql)
+/* "id, f1, ..., fn, version, created_at, updated_at": the columns repo_row_json reads. */
+static void select_columns(const struct entity *e, struct buf *sql)
 {
-	if (f->type == FT_BOOL) {
-		if (d == DB_POSTGRES)
-			buf_printf(sql, "(%s <> 0)", f->name);
-		else
-			buf_printf(sql,
-				   "CASE WHEN %s IS NULL THEN NULL WHEN %s THEN json('true')"
-				   " ELSE json('false') END",
-				   f->name, f->name);
-	} else {
-		buf_adds(sql, f->name);
+	buf_adds(sql, "id");
+	for (size_t i = 0; i < e->nfields; i++) {
+		buf_addc(sql, ',');
+		buf_adds(sql, e->fields[i].name);
 	}
+	buf_adds(sql, ",version,created_at,updated_at");
 }
 
-void repo_json_expr(enum db_dialect d, const struct entity *e, struct buf *sql)
+static void json_text_col(struct buf *out, struct db_stmt *st, int col)
 {
-	buf_adds(sql, d == DB_POSTGRES ? "json_build_object('id',id" : "json_object('id',id");
-	for (size_t i = 0; i < e->nfields; i++) {
-		buf_printf(sql, ",'%s',", e->fields[i].name);
-		json_col(d, &e->fields[i], sql);
+	size_t n;
+	const char *s = db_col_text(st, col, &n);
+	if (s)
+		buf_add_json_str(out, s, n);
+	else
+		buf_adds(out, "null");
+}
+
+void repo_row_json(struct db_stmt *st, int col, const struct entity *e, struct buf *out)
+{
+	buf_adds(out, "{\"id\":");
+	buf_add_i64(out, db_col_int(st, col++));
+	for (size_t i = 0; i < e->nfields; i++, col++) {
+		const struct field *f = &e->fields[i];
+		buf_add(out, ",\"", 2);
+		buf_adds(out, f->name);
+		buf_add(out, "\":", 2);
+		if (f->type != FT_BOOL && f->type != FT_INT && f->type != FT_REF)
+			json_text_col(out, st, col);
+		else if (db_col_null(st, col))
+			buf_add(out, "null", 4);
+		else if (f->type == FT_BOOL)
+			buf_adds(out, db_col_int(st, col) ? "true" : "false");
+		else
+			buf_add_i64(out, db_col_int(st, col));
 	}
-	buf_adds(sql, ",'version',version,'created_at',created_at,'updated_at',updated_at)");
+	buf_adds(out, ",\"version\":");
+	buf_add_i64(out, db_col_int(st, col++));
+	buf_adds(out, ",\"created_at\":");
+	json_text_col(out, st, col++);
+	buf_adds(out, ",\"updated_at\":");
+	json_text_col(out, st, col);
+	buf_addc(out, '}');
 }
 
 static enum err run(struct db *db, const char *sql, const struct binds *bs, bool *row,
@@ -125,10 +148,17 @@ static enum err run(struct db *db, const char *sql, const struct binds *bs, bool
 
 enum err repo_get_json(struct repo_ctx *c, const struct entity *e, int64_t id, struct buf *out)
 {
+	int64_t version;
+	return repo_read_json(c, e, id, out, &version);
+}
+
+enum err repo_read_json(struct repo_ctx *c, const struct entity *e, int64_t id, struct buf *out,
+			int64_t *version)
+{
 	struct buf sql;
 	buf_init(&sql, 0);
 	buf_adds(&sql, "SELECT ");
-	repo_json_expr(db_dialect(c->db), e, &sql);
+	select_columns(e, &sql);
 	buf_printf(&sql, " FROM %s WHERE id = $1", e->plural);
 	enum err err = ERR_NOMEM;
 	struct db_stmt *st = NULL;
@@ -142,9 +172,8 @@ enum err repo_get_json(struct repo_ctx *c, const struct entity *e, int64_t id, s
 		err = ERR_NOT_FOUND;
 		goto done;
 	}
-	size_t n;
-	const char *j = db_col_text(st, 0, &n);
-	buf_add(out, j ? j : "null", j ? n : 4);
+	repo_row_json(st, 0, e, out);
+	*version = db_col_int(st, (int)e->nfields + 1);
 	err = buf_failed(out) ? ERR_NOMEM : ERR_OK;
 done:
 	db_done(st);
@@ -314,13 +343,25 @@ static char *changes_json(const struct entity *e, const struct record *before,
 	return s;
 }
 
+/* Every write to a register bumps its counter, which invalidates cached list totals. */
+static enum err bump_register(struct repo_ctx *c, const struct entity *e)
+{
+	struct binds bs = {0};
+	bind_text(&bs, e->name);
+	bool row;
+	return run(c->db, "INSERT INTO register_versions (entity, version) VALUES ($1, 1)"
+			  " ON CONFLICT (entity) DO UPDATE SET version = register_versions.version + 1",
+		   &bs, &row, NULL);
+}
+
+/* The audit event and the register counter, written in the caller's transaction. */
 static enum err audit(struct repo_ctx *c, const char *action, const struct entity *e, int64_t id,
 		      const struct record *before, const struct record *after)
 {
 	char *changes = changes_json(e, before, after);
 	enum err err = audit_append(c->db, c->who, action, e->name, id, changes ? changes : "{}");
 	free(changes);
-	return err;
+	return err ? err : bump_register(c, e);
 }
 
 static void apply_defaults(struct arena *a, struct record *r)
@@ -904,6 +945,85 @@ static void cursor_clause(const struct list_query *lq, const struct cursor *cur,
 	buf_addc(sql, ')');
 }
 
+/* ---- list totals, cached per thread until the register changes ---- */
+
+#define TOTAL_CACHE 64
+
+struct total_entry {
+	unsigned char key[16]; /* BLAKE2b-128 of the count query and its parameters */
+	int64_t regver;
+	int64_t total;
+	bool used;
+};
+
+static __thread struct total_entry total_cache[TOTAL_CACHE];
+static __thread unsigned total_next;
+
+static void total_key(const char *sql, const struct binds *bs, unsigned char key[16])
+{
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, NULL, 0, 16);
+	crypto_generichash_update(&st, (const unsigned char *)sql, strlen(sql) + 1);
+	for (int i = 0; i < bs->n; i++) {
+		const struct bind *b = &bs->b[i];
+		unsigned char tag = b->is_null ? 'n' : b->is_int ? 'i' : 's';
+		uint64_t len = b->is_int ? sizeof(b->i) : b->len;
+		crypto_generichash_update(&st, &tag, 1);
+		crypto_generichash_update(&st, (const unsigned char *)&len, sizeof(len));
+		if (b->is_int)
+			crypto_generichash_update(&st, (const unsigned char *)&b->i, sizeof(b->i));
+		else if (!b->is_null)
+			crypto_generichash_update(&st, (const unsigned char *)b->s, b->len);
+	}
+	crypto_generichash_final(&st, key, 16);
+}
+
+static enum err register_version(struct repo_ctx *c, const struct entity *e, int64_t *v)
+{
+	struct binds bs = {0};
+	bind_text(&bs, e->name);
+	struct db_stmt *st = NULL;
+	bool row;
+	enum err err = run(c->db, "SELECT version FROM register_versions WHERE entity = $1", &bs,
+			   &row, &st);
+	if (err)
+		return err;
+	*v = row ? db_col_int(st, 0) : 0;
+	db_done(st);
+	return ERR_OK;
+}
+
+/* count(*) for the query, from the cache when the register has not changed since. */
+static enum err list_total(struct repo_ctx *c, const struct entity *e, const char *sql,
+			   const struct binds *bs, int64_t *total)
+{
+	int64_t regver;
+	enum err err = register_version(c, e, &regver);
+	if (err)
+		return err;
+	unsigned char key[16];
+	total_key(sql, bs, key);
+	for (unsigned i = 0; i < TOTAL_CACHE; i++) {
+		struct total_entry *t = &total_cache[i];
+		if (t->used && t->regver == regver && memcmp(t->key, key, 16) == 0) {
+			*total = t->total;
+			return ERR_OK;
+		}
+	}
+	struct db_stmt *st = NULL;
+	bool row;
+	if ((err = run(c->db, sql, bs, &row, &st)))
+		return err;
+	*total = row ? db_col_int(st, 0) : 0;
+	db_done(st);
+	struct total_entry *t = &total_cache[total_next++ % TOTAL_CACHE];
+	memcpy(t->key, key, 16);
+	t->regver = regver;
+	t->total = *total;
+	t->used = true;
+	return ERR_OK;
+}
+
 enum err repo_list_json(struct repo_ctx *c, const struct entity *e, const struct list_query *lq0,
 			struct buf *out, const char **why)
 {
@@ -928,32 +1048,34 @@ enum err repo_list_json(struct repo_ctx *c, const struct entity *e, const struct
 	if (err)
 		return err;
 	struct buf sql;
-	struct binds *bs = arena_alloc(c->a, sizeof(*bs));
+	struct binds *bs = arena_alloc_raw(c->a, sizeof(*bs));
 	struct db_stmt *st = NULL;
 	buf_init(&sql, 0);
 	if (!bs) {
 		err = ERR_NOMEM;
 		goto done;
 	}
+	bs->n = 0;
+	bs->overflow = false;
 
 	/* the total ignores the cursor */
 	buf_printf(&sql, "SELECT count(*) FROM %s", e->plural);
 	where_clause(d, e, lq, c->a, &sql, bs);
 	bool row;
-	err = buf_failed(&sql) || bs->overflow ? ERR_NOMEM : run(c->db, sql.p, bs, &row, &st);
+	int64_t total = 0;
+	err = buf_failed(&sql) || bs->overflow ? ERR_NOMEM : list_total(c, e, sql.p, bs, &total);
 	if (err)
 		goto done;
-	int64_t total = row ? db_col_int(st, 0) : 0;
-	db_done(st);
-	st = NULL;
 
 	buf_reset(&sql);
-	memset(bs, 0, sizeof(*bs));
+	bs->n = 0;
+	bs->overflow = false;
 	buf_adds(&sql, "SELECT ");
-	repo_json_expr(d, e, &sql);
+	select_columns(e, &sql);
 	for (size_t i = 0; i < lq->nsort; i++)
 		buf_printf(&sql, ", %s", lq->sort[i].f->name);
 	buf_printf(&sql, ", id FROM %s", e->plural);
+	int keycol = (int)e->nfields + 4; /* first sort column, after the row's own */
 	where_clause(d, e, lq, c->a, &sql, bs);
 	if (lq->cursor)
 		cursor_clause(lq, &cur, &sql, bs);
@@ -981,12 +1103,10 @@ enum err repo_list_json(struct repo_ctx *c, const struct entity *e, const struct
 		}
 		if (count)
 			buf_addc(out, ',');
-		size_t n;
-		const char *j = db_col_text(st, 0, &n);
-		buf_add(out, j ? j : "null", j ? n : 4);
+		repo_row_json(st, 0, e, out);
 		count++;
 		if (count == lq->limit)
-			next = cursor_encode(c->a, lq, st, 1);
+			next = cursor_encode(c->a, lq, st, keycol);
 	}
 	if (err)
 		goto done;

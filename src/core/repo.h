@@ -42,7 +42,9 @@ struct list_query {
 	int limit;
 	const char *cursor;
 	/* Extra condition a caller may add, e.g. a permission scope; NULL for none.
-	 * Its SQL text must contain no request data; its one parameter is bound as an int. */
+	 * Its SQL text must contain no request data; its one parameter ("$?") is bound as an int.
+	 * It may read only the register's own columns: cached totals are keyed on the register's
+	 * change counter alone. */
 	const char *scope_sql;
 	int64_t scope_param;
 };
@@ -58,6 +60,9 @@ enum err repo_list_json(struct repo_ctx *c, const struct entity *e, const struct
 /* Rows of the list as records, for exports and pages (same filters, cursor, limit). */
 enum err repo_get_json(struct repo_ctx *c, const struct entity *e, int64_t id,
 		       struct buf *out) WUR;
+/* The same, also giving the record's version (for ETags). */
+enum err repo_read_json(struct repo_ctx *c, const struct entity *e, int64_t id, struct buf *out,
+			int64_t *version) WUR;
 enum err repo_load(struct repo_ctx *c, const struct entity *e, int64_t id,
 		   struct record **out) WUR;
 
@@ -72,7 +77,8 @@ enum err repo_update(struct repo_ctx *c, const struct entity *e, int64_t id,
 enum err repo_delete(struct repo_ctx *c, const struct entity *e, int64_t id, int64_t if_version,
 		     struct verrors *ve) WUR;
 
-/* The SELECT expression that renders one row as a JSON object (exposed for tests). */
-void repo_json_expr(enum db_dialect d, const struct entity *e, struct buf *sql);
+/* Writes the row at columns col.. (id, fields, version, created_at, updated_at) as a JSON
+ * object: integers and references as numbers, booleans as true/false, NULL as null. */
+void repo_row_json(struct db_stmt *st, int col, const struct entity *e, struct buf *out);
 
 #endif

@@ -148,17 +148,14 @@ static void set_etag(struct ctx *c, int64_t version)
 static void answer_record(struct ctx *c, int64_t id, int status)
 {
 	struct repo_ctx rc = repo_of(c);
-	struct record *r;
-	enum err e = repo_load(&rc, c->entity, id, &r);
-	if (!e) {
-		buf_reset(&c->resp->body);
-		e = repo_get_json(&rc, c->entity, id, &c->resp->body);
-	}
+	int64_t version = 0;
+	buf_reset(&c->resp->body);
+	enum err e = repo_read_json(&rc, c->entity, id, &c->resp->body, &version);
 	if (e) {
 		respond_problem(c, e, e == ERR_NOT_FOUND ? "no such record" : NULL, NULL);
 		return;
 	}
-	set_etag(c, r->version);
+	set_etag(c, version);
 	respond_json(c, status);
 }
 

@@ -1,6 +1,7 @@
 /* sqlite.c - the SQLite backend: WAL, synchronous=FULL, foreign keys on, a busy timeout, and a
  * per-connection cache of prepared statements keyed by SQL text. $N placeholders are SQLite's
  * own "?NNN" once rewritten here. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,8 +72,20 @@ static enum err sq_exec(struct db *db, const char *sql)
 	return e;
 }
 
+static pthread_once_t sq_once = PTHREAD_ONCE_INIT;
+
+/* Before the first connection: connections are never shared between threads, and the global
+ * memory statistics would otherwise take a process-wide mutex on every allocation. */
+static void sq_configure(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	sqlite3_initialize();
+}
+
 static enum err sq_open(const char *path, struct db **out)
 {
+	pthread_once(&sq_once, sq_configure);
 	struct sq_db *d = calloc(1, sizeof(*d));
 	if (!d)
 		return ERR_NOMEM;
@@ -266,15 +279,11 @@ static int64_t sq_col_int(struct db_stmt *s, int col)
 
 static const char *sq_col_text(struct db_stmt *s, int col, size_t *n)
 {
-	if (sqlite3_column_type(s->st, col) == SQLITE_NULL) {
-		if (n)
-			*n = 0;
-		return NULL;
-	}
+	/* NULL for SQL NULL (an out-of-memory NULL reads as NULL too) */
 	const char *p = (const char *)sqlite3_column_text(s->st, col);
 	if (n)
-		*n = (size_t)sqlite3_column_bytes(s->st, col);
-	return p ? p : "";
+		*n = p ? (size_t)sqlite3_column_bytes(s->st, col) : 0;
+	return p;
 }
 
 static void sq_done(struct db_stmt *s)

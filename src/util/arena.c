@@ -36,6 +36,14 @@ void arena_free(struct arena *a)
 
 void *arena_alloc(struct arena *a, size_t n)
 {
+	void *p = arena_alloc_raw(a, n);
+	if (p)
+		memset(p, 0, n);
+	return p;
+}
+
+void *arena_alloc_raw(struct arena *a, size_t n)
+{
 	n = (n + 15u) & ~(size_t)15u;
 	if (n == 0)
 		n = 16;
@@ -61,7 +69,6 @@ void *arena_alloc(struct arena *a, size_t n)
 	void *p = c->data + c->off;
 	c->off += n;
 	a->used += n;
-	memset(p, 0, n);
 	return p;
 }
 

@@ -18,6 +18,8 @@ void arena_init(struct arena *a, size_t cap);
 void arena_free(struct arena *a);
 /* Zeroed, 16-byte aligned memory, or NULL past the cap. */
 void *arena_alloc(struct arena *a, size_t n);
+/* The same without zeroing, for large scratch structures the caller fills itself. */
+void *arena_alloc_raw(struct arena *a, size_t n);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -51,7 +51,7 @@ static bool buf_grow(struct buf *b, size_t extra)
 	return true;
 }
 
-void buf_add(struct buf *b, const void *p, size_t n)
+void buf_add_slow(struct buf *b, const void *p, size_t n)
 {
 	if (!buf_grow(b, n))
 		return;
@@ -61,15 +61,6 @@ void buf_add(struct buf *b, const void *p, size_t n)
 	b->p[b->len] = '\0';
 }
 
-void buf_adds(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-void buf_addc(struct buf *b, char c)
-{
-	buf_add(b, &c, 1);
-}
 
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
@@ -110,38 +101,34 @@ void buf_add_i64(struct buf *b, int64_t v)
 	buf_add(b, q, (size_t)(e - q));
 }
 
+/* 0: copy as is; 1: \uXXXX; else the character after the backslash */
+static const unsigned char json_escape[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 't', 'n', 1, 1, 'r', 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['"'] = '"', ['\\'] = '\\',
+};
+
 void buf_add_json_str(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	buf_addc(b, '"');
-	size_t run = 0;
+	size_t start = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		const char *esc = NULL;
-		char u[6];
-		switch (c) {
-		case '"': esc = "\\\""; break;
-		case '\\': esc = "\\\\"; break;
-		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		case '\t': esc = "\\t"; break;
-		default:
-			if (c < 0x20) {
-				u[0] = '\\'; u[1] = 'u'; u[2] = '0'; u[3] = '0';
-				u[4] = hex[c >> 4]; u[5] = hex[c & 15];
-				buf_add(b, s + i - run, run);
-				run = 0;
-				buf_add(b, u, 6);
-				continue;
-			}
-			run++;
+		unsigned char e = json_escape[c];
+		if (!e)
 			continue;
+		buf_add(b, s + start, i - start);
+		start = i + 1;
+		if (e == 1) {
+			char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+			buf_add(b, u, 6);
+		} else {
+			char esc[2] = {'\\', (char)e};
+			buf_add(b, esc, 2);
 		}
-		buf_add(b, s + i - run, run);
-		run = 0;
-		buf_adds(b, esc);
 	}
-	buf_add(b, s + n - run, run);
+	buf_add(b, s + start, n - start);
 	buf_addc(b, '"');
 }
 

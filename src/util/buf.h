@@ -21,9 +21,29 @@ struct buf {
 void buf_init(struct buf *b, size_t cap);
 void buf_free(struct buf *b);
 void buf_reset(struct buf *b);
-void buf_add(struct buf *b, const void *p, size_t n);
-void buf_adds(struct buf *b, const char *s);
-void buf_addc(struct buf *b, char c);
+void buf_add_slow(struct buf *b, const void *p, size_t n);
+
+/* Inline fast path: hot loops append many small pieces. */
+static inline void buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (!b->failed && b->alloc - b->len > n && b->len + n <= b->cap) {
+		__builtin_memcpy(b->p + b->len, p, n);
+		b->len += n;
+		b->p[b->len] = '\0';
+		return;
+	}
+	buf_add_slow(b, p, n);
+}
+
+static inline void buf_adds(struct buf *b, const char *s)
+{
+	buf_add(b, s, __builtin_strlen(s));
+}
+
+static inline void buf_addc(struct buf *b, char c)
+{
+	buf_add(b, &c, 1);
+}
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 void buf_add_i64(struct buf *b, int64_t v);

@@ -123,3 +123,10 @@ CREATE TABLE interested_parties (
 	created_at TEXT NOT NULL,
 	updated_at TEXT NOT NULL
 );
+
+-- One counter per register, bumped in every writing transaction: list totals are cached per
+-- (query, counter) and stay exact without counting on every page.
+CREATE TABLE register_versions (
+	entity TEXT PRIMARY KEY,
+	version INTEGER NOT NULL
+);
