@@ -3,6 +3,7 @@
 
 #include "cli/cli.h"
 #include "core/audit.h"
+#include "core/verify.h"
 
 int cmd_audit_verify(struct cli_args *a)
 {
@@ -12,15 +13,32 @@ int cmd_audit_verify(struct cli_args *a)
 		return rc;
 	struct audit_result res;
 	enum err e = audit_verify(db, &res);
-	db_close(db);
 	if (e) {
+		db_close(db);
 		fprintf(stderr, "custos: the audit trail could not be read (%s)\n", err_title(e));
 		return CLI_EXIT_FAIL;
 	}
 	if (res.bad_seq) {
+		db_close(db);
 		printf("FAILED at event %lld: %s\n", (long long)res.bad_seq, res.why);
 		return CLI_EXIT_FAIL;
 	}
+	/* the chain holds; now every stored record must be what its events say */
+	struct verify_result vr;
+	e = verify_records(db, &vr);
+	db_close(db);
+	if (e) {
+		fprintf(stderr, "custos: the registers could not be read (%s)\n", err_title(e));
+		return CLI_EXIT_FAIL;
+	}
+	if (vr.mismatches) {
+		printf("FAILED: %lld record(s) do not match the audit trail (chain of %lld events holds)\n",
+		       (long long)vr.mismatches, (long long)res.events);
+		for (int i = 0; i < vr.nreported; i++)
+			printf("  %s\n", vr.reported[i]);
+		return CLI_EXIT_FAIL;
+	}
 	printf("ok %lld events\n", (long long)res.events);
+	printf("ok %lld records match their audit history\n", (long long)vr.records);
 	return CLI_EXIT_OK;
 }
