@@ -114,7 +114,7 @@ int main(int argc, char **argv)
 	int64_t uid, tid;
 	const char *roles[] = {"admin"};
 	if (user_create(db, &a, &who, "bench@bench.example", "Bench", "bench-password-123", roles,
-			1, &ve, &uid))
+			1, 0, &ve, &uid))
 		return 1;
 	const char *token;
 	if (token_create(db, &a, &who, uid, "bench", NULL, &token, &tid))

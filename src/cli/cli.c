@@ -51,7 +51,7 @@ static const struct cli_cmd commands[] = {
 	 0, 0,
 	 {DB_OPT, {"email", "E", "sign-in e-mail address"}, {"name", "N", "full name"},
 	  {"role", "R", "a role from the policy (repeatable)"},
-	  {"department", "D", "department (recorded with the roles in a later version)"},
+	  {"department", "D", "the user's department: its id, code or name"},
 	  {"password-stdin", NULL, "read the password from standard input"}},
 	 cmd_user_add},
 	{"audit verify", "audit verify [--db URL]", "check the audit trail's hash chain",

@@ -60,12 +60,25 @@ int cmd_user_add(struct cli_args *a)
 	int rc = cli_open_db(a, &db);
 	if (rc)
 		return rc;
+	int64_t dept = 0;
+	const char *dept_key = cli_value(a, "department");
+	if (dept_key) {
+		enum err de = user_find_department(db, dept_key, &dept);
+		if (de) {
+			db_close(db);
+			if (de == ERR_NOT_FOUND)
+				return cli_usage_error(a->cmd, "--department: no department '%s' (give its id, code or name)",
+						       dept_key);
+			fprintf(stderr, "custos: the departments could not be read\n");
+			return CLI_EXIT_FAIL;
+		}
+	}
 	struct arena ar;
 	arena_init(&ar, 0);
 	struct verrors ve = {0};
 	struct actor who = {0, "cli"};
 	int64_t id = 0;
-	enum err e = user_create(db, &ar, &who, email, name, password, roles, nroles, &ve, &id);
+	enum err e = user_create(db, &ar, &who, email, name, password, roles, nroles, dept, &ve, &id);
 	if (e == ERR_INVALID) {
 		for (size_t i = 0; i < ve.n; i++)
 			fprintf(stderr, "custos: --%s %s\n", ve.items[i].field ? ve.items[i].field : "?",

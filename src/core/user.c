@@ -48,7 +48,7 @@ static enum err email_taken(struct db *db, const char *email, bool *taken)
 
 enum err user_create(struct db *db, struct arena *a, const struct actor *who, const char *email,
 		     const char *name, const char *password, const char *const *roles,
-		     size_t nroles, struct verrors *ve, int64_t *id)
+		     size_t nroles, int64_t department_id, struct verrors *ve, int64_t *id)
 {
 	static const struct field fields[] = {
 		{.name = "email", .type = FT_EMAIL, .flags = FF_REQUIRED},
@@ -94,14 +94,18 @@ enum err user_create(struct db *db, struct arena *a, const struct actor *who, co
 	char now[TIME_ISO_LEN];
 	time_format_iso(time_now(), now);
 	struct db_stmt *st;
-	if ((e = db_prepare(db, "INSERT INTO users (email, name, password_hash, active,"
-				" created_at, updated_at) VALUES ($1, $2, $3, 1, $4, $4)"
+	if ((e = db_prepare(db, "INSERT INTO users (email, name, password_hash, department_id,"
+				" active, created_at, updated_at) VALUES ($1, $2, $3, $5, 1, $4, $4)"
 				" RETURNING id", &st)))
 		goto fail;
 	db_bind_str(st, 1, email);
 	db_bind_str(st, 2, name);
 	db_bind_str(st, 3, hash);
 	db_bind_str(st, 4, now);
+	if (department_id)
+		db_bind_int(st, 5, department_id);
+	else
+		db_bind_null(st, 5);
 	bool row;
 	e = db_step(st, &row);
 	*id = row ? db_col_int(st, 0) : 0;
@@ -125,6 +129,9 @@ enum err user_create(struct db *db, struct arena *a, const struct actor *who, co
 		json_array_append_new(rl, json_string(roles[i]));
 	json_t *ch = json_pack("{s:[ns],s:[ns],s:[no],s:[nb]}", "email", email, "name", name,
 			       "roles", rl, "active", 1);
+	if (ch && department_id)
+		json_object_set_new(ch, "department_id",
+				    json_pack("[nI]", (json_int_t)department_id));
 	char *text = ch ? json_dumps(ch, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(ch);
 	e = text ? audit_append(db, who, "create", "user", *id, text) : ERR_NOMEM;
@@ -146,6 +153,7 @@ static void user_from_row(struct arena *a, struct db_stmt *st, int col, struct u
 	u->name = arena_strdup(a, db_col_text(st, col + 2, NULL) ? db_col_text(st, col + 2, NULL) : "");
 	u->is_admin = db_col_int(st, col + 3) != 0;
 	u->active = db_col_int(st, col + 4) != 0;
+	u->department_id = db_col_int(st, col + 5);
 }
 
 enum err user_authenticate(struct db *db, struct arena *a, const char *email,
@@ -154,7 +162,7 @@ enum err user_authenticate(struct db *db, struct arena *a, const char *email,
 	size_t pwlen = strlen(password);
 	struct db_stmt *st;
 	enum err e = db_prepare(db, "SELECT id, email, name, " IS_ADMIN("users.id") ", active,"
-				    " password_hash FROM users WHERE lower(email) = lower($1)", &st);
+				    " department_id, password_hash FROM users WHERE lower(email) = lower($1)", &st);
 	if (e)
 		return e;
 	db_bind_str(st, 1, email);
@@ -163,7 +171,7 @@ enum err user_authenticate(struct db *db, struct arena *a, const char *email,
 	char hash[CRYPTO_PWHASH_LEN] = "";
 	if (!e && row) {
 		user_from_row(a, st, 0, out);
-		const char *h = db_col_text(st, 5, NULL);
+		const char *h = db_col_text(st, 6, NULL);
 		if (h)
 			str_copy(hash, sizeof(hash), h);
 	}
@@ -250,8 +258,8 @@ enum err session_lookup(struct db *db, struct arena *a, const char *token, struc
 	int64_t t = time_now();
 	time_format_iso(t, now);
 	struct db_stmt *st;
-	enum err e = db_prepare(db, "SELECT u.id, u.email, u.name, " IS_ADMIN("u.id") ", u.active, s.id,"
-				    " s.csrf, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id"
+	enum err e = db_prepare(db, "SELECT u.id, u.email, u.name, " IS_ADMIN("u.id") ", u.active,"
+				    " u.department_id, s.id, s.csrf, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id"
 				    " WHERE s.token_hash = $1 AND s.expires_at > $2", &st);
 	if (e)
 		return e;
@@ -262,9 +270,9 @@ enum err session_lookup(struct db *db, struct arena *a, const char *token, struc
 	char seen[TIME_ISO_LEN] = "";
 	if (!e && row) {
 		user_from_row(a, st, 0, u);
-		*session_id = db_col_int(st, 5);
-		*csrf = arena_strdup(a, db_col_text(st, 6, NULL) ? db_col_text(st, 6, NULL) : "");
-		const char *s = db_col_text(st, 7, NULL);
+		*session_id = db_col_int(st, 6);
+		*csrf = arena_strdup(a, db_col_text(st, 7, NULL) ? db_col_text(st, 7, NULL) : "");
+		const char *s = db_col_text(st, 8, NULL);
 		if (s)
 			str_copy(seen, sizeof(seen), s);
 	}
@@ -349,8 +357,8 @@ enum err token_lookup(struct db *db, struct arena *a, const char *token, struct 
 	int64_t t = time_now();
 	time_format_iso(t, now);
 	struct db_stmt *st;
-	enum err e = db_prepare(db, "SELECT u.id, u.email, u.name, " IS_ADMIN("u.id") ", u.active, k.id,"
-				    " k.last_used_at FROM api_tokens k JOIN users u ON u.id = k.user_id"
+	enum err e = db_prepare(db, "SELECT u.id, u.email, u.name, " IS_ADMIN("u.id") ", u.active,"
+				    " u.department_id, k.id, k.last_used_at FROM api_tokens k JOIN users u ON u.id = k.user_id"
 				    " WHERE k.token_hash = $1 AND k.revoked_at IS NULL"
 				    " AND (k.expires_at IS NULL OR k.expires_at > $2)", &st);
 	if (e)
@@ -362,8 +370,8 @@ enum err token_lookup(struct db *db, struct arena *a, const char *token, struct 
 	char used[TIME_ISO_LEN] = "";
 	if (!e && row) {
 		user_from_row(a, st, 0, u);
-		*token_id = db_col_int(st, 5);
-		const char *s = db_col_text(st, 6, NULL);
+		*token_id = db_col_int(st, 6);
+		const char *s = db_col_text(st, 7, NULL);
 		if (s)
 			str_copy(used, sizeof(used), s);
 	}
@@ -454,4 +462,24 @@ enum err token_list_json(struct db *db, int64_t user_id, struct buf *b)
 	buf_add_i64(b, n);
 	buf_addc(b, '}');
 	return buf_failed(b) ? ERR_NOMEM : ERR_OK;
+}
+
+enum err user_find_department(struct db *db, const char *key, int64_t *id)
+{
+	int64_t n = 0;
+	bool numeric = str_parse_i64(key, &n);
+	struct db_stmt *st;
+	enum err e = db_prepare(db, "SELECT id FROM departments WHERE id = $1 OR lower(code) = lower($2)"
+				    " OR lower(name) = lower($2) ORDER BY id LIMIT 1", &st);
+	if (e)
+		return e;
+	db_bind_int(st, 1, numeric ? n : 0);
+	db_bind_str(st, 2, key);
+	bool row;
+	e = db_step(st, &row);
+	*id = row ? db_col_int(st, 0) : 0;
+	db_done(st);
+	if (e)
+		return e;
+	return row ? ERR_OK : ERR_NOT_FOUND;
 }

@@ -17,6 +17,7 @@
 
 struct user {
 	int64_t id;
+	int64_t department_id; /* 0: none */
 	const char *email;
 	const char *name;
 	bool is_admin;
@@ -31,7 +32,9 @@ bool user_role_valid(const char *role);
  * e-mail, short password, e-mail in use, unknown role). Audited as the given actor. */
 enum err user_create(struct db *db, struct arena *a, const struct actor *who, const char *email,
 		     const char *name, const char *password, const char *const *roles,
-		     size_t nroles, struct verrors *ve, int64_t *id) WUR;
+		     size_t nroles, int64_t department_id, struct verrors *ve, int64_t *id) WUR;
+/* A department by id, code or name (case-insensitive); ERR_NOT_FOUND when none matches. */
+enum err user_find_department(struct db *db, const char *key, int64_t *id) WUR;
 
 /* Checks e-mail and password. Unknown e-mail and wrong password take the same time and both
  * answer ERR_UNAUTHORIZED. */

@@ -78,7 +78,9 @@ enum err demo_load(struct db *db, bool *loaded)
 
 	struct arena a;
 	arena_init(&a, 0);
-	struct repo_ctx c = {.db = db, .a = &a, .who = &demo_actor};
+	/* the organisation goes in as one transaction: all of it or nothing */
+	struct repo_ctx c = {.db = db, .a = &a, .who = &demo_actor, .in_tx = true};
+	bool in_tx = false;
 	size_t nd = demo_departments_count, np = demo_people_count;
 	int64_t *dept_ids = arena_alloc(&a, sizeof(int64_t) * nd);
 	int64_t *person_ids = arena_alloc(&a, sizeof(int64_t) * np);
@@ -87,6 +89,9 @@ enum err demo_load(struct db *db, bool *loaded)
 	e = ERR_NOMEM;
 	if (!dept_ids || !person_ids || !dept_codes || !emails)
 		goto done;
+	if ((e = db_begin(db)))
+		goto done;
+	in_tx = true;
 
 	for (size_t i = 0; i < nd; i++) {
 		const struct demo_department *d = &demo_departments[i];
@@ -161,6 +166,10 @@ enum err demo_load(struct db *db, bool *loaded)
 			goto done;
 	}
 
+	if ((e = db_commit(db)))
+		goto done;
+	in_tx = false;
+
 	/* sign-in accounts: an administrator and, for later role work, the policy's key people */
 	static const struct {
 		const char *email, *name, *role;
@@ -172,12 +181,14 @@ enum err demo_load(struct db *db, bool *loaded)
 		int64_t id;
 		const char *roles[] = {accounts[i].role};
 		if ((e = user_create(db, &a, &demo_actor, accounts[i].email, accounts[i].name,
-				     DEMO_PASSWORD, roles, 1, &ve, &id)))
+				     DEMO_PASSWORD, roles, 1, 0, &ve, &id)))
 			goto done;
 	}
 	*loaded = true;
 	e = ERR_OK;
 done:
+	if (in_tx)
+		db_rollback(db);
 	arena_free(&a);
 	return e;
 }

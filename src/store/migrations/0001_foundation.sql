@@ -7,6 +7,7 @@ CREATE TABLE users (
 	email TEXT NOT NULL UNIQUE,
 	name TEXT NOT NULL,
 	password_hash TEXT,
+	department_id INTEGER,
 	active INTEGER NOT NULL DEFAULT 1,
 	version INTEGER NOT NULL DEFAULT 1,
 	created_at TEXT NOT NULL,
