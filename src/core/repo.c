@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include "core/rowcache.h"
 #include "util/log.h"
 #include "util/str.h"
 #include "util/timeutil.h"
@@ -1024,6 +1025,21 @@ static enum err list_total(struct repo_ctx *c, const struct entity *e, const cha
 	return ERR_OK;
 }
 
+/* One row's JSON: from the cache when (id, version) is there, else read, rendered and cached.
+ * Runs inside the list's read transaction, so the row read is the version the list saw. */
+static enum err row_json_cached(struct repo_ctx *c, const struct entity *e, int64_t id,
+				int64_t version, struct buf *out)
+{
+	if (rowcache_get(e, id, version, out))
+		return ERR_OK;
+	size_t start = out->len;
+	int64_t v = 0;
+	enum err err = repo_read_json(c, e, id, out, &v);
+	if (!err && v == version && !buf_failed(out))
+		rowcache_put(e, id, version, out->p + start, out->len - start);
+	return err;
+}
+
 enum err repo_list_json(struct repo_ctx *c, const struct entity *e, const struct list_query *lq0,
 			struct buf *out, const char **why)
 {
@@ -1070,12 +1086,12 @@ enum err repo_list_json(struct repo_ctx *c, const struct entity *e, const struct
 	buf_reset(&sql);
 	bs->n = 0;
 	bs->overflow = false;
-	buf_adds(&sql, "SELECT ");
-	select_columns(e, &sql);
+	/* ids, versions and sort keys only: rows come from the row cache, or one by one below */
+	buf_adds(&sql, "SELECT id, version");
 	for (size_t i = 0; i < lq->nsort; i++)
 		buf_printf(&sql, ", %s", lq->sort[i].f->name);
 	buf_printf(&sql, ", id FROM %s", e->plural);
-	int keycol = (int)e->nfields + 4; /* first sort column, after the row's own */
+	int keycol = 2; /* first sort column */
 	where_clause(d, e, lq, c->a, &sql, bs);
 	if (lq->cursor)
 		cursor_clause(lq, &cur, &sql, bs);
@@ -1103,7 +1119,8 @@ enum err repo_list_json(struct repo_ctx *c, const struct entity *e, const struct
 		}
 		if (count)
 			buf_addc(out, ',');
-		repo_row_json(st, 0, e, out);
+		if ((err = row_json_cached(c, e, db_col_int(st, 0), db_col_int(st, 1), out)))
+			goto done;
 		count++;
 		if (count == lq->limit)
 			next = cursor_encode(c->a, lq, st, keycol);

@@ -25,8 +25,9 @@ void session_del(struct ctx *c);
 void tokens_post(struct ctx *c);
 void tokens_get(struct ctx *c);
 void tokens_del(struct ctx *c);
-/* Resolves bearer token or session cookie into c->who; false when neither is valid. */
-bool session_authenticate(struct ctx *c);
+/* Resolves bearer token or session cookie into c->who: ERR_UNAUTHORIZED when neither is
+ * valid, another error when the store failed. */
+enum err session_authenticate(struct ctx *c) WUR;
 
 /* openapi.c */
 void openapi_get(struct ctx *c);

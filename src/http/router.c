@@ -131,7 +131,12 @@ void router_dispatch(struct app *app, struct http_req *req, struct http_resp *re
 		return;
 	}
 	if (!(found->flags & ROUTE_PUBLIC)) {
-		if (!session_authenticate(&c)) {
+		e = session_authenticate(&c);
+		if (e && e != ERR_UNAUTHORIZED) {
+			respond_problem(&c, e, "credentials could not be checked", NULL);
+			return;
+		}
+		if (e) {
 			http_set_header(req, resp, "WWW-Authenticate", "Bearer realm=\"custos\"");
 			respond_problem(&c, ERR_UNAUTHORIZED,
 					"sign in (POST /api/v1/session) or send a bearer token", NULL);

@@ -22,32 +22,33 @@ static void principal_from_user(struct ctx *c, const struct user *u)
 	c->actor.name = u->email;
 }
 
-bool session_authenticate(struct ctx *c)
+enum err session_authenticate(struct ctx *c)
 {
 	struct user u = {0};
 	const char *auth = http_header(c->req, "Authorization");
+	enum err e;
 	if (auth) {
 		if (strncasecmp(auth, "Bearer ", 7) != 0)
-			return false;
+			return ERR_UNAUTHORIZED;
 		int64_t tid;
-		if (token_lookup(c->db, c->a, auth + 7, &u, &tid) != ERR_OK)
-			return false;
+		if ((e = token_lookup(c->db, c->a, auth + 7, &u, &tid)))
+			return e;
 		principal_from_user(c, &u);
 		c->who.token_id = tid;
-		return true;
+		return ERR_OK;
 	}
 	const char *cookie = http_cookie(c->req, COOKIE_NAME);
 	if (!cookie)
-		return false;
+		return ERR_UNAUTHORIZED;
 	int64_t sid;
 	const char *csrf;
-	if (session_lookup(c->db, c->a, cookie, &u, &sid, &csrf) != ERR_OK)
-		return false;
+	if ((e = session_lookup(c->db, c->a, cookie, &u, &sid, &csrf)))
+		return e;
 	principal_from_user(c, &u);
 	c->who.via_cookie = true;
 	c->who.session_id = sid;
 	c->who.csrf = csrf;
-	return true;
+	return ERR_OK;
 }
 
 static void user_json(struct buf *b, const struct principal *p)
