@@ -31,6 +31,18 @@ static bool parse_listen(const char *s, char *host, size_t hn, int *port)
 	return true;
 }
 
+static bool has_users(struct db *db)
+{
+	struct db_stmt *st;
+	bool row = false;
+	if (db_prepare(db, "SELECT 1 FROM users LIMIT 1", &st) == ERR_OK) {
+		if (db_step(st, &row) != ERR_OK)
+			row = true; /* cannot tell: say nothing */
+		db_done(st);
+	}
+	return row;
+}
+
 int cmd_init(struct cli_args *a)
 {
 	struct db *db;
@@ -95,6 +107,10 @@ int cmd_serve(struct cli_args *a)
 			      : "custos: the database already holds data; demo not loaded again.\n");
 		printf("custos: sign in as %s with password %s (demo only: change it)\n",
 		       DEMO_ADMIN_EMAIL, DEMO_PASSWORD);
+	} else if (!has_users(db)) {
+		printf("custos: nobody can sign in yet: create an account with\n"
+		       "        custos user add --db %s --email YOU --name NAME --role admin\n",
+		       a->db_url);
 	}
 	db_close(db);
 
