@@ -14,7 +14,7 @@
 #include "util/str.h"
 
 #define DEPARTMENTS 20
-#define PEOPLE 1000
+#define PEOPLE	    1000
 
 static void set(struct arena *a, struct record *r, const char *name, const char *text)
 {
@@ -28,7 +28,7 @@ static void set(struct arena *a, struct record *r, const char *name, const char 
 
 static int64_t create(struct repo_ctx *c, struct record *r)
 {
-	struct verrors ve = {0};
+	struct verrors ve = { 0 };
 	int64_t id = 0;
 	if (repo_create(c, r, &ve, &id) != ERR_OK) {
 		fprintf(stderr, "bench-seed: create %s failed: %s %s\n", r->e->name,
@@ -55,13 +55,14 @@ int main(int argc, char **argv)
 	struct db *db;
 	if (db_open(argv[1], &db) || db_migrate(db))
 		return 1;
-	struct actor who = {0, "bench-seed"};
+	struct actor who = { 0, "bench-seed" };
 	struct arena a;
 	arena_init(&a, 0);
-	struct repo_ctx c = {.db = db, .a = &a, .who = &who, .in_tx = true};
-	static const char *const types[] = {"server", "electronic_data", "pc_laptop", "software",
-					    "service", "mobile_device", "paper", "email"};
-	static const char *const statuses[] = {"in_use", "in_use", "in_use", "planned", "retired"};
+	struct repo_ctx c = { .db = db, .a = &a, .who = &who, .in_tx = true };
+	static const char *const types[] = { "server",	"electronic_data", "pc_laptop", "software",
+					     "service", "mobile_device",   "paper",	"email" };
+	static const char *const statuses[] = { "in_use", "in_use", "in_use", "planned",
+						"retired" };
 	int64_t dept[DEPARTMENTS], people[PEOPLE];
 	char text[128];
 	if (db_begin(db))
@@ -110,9 +111,9 @@ int main(int argc, char **argv)
 	}
 	if (db_commit(db))
 		return 1;
-	struct verrors ve = {0};
+	struct verrors ve = { 0 };
 	int64_t uid, tid;
-	const char *roles[] = {"admin"};
+	const char *roles[] = { "admin" };
 	if (user_create(db, &a, &who, "bench@bench.example", "Bench", "bench-password-123", roles,
 			1, 0, &ve, &uid))
 		return 1;

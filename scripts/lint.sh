@@ -14,5 +14,12 @@ fi
 for f in $(find src -name '*.c' -o -name '*.h'); do
 	head -1 "$f" | grep -q '^/\*' || { echo "lint: $f does not open with a comment"; fail=1; }
 done
+# formatting, when clang-format is installed (it is on the project's machines)
+if command -v clang-format >/dev/null 2>&1; then
+	if ! clang-format --dry-run --Werror $(find src bench tests/unit -name '*.c' -o -name '*.h') 2>/dev/null; then
+		echo "lint: formatting differs from .clang-format (run: clang-format -i FILE)"
+		fail=1
+	fi
+fi
 [ $fail -eq 0 ] && echo "lint: ok"
 exit $fail

@@ -32,7 +32,8 @@ int cmd_audit_verify(struct cli_args *a)
 		return CLI_EXIT_FAIL;
 	}
 	if (vr.mismatches) {
-		printf("FAILED: %lld record(s) do not match the audit trail (chain of %lld events holds)\n",
+		printf("FAILED: %lld record(s) do not match the audit trail (chain of %lld events "
+		       "holds)\n",
 		       (long long)vr.mismatches, (long long)res.events);
 		for (int i = 0; i < vr.nreported; i++)
 			printf("  %s\n", vr.reported[i]);

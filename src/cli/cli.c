@@ -18,52 +18,84 @@
 static int cmd_version(struct cli_args *a);
 static int cmd_help(struct cli_args *a);
 
-#define DB_OPT {"db", "URL", "database: sqlite:PATH (default sqlite:custos.db) or postgres://...; or set CUSTOS_DB"}
+#define DB_OPT                                                                                     \
+	{                                                                                          \
+		"db", "URL",                                                                       \
+			"database: sqlite:PATH (default sqlite:custos.db) or postgres://...; or "  \
+			"set CUSTOS_DB"                                                            \
+	}
 
 static const struct cli_cmd commands[] = {
-	{"serve", "serve [--listen HOST:PORT] [--demo] [--threads N] [--db URL]",
-	 "migrate the database, then serve the web UI and JSON API",
-	 "Applies pending migrations and serves HTTP until interrupted (SIGINT/SIGTERM).\n"
-	 "With --demo, an empty database is first filled with a demo organisation and the\n"
-	 "sign-in details are printed. Put a TLS proxy (nginx) in front for anything but\n"
-	 "local use; --trust-proxy makes Custos believe its X-Forwarded-Proto header.",
-	 0, 0,
-	 {DB_OPT,
-	  {"listen", "HOST:PORT", "address to listen on (default 127.0.0.1:8080; port 0 picks one)"},
-	  {"demo", NULL, "fill an empty database with the demo organisation"},
-	  {"threads", "N", "worker threads (default: 4, or 2 per core when more)"},
-	  {"trust-proxy", NULL, "trust X-Forwarded-Proto from the reverse proxy"},
-	  {"secure-cookies", NULL, "always mark cookies Secure (TLS terminated in front)"},
-	  {"session-hours", "H", "absolute session lifetime in hours (default 12)"}},
-	 cmd_serve},
-	{"init", "init [--db URL]", "create or migrate the database, then exit",
-	 "Creates the database when missing and applies every pending migration. Safe to run\n"
-	 "again: migrations already applied are skipped.",
-	 0, 0, {DB_OPT}, cmd_init},
-	{"user add",
-	 "user add --email E --name N --role R [--role R2 ...] [--password-stdin] [--db URL]",
-	 "create a user who can sign in",
-	 "Creates an active user. Roles: admin, board, isms_manager, operations_manager,\n"
-	 "hr_manager, department_head, support, staff, auditor, external (repeat --role, or\n"
-	 "separate with commas). With --password-stdin the password (12-128 characters) is read\n"
-	 "from the first line of standard input; otherwise a strong one is generated and printed\n"
-	 "once.",
-	 0, 0,
-	 {DB_OPT, {"email", "E", "sign-in e-mail address"}, {"name", "N", "full name"},
-	  {"role", "R", "a role from the policy (repeatable)"},
-	  {"department", "D", "the user's department: its id, code or name"},
-	  {"password-stdin", NULL, "read the password from standard input"}},
-	 cmd_user_add},
-	{"audit verify", "audit verify [--db URL]", "check the audit trail's hash chain",
-	 "Recomputes the BLAKE2b hash chain over every audit event. Prints 'ok N events' and\n"
-	 "exits 0 when it holds; otherwise names the first event that does not match and\n"
-	 "exits 1.",
-	 0, 0, {DB_OPT}, cmd_audit_verify},
-	{"version", "version", "print the version", "Prints the version of this build.", 0, 0, {{0}},
-	 cmd_version},
-	{"help", "help [COMMAND]", "show help for all commands or one",
-	 "Without an argument lists the commands; with one shows that command's options.", 0, 2,
-	 {{0}}, cmd_help},
+	{ "serve",
+	  "serve [--listen HOST:PORT] [--demo] [--threads N] [--db URL]",
+	  "migrate the database, then serve the web UI and JSON API",
+	  "Applies pending migrations and serves HTTP until interrupted (SIGINT/SIGTERM).\n"
+	  "With --demo, an empty database is first filled with a demo organisation and the\n"
+	  "sign-in details are printed. Put a TLS proxy (nginx) in front for anything but\n"
+	  "local use; --trust-proxy makes Custos believe its X-Forwarded-Proto header.",
+	  0,
+	  0,
+	  { DB_OPT,
+	    { "listen", "HOST:PORT",
+	      "address to listen on (default 127.0.0.1:8080; port 0 picks one)" },
+	    { "demo", NULL, "fill an empty database with the demo organisation" },
+	    { "threads", "N", "worker threads (default: 4, or 2 per core when more)" },
+	    { "trust-proxy", NULL, "trust X-Forwarded-Proto from the reverse proxy" },
+	    { "secure-cookies", NULL, "always mark cookies Secure (TLS terminated in front)" },
+	    { "session-hours", "H", "absolute session lifetime in hours (default 12)" } },
+	  cmd_serve },
+	{ "init",
+	  "init [--db URL]",
+	  "create or migrate the database, then exit",
+	  "Creates the database when missing and applies every pending migration. Safe to run\n"
+	  "again: migrations already applied are skipped.",
+	  0,
+	  0,
+	  { DB_OPT },
+	  cmd_init },
+	{ "user add",
+	  "user add --email E --name N --role R [--role R2 ...] [--password-stdin] [--db URL]",
+	  "create a user who can sign in",
+	  "Creates an active user. Roles: admin, board, isms_manager, operations_manager,\n"
+	  "hr_manager, department_head, support, staff, auditor, external (repeat --role, or\n"
+	  "separate with commas). With --password-stdin the password (12-128 characters) is read\n"
+	  "from the first line of standard input; otherwise a strong one is generated and printed\n"
+	  "once.",
+	  0,
+	  0,
+	  { DB_OPT,
+	    { "email", "E", "sign-in e-mail address" },
+	    { "name", "N", "full name" },
+	    { "role", "R", "a role from the policy (repeatable)" },
+	    { "department", "D", "the user's department: its id, code or name" },
+	    { "password-stdin", NULL, "read the password from standard input" } },
+	  cmd_user_add },
+	{ "audit verify",
+	  "audit verify [--db URL]",
+	  "check the audit trail's hash chain",
+	  "Recomputes the BLAKE2b hash chain over every audit event. Prints 'ok N events' and\n"
+	  "exits 0 when it holds; otherwise names the first event that does not match and\n"
+	  "exits 1.",
+	  0,
+	  0,
+	  { DB_OPT },
+	  cmd_audit_verify },
+	{ "version",
+	  "version",
+	  "print the version",
+	  "Prints the version of this build.",
+	  0,
+	  0,
+	  { { 0 } },
+	  cmd_version },
+	{ "help",
+	  "help [COMMAND]",
+	  "show help for all commands or one",
+	  "Without an argument lists the commands; with one shows that command's options.",
+	  0,
+	  2,
+	  { { 0 } },
+	  cmd_help },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -97,7 +129,8 @@ int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 	if (cmd)
 		print_usage(stderr, cmd);
 	else
-		fputs("usage: custos COMMAND [OPTIONS]   (custos help lists the commands)\n", stderr);
+		fputs("usage: custos COMMAND [OPTIONS]   (custos help lists the commands)\n",
+		      stderr);
 	return CLI_EXIT_USAGE;
 }
 
@@ -110,7 +143,8 @@ static void print_help(const struct cli_cmd *cmd)
 		for (int i = 0; i < CLI_MAX_OPTS && cmd->opts[i].name; i++) {
 			char left[64];
 			snprintf(left, sizeof(left), "--%s%s%s", cmd->opts[i].name,
-				 cmd->opts[i].arg ? " " : "", cmd->opts[i].arg ? cmd->opts[i].arg : "");
+				 cmd->opts[i].arg ? " " : "",
+				 cmd->opts[i].arg ? cmd->opts[i].arg : "");
 			printf("  %-22s %s\n", left, cmd->opts[i].help);
 		}
 	}
@@ -132,7 +166,8 @@ static const struct cli_cmd *find_command(int argc, char **argv, int *used)
 	/* two-word commands first ("user add"), then one-word */
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		const char *sp = strchr(commands[i].name, ' ');
-		if (sp && argc >= 2 && strncmp(argv[0], commands[i].name, (size_t)(sp - commands[i].name)) == 0 &&
+		if (sp && argc >= 2 &&
+		    strncmp(argv[0], commands[i].name, (size_t)(sp - commands[i].name)) == 0 &&
 		    argv[0][sp - commands[i].name] == '\0' && strcmp(argv[1], sp + 1) == 0) {
 			*used = 2;
 			return &commands[i];
@@ -168,7 +203,8 @@ static int cmd_help(struct cli_args *a)
 		for (size_t i = 0; i < NCOMMANDS; i++) {
 			const char *sp = strchr(commands[i].name, ' ');
 			if (a->nargs == 1 && sp &&
-			    strncmp(commands[i].name, a->args[0], (size_t)(sp - commands[i].name)) == 0 &&
+			    strncmp(commands[i].name, a->args[0],
+				    (size_t)(sp - commands[i].name)) == 0 &&
 			    a->args[0][sp - commands[i].name] == '\0') {
 				print_usage(stdout, &commands[i]);
 				any = true;
@@ -233,7 +269,8 @@ int cli_main(int argc, char **argv)
 		size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
 		int k = -1;
 		for (int j = 0; j < CLI_MAX_OPTS && cmd->opts[j].name; j++)
-			if (strlen(cmd->opts[j].name) == nlen && strncmp(cmd->opts[j].name, name, nlen) == 0)
+			if (strlen(cmd->opts[j].name) == nlen &&
+			    strncmp(cmd->opts[j].name, name, nlen) == 0)
 				k = j;
 		if (k < 0)
 			return cli_usage_error(cmd, "unknown option '--%.*s'", (int)nlen, name);
@@ -241,14 +278,16 @@ int cli_main(int argc, char **argv)
 		const char *v;
 		if (!o->arg) {
 			if (eq)
-				return cli_usage_error(cmd, "option '--%s' takes no value", o->name);
+				return cli_usage_error(cmd, "option '--%s' takes no value",
+						       o->name);
 			v = "1";
 		} else if (eq) {
 			v = eq + 1;
 		} else if (i + 1 < argc) {
 			v = argv[++i];
 		} else {
-			return cli_usage_error(cmd, "option '--%s' needs a value (%s)", o->name, o->arg);
+			return cli_usage_error(cmd, "option '--%s' needs a value (%s)", o->name,
+					       o->arg);
 		}
 		if (o->arg && !*v)
 			return cli_usage_error(cmd, "option '--%s' has an empty value", o->name);
@@ -266,7 +305,8 @@ int cli_main(int argc, char **argv)
 	if (!a.db_url || !*a.db_url)
 		a.db_url = "sqlite:custos.db";
 	if (!db_url_valid(a.db_url))
-		return cli_usage_error(cmd, "--db: '%s' is not a database URL (sqlite:PATH)", a.db_url);
+		return cli_usage_error(cmd, "--db: '%s' is not a database URL (sqlite:PATH)",
+				       a.db_url);
 
 	if (crypto_init() != ERR_OK) {
 		fprintf(stderr, "custos: cannot initialise libsodium\n");
@@ -284,7 +324,8 @@ int cli_open_db(const struct cli_args *a, struct db **db)
 		return CLI_EXIT_FAIL;
 	}
 	if ((e = db_migrate(*db))) {
-		fprintf(stderr, "custos: cannot migrate database %s: %s\n", a->db_url, db_errmsg(*db));
+		fprintf(stderr, "custos: cannot migrate database %s: %s\n", a->db_url,
+			db_errmsg(*db));
 		db_close(*db);
 		*db = NULL;
 		return CLI_EXIT_FAIL;

@@ -8,8 +8,8 @@
 #define CLI_MAX_OPTS 12
 #define CLI_MAX_ARGS 4
 
-#define CLI_EXIT_OK 0
-#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_OK    0
+#define CLI_EXIT_FAIL  1
 #define CLI_EXIT_USAGE 2
 
 struct cli_opt {

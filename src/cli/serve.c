@@ -78,16 +78,17 @@ int cmd_serve(struct cli_args *a)
 	if (threads) {
 		int64_t n;
 		if (!str_parse_i64(threads, &n) || n < 1 || n > 256)
-			return cli_usage_error(a->cmd, "--threads: '%s' is not a number from 1 to 256",
-					       threads);
+			return cli_usage_error(
+				a->cmd, "--threads: '%s' is not a number from 1 to 256", threads);
 		app.cfg.threads = (unsigned)n;
 	}
 	const char *hours = cli_value(a, "session-hours");
 	if (hours) {
 		int64_t n;
 		if (!str_parse_i64(hours, &n) || n < 1 || n > 24 * 30)
-			return cli_usage_error(a->cmd, "--session-hours: '%s' is not a number from 1 to 720",
-					       hours);
+			return cli_usage_error(
+				a->cmd, "--session-hours: '%s' is not a number from 1 to 720",
+				hours);
 		app.cfg.session_ttl = n * 3600;
 	}
 
@@ -104,7 +105,8 @@ int cmd_serve(struct cli_args *a)
 			return CLI_EXIT_FAIL;
 		}
 		printf(loaded ? "custos: demo organisation loaded.\n"
-			      : "custos: the database already holds data; demo not loaded again.\n");
+			      : "custos: the database already holds data; demo not loaded "
+				"again.\n");
 		printf("custos: sign in as %s with password %s (demo only: change it)\n",
 		       DEMO_ADMIN_EMAIL, DEMO_PASSWORD);
 	} else if (!has_users(db)) {

@@ -31,7 +31,8 @@ int cmd_user_add(struct cli_args *a)
 		if (comma)
 			*comma = '\0';
 		if (!user_role_valid(p))
-			return cli_usage_error(a->cmd, "--role: '%s' is not a role (see custos help user add)", p);
+			return cli_usage_error(
+				a->cmd, "--role: '%s' is not a role (see custos help user add)", p);
 		if (nroles == MAX_ROLES)
 			return cli_usage_error(a->cmd, "--role: too many roles");
 		roles[nroles++] = p;
@@ -67,7 +68,9 @@ int cmd_user_add(struct cli_args *a)
 		if (de) {
 			db_close(db);
 			if (de == ERR_NOT_FOUND)
-				return cli_usage_error(a->cmd, "--department: no department '%s' (give its id, code or name)",
+				return cli_usage_error(a->cmd,
+						       "--department: no department '%s' (give its "
+						       "id, code or name)",
 						       dept_key);
 			fprintf(stderr, "custos: the departments could not be read\n");
 			return CLI_EXIT_FAIL;
@@ -75,14 +78,15 @@ int cmd_user_add(struct cli_args *a)
 	}
 	struct arena ar;
 	arena_init(&ar, 0);
-	struct verrors ve = {0};
-	struct actor who = {0, "cli"};
+	struct verrors ve = { 0 };
+	struct actor who = { 0, "cli" };
 	int64_t id = 0;
-	enum err e = user_create(db, &ar, &who, email, name, password, roles, nroles, dept, &ve, &id);
+	enum err e =
+		user_create(db, &ar, &who, email, name, password, roles, nroles, dept, &ve, &id);
 	if (e == ERR_INVALID) {
 		for (size_t i = 0; i < ve.n; i++)
-			fprintf(stderr, "custos: --%s %s\n", ve.items[i].field ? ve.items[i].field : "?",
-				ve.items[i].message);
+			fprintf(stderr, "custos: --%s %s\n",
+				ve.items[i].field ? ve.items[i].field : "?", ve.items[i].message);
 		rc = CLI_EXIT_USAGE;
 	} else if (e) {
 		fprintf(stderr, "custos: the user could not be created (%s)\n", err_title(e));

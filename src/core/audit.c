@@ -45,8 +45,8 @@ enum err audit_append(struct db *db, const struct actor *who, const char *action
 	bool row;
 	int64_t seq = 1;
 	char prev[CRYPTO_HASH_HEX] = AUDIT_GENESIS;
-	enum err e = db_prepare(db, "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1",
-				&st);
+	enum err e =
+		db_prepare(db, "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1", &st);
 	if (e)
 		return e;
 	e = db_step(st, &row);
@@ -77,10 +77,11 @@ enum err audit_append(struct db *db, const struct actor *who, const char *action
 	crypto_hash_hex(prev, strlen(prev), canon.p, canon.len, hash);
 	buf_free(&canon);
 
-	e = db_prepare(db,
-		       "INSERT INTO audit_events (seq, at, actor_id, actor, action, entity, entity_id,"
-		       " changes, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
-		       &st);
+	e = db_prepare(
+		db,
+		"INSERT INTO audit_events (seq, at, actor_id, actor, action, entity, entity_id,"
+		" changes, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
+		&st);
 	if (e)
 		return e;
 	db_bind_int(st, 1, seq);
@@ -114,10 +115,11 @@ enum err audit_verify(struct db *db, struct audit_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	struct db_stmt *st;
-	enum err e = db_prepare(db,
-				"SELECT seq, at, actor_id, actor, action, entity, entity_id, changes,"
-				" prev_hash, hash FROM audit_events ORDER BY seq",
-				&st);
+	enum err e =
+		db_prepare(db,
+			   "SELECT seq, at, actor_id, actor, action, entity, entity_id, changes,"
+			   " prev_hash, hash FROM audit_events ORDER BY seq",
+			   &st);
 	if (e)
 		return e;
 	char prev[CRYPTO_HASH_HEX] = AUDIT_GENESIS;
@@ -167,10 +169,11 @@ enum err audit_verify(struct db *db, struct audit_result *res)
 enum err audit_history_json(struct db *db, const char *entity, int64_t id, struct buf *out)
 {
 	struct db_stmt *st;
-	enum err e = db_prepare(db,
-				"SELECT seq, at, actor_id, actor, action, changes, hash FROM audit_events"
-				" WHERE entity = $1 AND entity_id = $2 ORDER BY seq",
-				&st);
+	enum err e = db_prepare(
+		db,
+		"SELECT seq, at, actor_id, actor, action, changes, hash FROM audit_events"
+		" WHERE entity = $1 AND entity_id = $2 ORDER BY seq",
+		&st);
 	if (e)
 		return e;
 	db_bind_str(st, 1, entity);

@@ -13,7 +13,7 @@
 #define AUDIT_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 
 struct actor {
-	int64_t id;       /* 0: the system or the command line */
+	int64_t id;	  /* 0: the system or the command line */
 	const char *name; /* an e-mail, or "system" */
 };
 
@@ -22,7 +22,7 @@ enum err audit_append(struct db *db, const struct actor *who, const char *action
 		      const char *entity, int64_t entity_id, const char *changes_json) WUR;
 
 struct audit_result {
-	int64_t events;  /* events checked */
+	int64_t events;	 /* events checked */
 	int64_t bad_seq; /* 0 when the chain holds */
 	char why[160];
 };

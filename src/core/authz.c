@@ -5,9 +5,11 @@
 enum subject_kind { SUBJECT_USER, SUBJECT_ADMIN, SUBJECT__COUNT };
 
 static const bool rules[SUBJECT__COUNT][AUTHZ__COUNT] = {
-	[SUBJECT_USER] = {[AUTHZ_READ] = true},
-	[SUBJECT_ADMIN] = {[AUTHZ_READ] = true, [AUTHZ_CREATE] = true, [AUTHZ_UPDATE] = true,
-			   [AUTHZ_DELETE] = true},
+	[SUBJECT_USER] = { [AUTHZ_READ] = true },
+	[SUBJECT_ADMIN] = { [AUTHZ_READ] = true,
+			    [AUTHZ_CREATE] = true,
+			    [AUTHZ_UPDATE] = true,
+			    [AUTHZ_DELETE] = true },
 };
 
 bool authz_allow(const struct authz_subject *s, const struct entity *e, enum authz_action a)
@@ -20,6 +22,6 @@ bool authz_allow(const struct authz_subject *s, const struct entity *e, enum aut
 
 const char *authz_action_name(enum authz_action a)
 {
-	static const char *const names[] = {"read", "create", "update", "delete"};
+	static const char *const names[] = { "read", "create", "update", "delete" };
 	return (unsigned)a < AUTHZ__COUNT ? names[a] : "?";
 }

@@ -8,10 +8,10 @@
 #include "util/timeutil.h"
 
 const struct field model_system_fields[] = {
-	{.name = "id", .label = "ID", .type = FT_INT, .flags = FF_READONLY},
-	{.name = "version", .label = "Version", .type = FT_INT, .flags = FF_READONLY},
-	{.name = "created_at", .label = "Created", .type = FT_TIMESTAMP, .flags = FF_READONLY},
-	{.name = "updated_at", .label = "Updated", .type = FT_TIMESTAMP, .flags = FF_READONLY},
+	{ .name = "id", .label = "ID", .type = FT_INT, .flags = FF_READONLY },
+	{ .name = "version", .label = "Version", .type = FT_INT, .flags = FF_READONLY },
+	{ .name = "created_at", .label = "Created", .type = FT_TIMESTAMP, .flags = FF_READONLY },
+	{ .name = "updated_at", .label = "Updated", .type = FT_TIMESTAMP, .flags = FF_READONLY },
 };
 const size_t model_system_nfields = sizeof(model_system_fields) / sizeof(model_system_fields[0]);
 
@@ -87,9 +87,9 @@ const struct choice *model_choice(const struct field *f, const char *value)
 const char *model_type_name(enum field_type t)
 {
 	static const char *const names[] = {
-		[FT_TEXT] = "text",	    [FT_LONGTEXT] = "longtext", [FT_MARKDOWN] = "markdown",
-		[FT_EMAIL] = "email",	    [FT_INT] = "integer",	[FT_BOOL] = "boolean",
-		[FT_DATE] = "date",	    [FT_TIMESTAMP] = "timestamp", [FT_ENUM] = "enum",
+		[FT_TEXT] = "text",	[FT_LONGTEXT] = "longtext",   [FT_MARKDOWN] = "markdown",
+		[FT_EMAIL] = "email",	[FT_INT] = "integer",	      [FT_BOOL] = "boolean",
+		[FT_DATE] = "date",	[FT_TIMESTAMP] = "timestamp", [FT_ENUM] = "enum",
 		[FT_REF] = "reference",
 	};
 	return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "unknown";
@@ -163,7 +163,8 @@ static bool email_ok(const char *s, size_t n)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c <= ' ' || c == '<' || c == '>' || c == '"' || c == ',' || c == ';' || c == '\\')
+		if (c <= ' ' || c == '<' || c == '>' || c == '"' || c == ',' || c == ';' ||
+		    c == '\\')
 			return false;
 	}
 	return true;
@@ -194,7 +195,8 @@ bool model_parse_text(struct arena *a, const struct field *f, const char *s, siz
 	case FT_INT:
 	case FT_REF:
 		if (!str_to_i64(s, n, &out->i)) {
-			*why = f->type == FT_REF ? "must be the id of a record" : "must be a whole number";
+			*why = f->type == FT_REF ? "must be the id of a record"
+						 : "must be a whole number";
 			return false;
 		}
 		return true;
@@ -286,13 +288,15 @@ void model_from_json(struct arena *a, const struct entity *e, json_t *obj, struc
 		verrors_add(ve, NULL, "the body must be a JSON object");
 		return;
 	}
-	json_object_foreach(obj, key, val) {
+	json_object_foreach(obj, key, val)
+	{
 		int i = model_field_index(e, key);
 		if (i < 0) {
 			const struct field *sys = model_field(e, key);
 			const char *k = arena_strdup(a, key);
-			verrors_add(ve, k ? k : "?", sys ? "is set by the system and cannot be written"
-							 : "is not a field of this record");
+			verrors_add(ve, k ? k : "?",
+				    sys ? "is set by the system and cannot be written"
+					: "is not a field of this record");
 			continue;
 		}
 		const struct field *f = &e->fields[i];
@@ -316,8 +320,8 @@ void model_validate(struct arena *a, const struct record *r, struct verrors *ve)
 		if (f->flags & FF_READONLY)
 			continue;
 		bool empty = !v->set || v->null ||
-			     (v->s && f->type != FT_INT && f->type != FT_BOOL && f->type != FT_REF &&
-			      v->n == 0);
+			     (v->s && f->type != FT_INT && f->type != FT_BOOL &&
+			      f->type != FT_REF && v->n == 0);
 		if (empty) {
 			if (f->flags & FF_REQUIRED)
 				verrors_add(ve, f->name, "is required");
@@ -337,7 +341,8 @@ void model_validate(struct arena *a, const struct record *r, struct verrors *ve)
 				const char *m = arena_printf(a, "must be at least %lld characters",
 							     (long long)f->min);
 				verrors_add(ve, f->name, m ? m : "is too short");
-			} else if (has_control(v->s, v->n, f->type != FT_TEXT && f->type != FT_EMAIL)) {
+			} else if (has_control(v->s, v->n,
+					       f->type != FT_TEXT && f->type != FT_EMAIL)) {
 				verrors_add(ve, f->name, "contains control characters");
 			} else if (f->type == FT_EMAIL && !email_ok(v->s, v->n)) {
 				verrors_add(ve, f->name, "must be an e-mail address");
@@ -357,7 +362,8 @@ void model_validate(struct arena *a, const struct record *r, struct verrors *ve)
 					size_t o = 0;
 					memcpy(m, "must be one of: ", 16);
 					o = 16;
-					for (const struct choice *c = f->choices; c && c->value; c++) {
+					for (const struct choice *c = f->choices; c && c->value;
+					     c++) {
 						size_t cl = strlen(c->value);
 						if (o + cl + 3 > len)
 							break;
@@ -370,7 +376,8 @@ void model_validate(struct arena *a, const struct record *r, struct verrors *ve)
 					}
 					m[o] = '\0';
 				}
-				verrors_add(ve, f->name, m ? m : "is not one of the allowed values");
+				verrors_add(ve, f->name,
+					    m ? m : "is not one of the allowed values");
 			}
 			break;
 		case FT_INT: {
@@ -381,8 +388,9 @@ void model_validate(struct arena *a, const struct record *r, struct verrors *ve)
 					const struct choice *first = f->choices, *last = f->choices;
 					while (last[1].value)
 						last++;
-					const char *m = arena_printf(a, "must be a level from %s to %s",
-								     first->value, last->value);
+					const char *m =
+						arena_printf(a, "must be a level from %s to %s",
+							     first->value, last->value);
 					verrors_add(ve, f->name, m ? m : "is not an allowed level");
 				}
 				break;

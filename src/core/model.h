@@ -14,16 +14,16 @@
 #include "util/err.h"
 
 enum field_type {
-	FT_TEXT,      /* one line */
-	FT_LONGTEXT,  /* several lines, plain */
-	FT_MARKDOWN,  /* several lines, rendered as Markdown */
+	FT_TEXT,     /* one line */
+	FT_LONGTEXT, /* several lines, plain */
+	FT_MARKDOWN, /* several lines, rendered as Markdown */
 	FT_EMAIL,
-	FT_INT,       /* with choices: a labelled level such as a 1-4 rating */
+	FT_INT, /* with choices: a labelled level such as a 1-4 rating */
 	FT_BOOL,
 	FT_DATE,      /* YYYY-MM-DD */
 	FT_TIMESTAMP, /* RFC 3339, stored as UTC "YYYY-MM-DDTHH:MM:SSZ" */
 	FT_ENUM,      /* one of choices[] */
-	FT_REF,       /* id of a row of entity `ref` */
+	FT_REF,	      /* id of a row of entity `ref` */
 };
 
 enum field_flag {
@@ -47,15 +47,15 @@ struct field {
 	unsigned flags;
 	int64_t min, max; /* text: length in characters; int: value range (0,0: defaults) */
 	const struct choice *choices; /* terminated by a {NULL} entry */
-	const char *ref;              /* FT_REF: the referenced entity's name */
+	const char *ref;	      /* FT_REF: the referenced entity's name */
 	const char *help;
 	const char *dflt; /* value (as text) taken on create when the input has none */
 };
 
 struct value {
-	bool set;  /* present in the input or loaded */
+	bool set; /* present in the input or loaded */
 	bool null;
-	int64_t i; /* FT_INT, FT_BOOL, FT_REF */
+	int64_t i;     /* FT_INT, FT_BOOL, FT_REF */
 	const char *s; /* every other type, NUL-terminated, in the arena */
 	size_t n;
 };
@@ -81,11 +81,11 @@ struct verrors {
 };
 
 struct entity {
-	const char *name;         /* "asset" */
-	const char *plural;       /* "assets": URL segment and table name */
-	const char *title;        /* "Asset" */
+	const char *name;	  /* "asset" */
+	const char *plural;	  /* "assets": URL segment and table name */
+	const char *title;	  /* "Asset" */
 	const char *title_plural; /* "Assets" */
-	const char *area;         /* ISMS area for navigation: "assets", "people", ... */
+	const char *area;	  /* ISMS area for navigation: "assets", "people", ... */
 	const char *description;
 	const struct field *fields;
 	size_t nfields;

@@ -49,15 +49,15 @@ static int bind_add(struct binds *bs, const struct field *f, const struct value 
 
 static int bind_int(struct binds *bs, int64_t i)
 {
-	struct value v = {.set = true, .i = i};
-	static const struct field f = {.type = FT_INT};
+	struct value v = { .set = true, .i = i };
+	static const struct field f = { .type = FT_INT };
 	return bind_add(bs, &f, &v);
 }
 
 static int bind_text(struct binds *bs, const char *s)
 {
-	struct value v = {.set = true, .s = s, .n = s ? strlen(s) : 0, .null = !s};
-	static const struct field f = {.type = FT_TEXT};
+	struct value v = { .set = true, .s = s, .n = s ? strlen(s) : 0, .null = !s };
+	static const struct field f = { .type = FT_TEXT };
 	return bind_add(bs, &f, &v);
 }
 
@@ -224,8 +224,10 @@ enum err repo_load(struct repo_ctx *c, const struct entity *e, int64_t id, struc
 	}
 	r->id = db_col_int(st, 0);
 	r->version = db_col_int(st, 1);
-	r->created_at = arena_strdup(c->a, db_col_text(st, 2, NULL) ? db_col_text(st, 2, NULL) : "");
-	r->updated_at = arena_strdup(c->a, db_col_text(st, 3, NULL) ? db_col_text(st, 3, NULL) : "");
+	r->created_at =
+		arena_strdup(c->a, db_col_text(st, 2, NULL) ? db_col_text(st, 2, NULL) : "");
+	r->updated_at =
+		arena_strdup(c->a, db_col_text(st, 3, NULL) ? db_col_text(st, 3, NULL) : "");
 	for (size_t i = 0; i < e->nfields; i++)
 		load_value(c->a, st, (int)i + 4, &e->fields[i], &r->v[i]);
 	*out = r;
@@ -269,7 +271,7 @@ static enum err check_refs(struct repo_ctx *c, const struct record *r, struct ve
 			return ERR_INTERNAL;
 		char sql[160];
 		snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE id = $1", target->plural);
-		struct binds bs = {0};
+		struct binds bs = { 0 };
 		bind_int(&bs, v->i);
 		bool row;
 		enum err err = run(c->db, sql, &bs, &row, NULL);
@@ -296,7 +298,7 @@ static enum err check_unique(struct repo_ctx *c, const struct record *r, int64_t
 		char sql[200];
 		snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE %s = $1 AND id <> $2 LIMIT 1",
 			 e->plural, f->name);
-		struct binds bs = {0};
+		struct binds bs = { 0 };
 		bind_add(&bs, f, v);
 		bind_int(&bs, self);
 		bool row;
@@ -328,7 +330,7 @@ static char *changes_json(const struct entity *e, const struct record *before,
 		return NULL;
 	for (size_t i = 0; i < e->nfields; i++) {
 		const struct field *f = &e->fields[i];
-		static const struct value none = {0};
+		static const struct value none = { 0 };
 		const struct value *b = before ? &before->v[i] : &none;
 		const struct value *a = after ? &after->v[i] : &none;
 		if (value_equal(f, b, a))
@@ -347,11 +349,12 @@ static char *changes_json(const struct entity *e, const struct record *before,
 /* Every write to a register bumps its counter, which invalidates cached list totals. */
 static enum err bump_register(struct repo_ctx *c, const struct entity *e)
 {
-	struct binds bs = {0};
+	struct binds bs = { 0 };
 	bind_text(&bs, e->name);
 	bool row;
-	return run(c->db, "INSERT INTO register_versions (entity, version) VALUES ($1, 1)"
-			  " ON CONFLICT (entity) DO UPDATE SET version = register_versions.version + 1",
+	return run(c->db,
+		   "INSERT INTO register_versions (entity, version) VALUES ($1, 1)"
+		   " ON CONFLICT (entity) DO UPDATE SET version = register_versions.version + 1",
 		   &bs, &row, NULL);
 }
 
@@ -394,7 +397,7 @@ enum err repo_create(struct repo_ctx *c, struct record *r, struct verrors *ve, i
 	char now[TIME_ISO_LEN];
 	time_format_iso(time_now(), now);
 	struct buf sql;
-	struct binds bs = {0};
+	struct binds bs = { 0 };
 	buf_init(&sql, 0);
 	buf_printf(&sql, "INSERT INTO %s (", e->plural);
 	for (size_t i = 0; i < e->nfields; i++)
@@ -474,7 +477,7 @@ enum err repo_update(struct repo_ctx *c, const struct entity *e, int64_t id, str
 	char now[TIME_ISO_LEN];
 	time_format_iso(time_now(), now);
 	struct buf sql;
-	struct binds bs = {0};
+	struct binds bs = { 0 };
 	buf_init(&sql, 0);
 	buf_printf(&sql, "UPDATE %s SET ", e->plural);
 	for (size_t i = 0; i < e->nfields; i++) {
@@ -516,7 +519,7 @@ static enum err check_referrers(struct repo_ctx *c, const struct entity *e, int6
 			char sql[200];
 			snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE %s = $1",
 				 other->plural, f->name);
-			struct binds bs = {0};
+			struct binds bs = { 0 };
 			bind_int(&bs, id);
 			struct db_stmt *st = NULL;
 			bool row;
@@ -558,7 +561,7 @@ enum err repo_delete(struct repo_ctx *c, const struct entity *e, int64_t id, int
 	}
 	char sql[160];
 	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id = $1", e->plural);
-	struct binds bs = {0};
+	struct binds bs = { 0 };
 	bind_int(&bs, id);
 	bool row;
 	if ((err = run(c->db, sql, &bs, &row, NULL)))
@@ -697,7 +700,8 @@ enum err list_query_param(struct arena *a, const struct entity *e, struct list_q
 	flt->op = op;
 	flt->nvals = 0;
 	/* "a,b,c" means any of them for exact matches on enums and references */
-	bool multi = op == FILTER_EQ && (f->type == FT_ENUM || f->type == FT_REF || f->type == FT_INT);
+	bool multi =
+		op == FILTER_EQ && (f->type == FT_ENUM || f->type == FT_REF || f->type == FT_INT);
 	const char *p = value;
 	for (;;) {
 		const char *end = multi ? strchr(p, ',') : NULL;
@@ -897,7 +901,8 @@ static char *cursor_encode(struct arena *a, const struct list_query *lq, struct 
 	buf_adds(&b, "]}");
 	char *out = NULL;
 	if (!buf_failed(&b)) {
-		size_t len = sodium_base64_ENCODED_LEN(b.len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+		size_t len =
+			sodium_base64_ENCODED_LEN(b.len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 		out = arena_alloc(a, len);
 		if (out)
 			sodium_bin2base64(out, len, (const unsigned char *)b.p, b.len,
@@ -981,7 +986,7 @@ static void total_key(const char *sql, const struct binds *bs, unsigned char key
 
 static enum err register_version(struct repo_ctx *c, const struct entity *e, int64_t *v)
 {
-	struct binds bs = {0};
+	struct binds bs = { 0 };
 	bind_text(&bs, e->name);
 	struct db_stmt *st = NULL;
 	bool row;
@@ -1054,7 +1059,7 @@ enum err repo_list_json(struct repo_ctx *c, const struct entity *e, const struct
 		if (se)
 			return ERR_INTERNAL;
 	}
-	struct cursor cur = {0};
+	struct cursor cur = { 0 };
 	if (lq->cursor && !cursor_decode(c->a, lq, lq->cursor, &cur)) {
 		*why = "is not a cursor from this list (same filters and sort)";
 		return ERR_BAD_REQUEST;
@@ -1098,7 +1103,8 @@ enum err repo_list_json(struct repo_ctx *c, const struct entity *e, const struct
 	buf_adds(&sql, " ORDER BY ");
 	for (size_t i = 0; i < lq->nsort; i++) {
 		const char *dir = lq->sort[i].desc ? " DESC" : "";
-		const char *nulls = d == DB_POSTGRES ? (lq->sort[i].desc ? " NULLS LAST" : " NULLS FIRST") : "";
+		const char *nulls =
+			d == DB_POSTGRES ? (lq->sort[i].desc ? " NULLS LAST" : " NULLS FIRST") : "";
 		buf_printf(&sql, "%s%s%s, ", lq->sort[i].f->name, dir, nulls);
 	}
 	buf_adds(&sql, "id LIMIT ");

@@ -16,12 +16,12 @@ struct repo_ctx {
 	bool in_tx; /* the caller holds a write transaction: repo neither begins nor ends one */
 };
 
-#define LIST_MAX_FILTERS 16
-#define LIST_MAX_VALUES 20
-#define LIST_MAX_SORT 4
+#define LIST_MAX_FILTERS   16
+#define LIST_MAX_VALUES	   20
+#define LIST_MAX_SORT	   4
 #define LIST_DEFAULT_LIMIT 50
-#define LIST_MAX_LIMIT 500
-#define LIST_MAX_Q 200
+#define LIST_MAX_LIMIT	   500
+#define LIST_MAX_Q	   200
 
 enum filter_op { FILTER_EQ, FILTER_GTE, FILTER_LTE };
 
@@ -58,21 +58,18 @@ enum err list_query_param(struct arena *a, const struct entity *e, struct list_q
 enum err repo_list_json(struct repo_ctx *c, const struct entity *e, const struct list_query *lq,
 			struct buf *out, const char **why) WUR;
 /* Rows of the list as records, for exports and pages (same filters, cursor, limit). */
-enum err repo_get_json(struct repo_ctx *c, const struct entity *e, int64_t id,
-		       struct buf *out) WUR;
+enum err repo_get_json(struct repo_ctx *c, const struct entity *e, int64_t id, struct buf *out) WUR;
 /* The same, also giving the record's version (for ETags). */
 enum err repo_read_json(struct repo_ctx *c, const struct entity *e, int64_t id, struct buf *out,
 			int64_t *version) WUR;
-enum err repo_load(struct repo_ctx *c, const struct entity *e, int64_t id,
-		   struct record **out) WUR;
+enum err repo_load(struct repo_ctx *c, const struct entity *e, int64_t id, struct record **out) WUR;
 
 /* The record is validated (fields, references, uniqueness); ERR_INVALID fills ve. */
-enum err repo_create(struct repo_ctx *c, struct record *rec, struct verrors *ve,
-		     int64_t *id) WUR;
+enum err repo_create(struct repo_ctx *c, struct record *rec, struct verrors *ve, int64_t *id) WUR;
 /* patch holds the fields to change. if_version 0 means "any". ERR_PRECONDITION when the
  * stored version differs. */
-enum err repo_update(struct repo_ctx *c, const struct entity *e, int64_t id,
-		     struct record *patch, int64_t if_version, struct verrors *ve) WUR;
+enum err repo_update(struct repo_ctx *c, const struct entity *e, int64_t id, struct record *patch,
+		     int64_t if_version, struct verrors *ve) WUR;
 /* ERR_CONFLICT (with ve naming what still refers to it) when other records point here. */
 enum err repo_delete(struct repo_ctx *c, const struct entity *e, int64_t id, int64_t if_version,
 		     struct verrors *ve) WUR;

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SLOTS 16384
+#define SLOTS	16384
 #define STRIPES 64
 
 struct slot {
@@ -17,12 +17,13 @@ struct slot {
 };
 
 static struct slot slots[SLOTS];
-static pthread_mutex_t locks[STRIPES] = {[0 ... STRIPES - 1] = PTHREAD_MUTEX_INITIALIZER};
+static pthread_mutex_t locks[STRIPES] = { [0 ... STRIPES - 1] = PTHREAD_MUTEX_INITIALIZER };
 static atomic_size_t cached_bytes;
 
 static unsigned slot_of(const void *entity, int64_t id)
 {
-	uint64_t h = (uint64_t)(uintptr_t)entity * 0x9e3779b97f4a7c15ull ^ (uint64_t)id * 0xff51afd7ed558ccdull;
+	uint64_t h = (uint64_t)(uintptr_t)entity * 0x9e3779b97f4a7c15ull ^
+		     (uint64_t)id * 0xff51afd7ed558ccdull;
 	h ^= h >> 29;
 	return (unsigned)(h % SLOTS);
 }

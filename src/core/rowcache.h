@@ -9,8 +9,8 @@
 
 #include "util/buf.h"
 
-#define ROWCACHE_MAX_ROW 4096          /* larger rows are rendered every time */
-#define ROWCACHE_MAX_BYTES (8u << 20)  /* total cached JSON */
+#define ROWCACHE_MAX_ROW   4096	      /* larger rows are rendered every time */
+#define ROWCACHE_MAX_BYTES (8u << 20) /* total cached JSON */
 
 /* Appends the cached JSON to out and returns true on a hit. */
 bool rowcache_get(const void *entity, int64_t id, int64_t version, struct buf *out);

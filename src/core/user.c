@@ -10,14 +10,13 @@
 #include "util/timeutil.h"
 
 #define TOKEN_PREFIX "cst_"
-#define IS_ADMIN(id) \
+#define IS_ADMIN(id)                                                                               \
 	"EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = " id " AND r.role = 'admin')"
 #define TOUCH_EVERY 60 /* seconds between last-seen writes, so reads stay reads */
 
 const char *const user_roles_all[] = {
-	"admin",	  "board", "isms_manager", "operations_manager", "hr_manager",
-	"department_head", "support", "staff",	  "auditor",		"external",
-	NULL,
+	"admin",   "board", "isms_manager", "operations_manager", "hr_manager", "department_head",
+	"support", "staff", "auditor",	    "external",		  NULL,
 };
 
 bool user_role_valid(const char *role)
@@ -51,17 +50,19 @@ enum err user_create(struct db *db, struct arena *a, const struct actor *who, co
 		     size_t nroles, int64_t department_id, struct verrors *ve, int64_t *id)
 {
 	static const struct field fields[] = {
-		{.name = "email", .type = FT_EMAIL, .flags = FF_REQUIRED},
-		{.name = "name", .type = FT_TEXT, .flags = FF_REQUIRED, .max = 200},
+		{ .name = "email", .type = FT_EMAIL, .flags = FF_REQUIRED },
+		{ .name = "name", .type = FT_TEXT, .flags = FF_REQUIRED, .max = 200 },
 	};
-	static const struct entity user_entity = {.name = "user", .fields = fields, .nfields = 2};
+	static const struct entity user_entity = { .name = "user", .fields = fields, .nfields = 2 };
 	struct record *r = model_record_new(a, &user_entity);
 	if (!r)
 		return ERR_NOMEM;
 	const char *why;
-	if (!model_parse_text(a, &fields[0], email ? email : "", email ? strlen(email) : 0, &r->v[0], &why))
+	if (!model_parse_text(a, &fields[0], email ? email : "", email ? strlen(email) : 0,
+			      &r->v[0], &why))
 		verrors_add(ve, "email", why);
-	if (!model_parse_text(a, &fields[1], name ? name : "", name ? strlen(name) : 0, &r->v[1], &why))
+	if (!model_parse_text(a, &fields[1], name ? name : "", name ? strlen(name) : 0, &r->v[1],
+			      &why))
 		verrors_add(ve, "name", why);
 	model_validate(a, r, ve);
 	size_t pwlen = password ? strlen(password) : 0;
@@ -78,7 +79,8 @@ enum err user_create(struct db *db, struct arena *a, const struct actor *who, co
 		return ERR_INVALID;
 
 	char hash[CRYPTO_PWHASH_LEN];
-	enum err e = crypto_password_hash(password, pwlen, hash); /* slow: outside the transaction */
+	enum err e =
+		crypto_password_hash(password, pwlen, hash); /* slow: outside the transaction */
 	if (e)
 		return e;
 	if ((e = db_begin(db)))
@@ -94,9 +96,11 @@ enum err user_create(struct db *db, struct arena *a, const struct actor *who, co
 	char now[TIME_ISO_LEN];
 	time_format_iso(time_now(), now);
 	struct db_stmt *st;
-	if ((e = db_prepare(db, "INSERT INTO users (email, name, password_hash, department_id,"
-				" active, created_at, updated_at) VALUES ($1, $2, $3, $5, 1, $4, $4)"
-				" RETURNING id", &st)))
+	if ((e = db_prepare(db,
+			    "INSERT INTO users (email, name, password_hash, department_id,"
+			    " active, created_at, updated_at) VALUES ($1, $2, $3, $5, 1, $4, $4)"
+			    " RETURNING id",
+			    &st)))
 		goto fail;
 	db_bind_str(st, 1, email);
 	db_bind_str(st, 2, name);
@@ -113,8 +117,10 @@ enum err user_create(struct db *db, struct arena *a, const struct actor *who, co
 	if (e)
 		goto fail;
 	for (size_t i = 0; i < nroles; i++) {
-		if ((e = db_prepare(db, "INSERT INTO user_roles (user_id, role) VALUES ($1, $2)"
-					" ON CONFLICT DO NOTHING", &st)))
+		if ((e = db_prepare(db,
+				    "INSERT INTO user_roles (user_id, role) VALUES ($1, $2)"
+				    " ON CONFLICT DO NOTHING",
+				    &st)))
 			goto fail;
 		db_bind_int(st, 1, *id);
 		db_bind_str(st, 2, roles[i]);
@@ -149,20 +155,26 @@ fail:
 static void user_from_row(struct arena *a, struct db_stmt *st, int col, struct user *u)
 {
 	u->id = db_col_int(st, col);
-	u->email = arena_strdup(a, db_col_text(st, col + 1, NULL) ? db_col_text(st, col + 1, NULL) : "");
-	u->name = arena_strdup(a, db_col_text(st, col + 2, NULL) ? db_col_text(st, col + 2, NULL) : "");
+	u->email = arena_strdup(a, db_col_text(st, col + 1, NULL) ? db_col_text(st, col + 1, NULL)
+								  : "");
+	u->name = arena_strdup(a, db_col_text(st, col + 2, NULL) ? db_col_text(st, col + 2, NULL)
+								 : "");
 	u->is_admin = db_col_int(st, col + 3) != 0;
 	u->active = db_col_int(st, col + 4) != 0;
 	u->department_id = db_col_int(st, col + 5);
 }
 
-enum err user_authenticate(struct db *db, struct arena *a, const char *email,
-			   const char *password, struct user *out)
+enum err user_authenticate(struct db *db, struct arena *a, const char *email, const char *password,
+			   struct user *out)
 {
 	size_t pwlen = strlen(password);
 	struct db_stmt *st;
-	enum err e = db_prepare(db, "SELECT id, email, name, " IS_ADMIN("users.id") ", active,"
-				    " department_id, password_hash FROM users WHERE lower(email) = lower($1)", &st);
+	enum err e = db_prepare(db,
+				"SELECT id, email, name, " IS_ADMIN(
+					"users.id") ", active,"
+						    " department_id, password_hash FROM users "
+						    "WHERE lower(email) = lower($1)",
+				&st);
 	if (e)
 		return e;
 	db_bind_str(st, 1, email);
@@ -201,8 +213,10 @@ enum err session_create(struct db *db, struct arena *a, int64_t user_id, int64_t
 	time_format_iso(t, now);
 	time_format_iso(t + ttl, exp);
 	struct db_stmt *st;
-	enum err e = db_prepare(db, "INSERT INTO sessions (token_hash, user_id, csrf, created_at,"
-				    " last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $4, $5)", &st);
+	enum err e = db_prepare(db,
+				"INSERT INTO sessions (token_hash, user_id, csrf, created_at,"
+				" last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $4, $5)",
+				&st);
 	if (e)
 		return e;
 	db_bind_str(st, 1, hash);
@@ -258,9 +272,13 @@ enum err session_lookup(struct db *db, struct arena *a, const char *token, struc
 	int64_t t = time_now();
 	time_format_iso(t, now);
 	struct db_stmt *st;
-	enum err e = db_prepare(db, "SELECT u.id, u.email, u.name, " IS_ADMIN("u.id") ", u.active,"
-				    " u.department_id, s.id, s.csrf, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id"
-				    " WHERE s.token_hash = $1 AND s.expires_at > $2", &st);
+	enum err e = db_prepare(db,
+				"SELECT u.id, u.email, u.name, " IS_ADMIN(
+					"u.id") ", u.active,"
+						" u.department_id, s.id, s.csrf, s.last_seen_at "
+						"FROM sessions s JOIN users u ON u.id = s.user_id"
+						" WHERE s.token_hash = $1 AND s.expires_at > $2",
+				&st);
 	if (e)
 		return e;
 	db_bind_str(st, 1, hash);
@@ -315,8 +333,10 @@ enum err token_create(struct db *db, struct arena *a, const struct actor *who, i
 	if (e)
 		return e;
 	struct db_stmt *st;
-	if ((e = db_prepare(db, "INSERT INTO api_tokens (user_id, name, token_hash, created_at,"
-				" expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id", &st)))
+	if ((e = db_prepare(db,
+			    "INSERT INTO api_tokens (user_id, name, token_hash, created_at,"
+			    " expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+			    &st)))
 		goto fail;
 	db_bind_int(st, 1, user_id);
 	db_bind_str(st, 2, name);
@@ -357,10 +377,14 @@ enum err token_lookup(struct db *db, struct arena *a, const char *token, struct 
 	int64_t t = time_now();
 	time_format_iso(t, now);
 	struct db_stmt *st;
-	enum err e = db_prepare(db, "SELECT u.id, u.email, u.name, " IS_ADMIN("u.id") ", u.active,"
-				    " u.department_id, k.id, k.last_used_at FROM api_tokens k JOIN users u ON u.id = k.user_id"
-				    " WHERE k.token_hash = $1 AND k.revoked_at IS NULL"
-				    " AND (k.expires_at IS NULL OR k.expires_at > $2)", &st);
+	enum err e = db_prepare(db,
+				"SELECT u.id, u.email, u.name, " IS_ADMIN(
+					"u.id") ", u.active,"
+						" u.department_id, k.id, k.last_used_at FROM "
+						"api_tokens k JOIN users u ON u.id = k.user_id"
+						" WHERE k.token_hash = $1 AND k.revoked_at IS NULL"
+						" AND (k.expires_at IS NULL OR k.expires_at > $2)",
+				&st);
 	if (e)
 		return e;
 	db_bind_str(st, 1, hash);
@@ -394,8 +418,10 @@ enum err token_revoke(struct db *db, const struct actor *who, int64_t user_id, i
 	if (e)
 		return e;
 	struct db_stmt *st;
-	if ((e = db_prepare(db, "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2"
-				" AND user_id = $3 AND revoked_at IS NULL", &st)))
+	if ((e = db_prepare(db,
+			    "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2"
+			    " AND user_id = $3 AND revoked_at IS NULL",
+			    &st)))
 		goto fail;
 	db_bind_str(st, 1, now);
 	db_bind_int(st, 2, token_id);
@@ -433,13 +459,15 @@ static void json_text_or_null(struct buf *b, struct db_stmt *st, int col)
 enum err token_list_json(struct db *db, int64_t user_id, struct buf *b)
 {
 	struct db_stmt *st;
-	enum err e = db_prepare(db, "SELECT id, name, created_at, expires_at, last_used_at,"
-				    " revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id", &st);
+	enum err e = db_prepare(db,
+				"SELECT id, name, created_at, expires_at, last_used_at,"
+				" revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id",
+				&st);
 	if (e)
 		return e;
 	db_bind_int(st, 1, user_id);
-	static const char *const keys[] = {"name", "created_at", "expires_at", "last_used_at",
-					   "revoked_at"};
+	static const char *const keys[] = { "name", "created_at", "expires_at", "last_used_at",
+					    "revoked_at" };
 	buf_adds(b, "{\"items\":[");
 	bool row;
 	int64_t n = 0;
@@ -469,8 +497,11 @@ enum err user_find_department(struct db *db, const char *key, int64_t *id)
 	int64_t n = 0;
 	bool numeric = str_parse_i64(key, &n);
 	struct db_stmt *st;
-	enum err e = db_prepare(db, "SELECT id FROM departments WHERE id = $1 OR lower(code) = lower($2)"
-				    " OR lower(name) = lower($2) ORDER BY id LIMIT 1", &st);
+	enum err e =
+		db_prepare(db,
+			   "SELECT id FROM departments WHERE id = $1 OR lower(code) = lower($2)"
+			   " OR lower(name) = lower($2) ORDER BY id LIMIT 1",
+			   &st);
 	if (e)
 		return e;
 	db_bind_int(st, 1, numeric ? n : 0);

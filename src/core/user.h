@@ -38,8 +38,8 @@ enum err user_find_department(struct db *db, const char *key, int64_t *id) WUR;
 
 /* Checks e-mail and password. Unknown e-mail and wrong password take the same time and both
  * answer ERR_UNAUTHORIZED. */
-enum err user_authenticate(struct db *db, struct arena *a, const char *email,
-			   const char *password, struct user *out) WUR;
+enum err user_authenticate(struct db *db, struct arena *a, const char *email, const char *password,
+			   struct user *out) WUR;
 
 /* A new session: *token is the cookie value (shown once), *csrf its CSRF token. */
 enum err session_create(struct db *db, struct arena *a, int64_t user_id, int64_t ttl,

@@ -59,7 +59,8 @@ static bool apply(json_t *state, const char *changes)
 	const char *k;
 	json_t *pair;
 	bool ok = true;
-	json_object_foreach(ch, k, pair) {
+	json_object_foreach(ch, k, pair)
+	{
 		if (!json_is_array(pair) || json_array_size(pair) != 2) {
 			ok = false;
 			break;
@@ -97,9 +98,11 @@ static enum err verify_entity(struct db *db, const struct entity *e, struct veri
 	buf_free(&sql);
 	if (err)
 		return err;
-	if ((err = db_prepare(db, "SELECT entity_id, action, changes, seq FROM audit_events"
-				  " WHERE entity = $1 AND entity_id IS NOT NULL ORDER BY entity_id, seq",
-			      &ev))) {
+	if ((err = db_prepare(
+		     db,
+		     "SELECT entity_id, action, changes, seq FROM audit_events"
+		     " WHERE entity = $1 AND entity_id IS NOT NULL ORDER BY entity_id, seq",
+		     &ev))) {
 		db_done(rows);
 		return err;
 	}
@@ -143,19 +146,19 @@ static enum err verify_entity(struct db *db, const struct entity *e, struct veri
 				report(res, "%s %lld: its audit events cannot be replayed", e->name,
 				       (long long)id);
 			else if (deleted)
-				report(res, "%s %lld: stored, but the audit trail deleted it", e->name,
-				       (long long)id);
+				report(res, "%s %lld: stored, but the audit trail deleted it",
+				       e->name, (long long)id);
 			else if ((diff = first_difference(e, row, state)))
-				report(res, "%s %lld: field %s differs from its audit history", e->name,
-				       (long long)id, diff);
+				report(res, "%s %lld: field %s differs from its audit history",
+				       e->name, (long long)id, diff);
 			json_decref(row);
 			if ((err = db_step(rows, &have_row))) {
 				json_decref(state);
 				goto done;
 			}
 		} else if (state && !deleted) {
-			report(res, "%s %lld: the audit trail has it, but it is not stored", e->name,
-			       (long long)id);
+			report(res, "%s %lld: the audit trail has it, but it is not stored",
+			       e->name, (long long)id);
 		}
 		json_decref(state);
 	}

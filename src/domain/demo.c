@@ -10,7 +10,7 @@
 #include "domain/domain.h"
 #include "util/log.h"
 
-static const struct actor demo_actor = {0, "demo-loader"};
+static const struct actor demo_actor = { 0, "demo-loader" };
 
 static enum err count_rows(struct db *db, const char *sql, int64_t *n)
 {
@@ -33,7 +33,8 @@ static bool set(struct arena *a, struct record *r, const char *name, const char 
 	int i = model_field_index(r->e, name);
 	const char *why = NULL;
 	if (i < 0 || !model_parse_text(a, &r->e->fields[i], text, strlen(text), &r->v[i], &why)) {
-		log_error("demo: %s.%s = '%s': %s", r->e->name, name, text, why ? why : "no such field");
+		log_error("demo: %s.%s = '%s': %s", r->e->name, name, text,
+			  why ? why : "no such field");
 		return false;
 	}
 	return true;
@@ -48,12 +49,12 @@ static bool set_int(struct arena *a, struct record *r, const char *name, int64_t
 
 static enum err create(struct repo_ctx *c, struct record *r, int64_t *id)
 {
-	struct verrors ve = {0};
+	struct verrors ve = { 0 };
 	enum err e = repo_create(c, r, &ve, id);
 	if (e)
 		for (size_t i = 0; i < ve.n; i++)
-			log_error("demo: %s %s: %s", r->e->name, ve.items[i].field ? ve.items[i].field : "",
-				  ve.items[i].message);
+			log_error("demo: %s %s: %s", r->e->name,
+				  ve.items[i].field ? ve.items[i].field : "", ve.items[i].message);
 	return e;
 }
 
@@ -79,7 +80,7 @@ enum err demo_load(struct db *db, bool *loaded)
 	struct arena a;
 	arena_init(&a, 0);
 	/* the organisation goes in as one transaction: all of it or nothing */
-	struct repo_ctx c = {.db = db, .a = &a, .who = &demo_actor, .in_tx = true};
+	struct repo_ctx c = { .db = db, .a = &a, .who = &demo_actor, .in_tx = true };
 	bool in_tx = false;
 	size_t nd = demo_departments_count, np = demo_people_count;
 	int64_t *dept_ids = arena_alloc(&a, sizeof(int64_t) * nd);
@@ -110,9 +111,11 @@ enum err demo_load(struct db *db, bool *loaded)
 		int64_t dept = find_id(dept_ids, nd, dept_codes, p->department_code);
 		e = ERR_INVALID;
 		if (!r || !dept || !set(&a, r, "name", p->name) || !set(&a, r, "email", p->email) ||
-		    !set_int(&a, r, "department_id", dept) || !set(&a, r, "job_title", p->job_title) ||
+		    !set_int(&a, r, "department_id", dept) ||
+		    !set(&a, r, "job_title", p->job_title) ||
 		    !set(&a, r, "employment_type", p->employment_type) ||
-		    !set(&a, r, "start_date", p->start_date) || !set(&a, r, "end_date", p->end_date))
+		    !set(&a, r, "start_date", p->start_date) ||
+		    !set(&a, r, "end_date", p->end_date))
 			goto done;
 		if ((e = create(&c, r, &person_ids[i])))
 			goto done;
@@ -124,7 +127,7 @@ enum err demo_load(struct db *db, bool *loaded)
 		if (!head)
 			continue;
 		struct record *patch = model_record_new(&a, &entity_department);
-		struct verrors ve = {0};
+		struct verrors ve = { 0 };
 		e = ERR_INVALID;
 		if (!patch || !set_int(&a, patch, "head_id", head))
 			goto done;
@@ -140,13 +143,14 @@ enum err demo_load(struct db *db, bool *loaded)
 		e = ERR_INVALID;
 		if (!r || !owner || !dept || !set(&a, r, "name", s->name) ||
 		    !set(&a, r, "identifier", s->identifier) || !set(&a, r, "type", s->type) ||
-		    !set(&a, r, "description", s->description) || !set_int(&a, r, "owner_id", owner) ||
-		    !set_int(&a, r, "department_id", dept) ||
+		    !set(&a, r, "description", s->description) ||
+		    !set_int(&a, r, "owner_id", owner) || !set_int(&a, r, "department_id", dept) ||
 		    !set_int(&a, r, "confidentiality", s->confidentiality) ||
 		    !set_int(&a, r, "integrity", s->integrity) ||
 		    !set_int(&a, r, "availability", s->availability) ||
 		    !set(&a, r, "location", s->location) || !set(&a, r, "status", s->status) ||
-		    !set(&a, r, "acquired_on", s->acquired_on) || !set(&a, r, "review_on", s->review_on))
+		    !set(&a, r, "acquired_on", s->acquired_on) ||
+		    !set(&a, r, "review_on", s->review_on))
 			goto done;
 		if ((e = create(&c, r, &id)))
 			goto done;
@@ -158,7 +162,8 @@ enum err demo_load(struct db *db, bool *loaded)
 		e = ERR_INVALID;
 		if (!r || !set(&a, r, "name", p->name) || !set(&a, r, "category", p->category) ||
 		    !set(&a, r, "requirements", p->requirements) ||
-		    !set(&a, r, "how_addressed", p->how_addressed) || !set(&a, r, "contact", p->contact) ||
+		    !set(&a, r, "how_addressed", p->how_addressed) ||
+		    !set(&a, r, "contact", p->contact) ||
 		    !set(&a, r, "in_scope", p->in_scope ? "true" : "false") ||
 		    !set(&a, r, "review_on", p->review_on))
 			goto done;
@@ -174,12 +179,12 @@ enum err demo_load(struct db *db, bool *loaded)
 	static const struct {
 		const char *email, *name, *role;
 	} accounts[] = {
-		{DEMO_ADMIN_EMAIL, "Custos Administrator", "admin"},
+		{ DEMO_ADMIN_EMAIL, "Custos Administrator", "admin" },
 	};
 	for (size_t i = 0; i < sizeof(accounts) / sizeof(accounts[0]); i++) {
-		struct verrors ve = {0};
+		struct verrors ve = { 0 };
 		int64_t id;
-		const char *roles[] = {accounts[i].role};
+		const char *roles[] = { accounts[i].role };
 		if ((e = user_create(db, &a, &demo_actor, accounts[i].email, accounts[i].name,
 				     DEMO_PASSWORD, roles, 1, 0, &ve, &id)))
 			goto done;

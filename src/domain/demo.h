@@ -12,42 +12,42 @@
 
 struct demo_department {
 	const char *name;
-	const char *code;        /* unique, e.g. "OPS" */
+	const char *code;	 /* unique, e.g. "OPS" */
 	const char *description; /* Markdown, one or two sentences */
-	const char *head_email;  /* a demo_person's e-mail, or NULL */
+	const char *head_email;	 /* a demo_person's e-mail, or NULL */
 };
 
 struct demo_person {
 	const char *name;
-	const char *email;           /* unique, @westcloud.example */
+	const char *email;	     /* unique, @westcloud.example */
 	const char *department_code; /* a demo_department's code */
 	const char *job_title;
 	const char *employment_type; /* employee, contractor, agent, third_party */
-	const char *start_date;      /* YYYY-MM-DD or NULL */
-	const char *end_date;        /* YYYY-MM-DD or NULL */
+	const char *start_date;	     /* YYYY-MM-DD or NULL */
+	const char *end_date;	     /* YYYY-MM-DD or NULL */
 };
 
 struct demo_asset {
 	const char *name;
-	const char *identifier;  /* unique tag, e.g. "SRV-001", or NULL */
-	const char *type;        /* a value of the asset type enum (see asset.c) */
+	const char *identifier;	 /* unique tag, e.g. "SRV-001", or NULL */
+	const char *type;	 /* a value of the asset type enum (see asset.c) */
 	const char *description; /* Markdown */
 	const char *owner_email; /* a demo_person's e-mail */
 	const char *department_code;
 	int confidentiality, integrity, availability; /* 1..4 */
 	const char *location;
-	const char *status;      /* planned, in_use, retired, disposed */
+	const char *status;	 /* planned, in_use, retired, disposed */
 	const char *acquired_on; /* YYYY-MM-DD or NULL */
-	const char *review_on;   /* YYYY-MM-DD or NULL */
+	const char *review_on;	 /* YYYY-MM-DD or NULL */
 };
 
 struct demo_party {
 	const char *name;
-	const char *category; /* customer, reseller, supplier, partner, regulator, employee,
-				 shareholder, other */
+	const char *category;	   /* customer, reseller, supplier, partner, regulator, employee,
+				      shareholder, other */
 	const char *requirements;  /* Markdown */
 	const char *how_addressed; /* Markdown or NULL */
-	const char *contact;       /* or NULL */
+	const char *contact;	   /* or NULL */
 	bool in_scope;
 	const char *review_on; /* YYYY-MM-DD or NULL */
 };
@@ -61,7 +61,7 @@ extern const size_t demo_assets_count;
 extern const struct demo_party demo_parties[];
 extern const size_t demo_parties_count;
 
-#define DEMO_PASSWORD "custos-demo-password"
+#define DEMO_PASSWORD	 "custos-demo-password"
 #define DEMO_ADMIN_EMAIL "admin@westcloud.example"
 
 /* Fills an empty database (no departments, no users) with the demo organisation and its

@@ -12,12 +12,12 @@ static struct repo_ctx repo_of(struct ctx *c)
 {
 	c->actor.id = c->who.user_id;
 	c->actor.name = c->who.email;
-	return (struct repo_ctx){.db = c->db, .a = c->a, .who = &c->actor};
+	return (struct repo_ctx){ .db = c->db, .a = c->a, .who = &c->actor };
 }
 
 static bool allowed(struct ctx *c, enum authz_action a)
 {
-	struct authz_subject s = {.authenticated = c->authed, .is_admin = c->who.is_admin};
+	struct authz_subject s = { .authenticated = c->authed, .is_admin = c->who.is_admin };
 	if (authz_allow(&s, c->entity, a))
 		return true;
 	const char *m = arena_printf(c->a, "you may not %s %s", authz_action_name(a),
@@ -56,7 +56,8 @@ json_t *api_body_json(struct ctx *c)
 	}
 	const char *ct = http_header(r, "Content-Type");
 	size_t jl = strlen("application/json");
-	if (!ct || strncasecmp(ct, "application/json", jl) != 0 || (ct[jl] && ct[jl] != ';' && ct[jl] != ' ')) {
+	if (!ct || strncasecmp(ct, "application/json", jl) != 0 ||
+	    (ct[jl] && ct[jl] != ';' && ct[jl] != ' ')) {
 		respond_problem(c, ERR_MEDIA_TYPE, "send the body as application/json", NULL);
 		return NULL;
 	}
@@ -75,8 +76,9 @@ json_t *api_body_json(struct ctx *c)
 			const char *k = duplicate_key(c->a, jerr.text);
 			respond_field_error(c, ERR_BAD_REQUEST, k, "appears more than once");
 		} else {
-			const char *m = arena_printf(c->a, "malformed JSON at line %d, column %d: %s",
-						     jerr.line, jerr.column, jerr.text);
+			const char *m =
+				arena_printf(c->a, "malformed JSON at line %d, column %d: %s",
+					     jerr.line, jerr.column, jerr.text);
 			respond_problem(c, ERR_BAD_REQUEST, m, NULL);
 		}
 		return NULL;
@@ -117,7 +119,7 @@ void api_list(struct ctx *c)
 		return;
 	}
 	list_query_init(lq);
-	struct list_args la = {.c = c, .lq = lq};
+	struct list_args la = { .c = c, .lq = lq };
 	http_query_each(c->req, list_arg, &la);
 	if (la.bad_name) {
 		respond_field_error(c, ERR_BAD_REQUEST, arena_strdup(c->a, la.bad_name), la.why);
@@ -189,8 +191,10 @@ static void answer_write_error(struct ctx *c, enum err e, struct verrors *ve)
 		respond_problem(c, e, "the record is not valid; see errors", ve);
 		break;
 	case ERR_PRECONDITION:
-		respond_problem(c, e, "the record was changed by someone else since you read it;"
-				      " reload it and apply your change again", NULL);
+		respond_problem(c, e,
+				"the record was changed by someone else since you read it;"
+				" reload it and apply your change again",
+				NULL);
 		break;
 	case ERR_NOT_FOUND:
 		respond_problem(c, e, "no such record", NULL);
@@ -211,7 +215,7 @@ void api_create(struct ctx *c)
 	if (!body)
 		return;
 	struct record *rec = model_record_new(c->a, c->entity);
-	struct verrors ve = {0};
+	struct verrors ve = { 0 };
 	if (!rec) {
 		json_decref(body);
 		respond_problem(c, ERR_NOMEM, NULL, NULL);
@@ -240,14 +244,15 @@ void api_update(struct ctx *c)
 		return;
 	int64_t ver = if_match(c);
 	if (ver < 0) {
-		respond_field_error(c, ERR_BAD_REQUEST, "If-Match", "must be an ETag such as \"3\"");
+		respond_field_error(c, ERR_BAD_REQUEST, "If-Match",
+				    "must be an ETag such as \"3\"");
 		return;
 	}
 	json_t *body = api_body_json(c);
 	if (!body)
 		return;
 	struct record *patch = model_record_new(c->a, c->entity);
-	struct verrors ve = {0};
+	struct verrors ve = { 0 };
 	if (!patch) {
 		json_decref(body);
 		respond_problem(c, ERR_NOMEM, NULL, NULL);
@@ -271,11 +276,12 @@ void api_delete(struct ctx *c)
 		return;
 	int64_t ver = if_match(c);
 	if (ver < 0) {
-		respond_field_error(c, ERR_BAD_REQUEST, "If-Match", "must be an ETag such as \"3\"");
+		respond_field_error(c, ERR_BAD_REQUEST, "If-Match",
+				    "must be an ETag such as \"3\"");
 		return;
 	}
 	struct repo_ctx rc = repo_of(c);
-	struct verrors ve = {0};
+	struct verrors ve = { 0 };
 	enum err e = repo_delete(&rc, c->entity, id, ver, &ve);
 	if (e) {
 		answer_write_error(c, e, &ve);

@@ -16,9 +16,9 @@ struct app_config {
 	const char *listen_host;
 	int listen_port;
 	unsigned threads;
-	bool trust_proxy;     /* believe X-Forwarded-Proto from the proxy in front */
-	bool cookie_secure;   /* force Secure cookies (TLS terminated elsewhere) */
-	int64_t session_ttl;  /* absolute session lifetime, seconds */
+	bool trust_proxy;    /* believe X-Forwarded-Proto from the proxy in front */
+	bool cookie_secure;  /* force Secure cookies (TLS terminated elsewhere) */
+	int64_t session_ttl; /* absolute session lifetime, seconds */
 };
 
 struct app {

@@ -11,7 +11,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 
-#define HTTP_BODY_CAP (1u << 20) /* request bodies larger than 1 MiB answer 413 */
+#define HTTP_BODY_CAP	 (1u << 20) /* request bodies larger than 1 MiB answer 413 */
 #define HTTP_MAX_HEADERS 16
 
 enum http_method { HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_PUT, HTTP_PATCH, HTTP_DELETE, HTTP_OTHER };

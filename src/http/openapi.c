@@ -105,8 +105,8 @@ static json_t *field_schema(const struct field *f, bool nullable)
 				} else {
 					json_array_append_new(en, json_string(c->value));
 				}
-				buf_printf(&desc, "%s%s = %s", c == f->choices ? "" : "; ", c->value,
-					   c->label);
+				buf_printf(&desc, "%s%s = %s", c == f->choices ? "" : "; ",
+					   c->value, c->label);
 			}
 			buf_addc(&desc, '.');
 			json_object_set_new(s, "enum", en);
@@ -158,10 +158,9 @@ static json_t *entity_schema(const struct entity *e, bool input, bool patch)
 
 static json_t *problem_response(const char *desc)
 {
-	return json_pack("{ss,s{s{so}}}", "description", desc, "content", "application/problem+json",
-			 "schema", ref("Problem"));
+	return json_pack("{ss,s{s{so}}}", "description", desc, "content",
+			 "application/problem+json", "schema", ref("Problem"));
 }
-
 
 static json_t *errors_for(bool body, bool id)
 {
@@ -201,78 +200,91 @@ static void add_entity_paths(json_t *paths, const struct entity *e)
 	const char *tag = e->title_plural;
 
 	json_t *lp = json_array();
-	json_array_append_new(lp, param("q", "query", json_pack("{ss,si}", "type", "string",
-								 "maxLength", 200),
-					 "Text search over the searchable fields", false));
-	json_array_append_new(lp, param("sort", "query", json_pack("{ss}", "type", "string"),
-					 "Comma-separated fields, '-' for descending, e.g. name,-updated_at",
-					 false));
+	json_array_append_new(lp, param("q", "query",
+					json_pack("{ss,si}", "type", "string", "maxLength", 200),
+					"Text search over the searchable fields", false));
+	json_array_append_new(
+		lp,
+		param("sort", "query", json_pack("{ss}", "type", "string"),
+		      "Comma-separated fields, '-' for descending, e.g. name,-updated_at", false));
 	json_array_append_new(lp, param("limit", "query",
-					 json_pack("{ss,si,si,si}", "type", "integer", "minimum", 1,
-						   "maximum", 500, "default", 50),
-					 "Page size", false));
+					json_pack("{ss,si,si,si}", "type", "integer", "minimum", 1,
+						  "maximum", 500, "default", 50),
+					"Page size", false));
 	json_array_append_new(lp, param("cursor", "query", json_pack("{ss}", "type", "string"),
-					 "The 'next' value of the previous page", false));
+					"The 'next' value of the previous page", false));
 	for (size_t i = 0; i < e->nfields + model_system_nfields; i++) {
-		const struct field *f = i < e->nfields ? &e->fields[i]
-						       : &model_system_fields[i - e->nfields];
+		const struct field *f =
+			i < e->nfields ? &e->fields[i] : &model_system_fields[i - e->nfields];
 		if (!model_field_filterable(f))
 			continue;
 		char d[160];
-		snprintf(d, sizeof(d), "Filter: %s equals (comma-separated for any of; 'null' for empty)",
+		snprintf(d, sizeof(d),
+			 "Filter: %s equals (comma-separated for any of; 'null' for empty)",
 			 f->label);
-		json_array_append_new(lp, param(f->name, "query", json_pack("{ss}", "type", "string"),
-						d, false));
+		json_array_append_new(
+			lp, param(f->name, "query", json_pack("{ss}", "type", "string"), d, false));
 		if (f->type == FT_INT || f->type == FT_DATE || f->type == FT_TIMESTAMP ||
 		    f->type == FT_TEXT) {
 			char pn[80];
 			snprintf(pn, sizeof(pn), "%s.gte", f->name);
 			snprintf(d, sizeof(d), "Filter: %s at least", f->label);
-			json_array_append_new(lp, param(pn, "query", json_pack("{ss}", "type", "string"), d, false));
+			json_array_append_new(
+				lp,
+				param(pn, "query", json_pack("{ss}", "type", "string"), d, false));
 			snprintf(pn, sizeof(pn), "%s.lte", f->name);
 			snprintf(d, sizeof(d), "Filter: %s at most", f->label);
-			json_array_append_new(lp, param(pn, "query", json_pack("{ss}", "type", "string"), d, false));
+			json_array_append_new(
+				lp,
+				param(pn, "query", json_pack("{ss}", "type", "string"), d, false));
 		}
 	}
 	char opid[96];
 	json_t *coll = json_object();
 	json_t *r = errors_for(false, false);
 	json_object_set_new(r, "400", problem_response("Unknown parameter or bad value"));
-	json_object_set_new(r, "200", json_pack("{ss,so}", "description", "A page of records",
-						"content", json_content(ref(list))));
+	json_object_set_new(r, "200",
+			    json_pack("{ss,so}", "description", "A page of records", "content",
+				      json_content(ref(list))));
 	snprintf(opid, sizeof(opid), "list_%s", e->plural);
-	json_object_set_new(coll, "get", json_pack("{ss,ss,s[s],so,so}", "operationId", opid,
-						   "summary", e->title_plural, "tags", tag,
-						   "parameters", lp, "responses", r));
+	json_object_set_new(coll, "get",
+			    json_pack("{ss,ss,s[s],so,so}", "operationId", opid, "summary",
+				      e->title_plural, "tags", tag, "parameters", lp, "responses",
+				      r));
 	r = errors_for(true, false);
-	json_object_set_new(r, "201", json_pack("{ss,so,s{s{s{ss}}}}", "description", "Created",
-						"content", json_content(ref(name)), "headers",
-						"Location", "schema", "type", "string"));
+	json_object_set_new(r, "201",
+			    json_pack("{ss,so,s{s{s{ss}}}}", "description", "Created", "content",
+				      json_content(ref(name)), "headers", "Location", "schema",
+				      "type", "string"));
 	snprintf(opid, sizeof(opid), "create_%s", e->name);
 	json_object_set_new(coll, "post",
 			    json_pack("{ss,s[s],s{sb,so},so}", "operationId", opid, "tags", tag,
-				      "requestBody", "required", 1, "content", json_content(ref(input)),
-				      "responses", r));
+				      "requestBody", "required", 1, "content",
+				      json_content(ref(input)), "responses", r));
 	char path[128];
 	snprintf(path, sizeof(path), "/api/v1/%s", e->plural);
 	json_object_set_new(paths, path, coll);
 
 	json_t *item = json_object();
-	json_t *idp = json_pack("[o]", param("id", "path", json_pack("{ss,si}", "type", "integer",
-								     "minimum", 1),
+	json_t *idp = json_pack("[o]", param("id", "path",
+					     json_pack("{ss,si}", "type", "integer", "minimum", 1),
 					     "Record id", true));
 	json_object_set_new(item, "parameters", idp);
 	r = errors_for(false, true);
-	json_object_set_new(r, "200", json_pack("{ss,so}", "description", "The record (ETag: its version)",
-						"content", json_content(ref(name))));
+	json_object_set_new(r, "200",
+			    json_pack("{ss,so}", "description", "The record (ETag: its version)",
+				      "content", json_content(ref(name))));
 	snprintf(opid, sizeof(opid), "get_%s", e->name);
-	json_object_set_new(item, "get", json_pack("{ss,s[s],so}", "operationId", opid, "tags", tag,
-						   "responses", r));
-	json_t *ifm = json_pack("[o]", param("If-Match", "header", json_pack("{ss}", "type", "string"),
-					     "The ETag you read; 412 if the record changed since", false));
+	json_object_set_new(
+		item, "get",
+		json_pack("{ss,s[s],so}", "operationId", opid, "tags", tag, "responses", r));
+	json_t *ifm = json_pack("[o]",
+				param("If-Match", "header", json_pack("{ss}", "type", "string"),
+				      "The ETag you read; 412 if the record changed since", false));
 	r = errors_for(true, true);
-	json_object_set_new(r, "200", json_pack("{ss,so}", "description", "The updated record",
-						"content", json_content(ref(name))));
+	json_object_set_new(r, "200",
+			    json_pack("{ss,so}", "description", "The updated record", "content",
+				      json_content(ref(name))));
 	json_object_set_new(r, "412", problem_response("Changed by someone else"));
 	snprintf(opid, sizeof(opid), "update_%s", e->name);
 	json_object_set_new(item, "patch",
@@ -284,18 +296,21 @@ static void add_entity_paths(json_t *paths, const struct entity *e)
 	json_object_set_new(r, "409", problem_response("Still referenced by other records"));
 	json_object_set_new(r, "412", problem_response("Changed by someone else"));
 	snprintf(opid, sizeof(opid), "delete_%s", e->name);
-	json_object_set_new(item, "delete", json_pack("{ss,s[s],so,so}", "operationId", opid, "tags",
-						      tag, "parameters", ifm, "responses", r));
+	json_object_set_new(item, "delete",
+			    json_pack("{ss,s[s],so,so}", "operationId", opid, "tags", tag,
+				      "parameters", ifm, "responses", r));
 	snprintf(path, sizeof(path), "/api/v1/%s/{id}", e->plural);
 	json_object_set_new(paths, path, item);
 
 	json_t *hist = json_object();
 	r = errors_for(false, true);
-	json_object_set_new(r, "200", json_pack("{ss,so}", "description", "Audit events, oldest first",
-						"content", json_content(ref("History"))));
+	json_object_set_new(r, "200",
+			    json_pack("{ss,so}", "description", "Audit events, oldest first",
+				      "content", json_content(ref("History"))));
 	snprintf(opid, sizeof(opid), "history_%s", e->name);
-	json_object_set_new(hist, "get", json_pack("{ss,s[s],sO,so}", "operationId", opid, "tags", tag,
-						   "parameters", idp, "responses", r));
+	json_object_set_new(hist, "get",
+			    json_pack("{ss,s[s],sO,so}", "operationId", opid, "tags", tag,
+				      "parameters", idp, "responses", r));
 	snprintf(path, sizeof(path), "/api/v1/%s/{id}/history", e->plural);
 	json_object_set_new(paths, path, hist);
 }
@@ -303,48 +318,73 @@ static void add_entity_paths(json_t *paths, const struct entity *e)
 /* The routes that are not registers, written out as JSON: easier to read than pack formats. */
 static const char fixed_json[] =
 	"{\"paths\":{"
-	"\"/healthz\":{\"get\":{\"operationId\":\"health\",\"summary\":\"Liveness and database check\","
+	"\"/healthz\":{\"get\":{\"operationId\":\"health\",\"summary\":\"Liveness and database "
+	"check\","
 	"\"security\":[],\"responses\":{\"200\":{\"description\":\"Healthy\"},"
 	"\"503\":{\"description\":\"The database does not answer\"}}}},"
 	"\"/api/v1/session\":{"
-	"\"post\":{\"operationId\":\"sign_in\",\"summary\":\"Sign in: sets the session cookie and returns the CSRF token\","
-	"\"security\":[],\"requestBody\":{\"required\":true,\"content\":{\"application/json\":{\"schema\":"
+	"\"post\":{\"operationId\":\"sign_in\",\"summary\":\"Sign in: sets the session cookie and "
+	"returns the CSRF token\","
+	"\"security\":[],\"requestBody\":{\"required\":true,\"content\":{\"application/"
+	"json\":{\"schema\":"
 	"{\"type\":\"object\",\"properties\":{\"email\":{\"type\":\"string\",\"format\":\"email\"},"
-	"\"password\":{\"type\":\"string\"}},\"required\":[\"email\",\"password\"],\"additionalProperties\":false}}}},"
+	"\"password\":{\"type\":\"string\"}},\"required\":[\"email\",\"password\"],"
+	"\"additionalProperties\":false}}}},"
 	"\"responses\":{\"200\":{\"description\":\"Signed in\"},"
-	"\"401\":{\"$ref\":\"#/components/responses/Problem\"},\"415\":{\"$ref\":\"#/components/responses/Problem\"},"
+	"\"401\":{\"$ref\":\"#/components/responses/Problem\"},\"415\":{\"$ref\":\"#/components/"
+	"responses/Problem\"},"
 	"\"422\":{\"$ref\":\"#/components/responses/Problem\"}}},"
-	"\"get\":{\"operationId\":\"whoami\",\"summary\":\"The signed-in user\",\"responses\":{\"200\":{\"description\":\"The signed-in user\"},"
+	"\"get\":{\"operationId\":\"whoami\",\"summary\":\"The signed-in "
+	"user\",\"responses\":{\"200\":{\"description\":\"The signed-in user\"},"
 	"\"401\":{\"$ref\":\"#/components/responses/Problem\"}}},"
-	"\"delete\":{\"operationId\":\"sign_out\",\"summary\":\"Sign out\",\"responses\":{\"204\":{\"description\":\"Signed out\"},"
+	"\"delete\":{\"operationId\":\"sign_out\",\"summary\":\"Sign "
+	"out\",\"responses\":{\"204\":{\"description\":\"Signed out\"},"
 	"\"401\":{\"$ref\":\"#/components/responses/Problem\"}}}},"
 	"\"/api/v1/tokens\":{"
-	"\"post\":{\"operationId\":\"create_token\",\"summary\":\"Create a bearer token (shown once)\","
+	"\"post\":{\"operationId\":\"create_token\",\"summary\":\"Create a bearer token (shown "
+	"once)\","
 	"\"requestBody\":{\"required\":true,\"content\":{\"application/json\":{\"schema\":"
 	"{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"maxLength\":100},"
-	"\"expires_at\":{\"type\":\"string\",\"format\":\"date-time\"}},\"required\":[\"name\"],\"additionalProperties\":false}}}},"
-	"\"responses\":{\"201\":{\"description\":\"The token\"},\"401\":{\"$ref\":\"#/components/responses/Problem\"},"
+	"\"expires_at\":{\"type\":\"string\",\"format\":\"date-time\"}},\"required\":[\"name\"],"
+	"\"additionalProperties\":false}}}},"
+	"\"responses\":{\"201\":{\"description\":\"The "
+	"token\"},\"401\":{\"$ref\":\"#/components/responses/Problem\"},"
 	"\"422\":{\"$ref\":\"#/components/responses/Problem\"}}},"
-	"\"get\":{\"operationId\":\"list_tokens\",\"summary\":\"Your tokens, without their secrets\","
-	"\"responses\":{\"200\":{\"description\":\"Your tokens\"},\"401\":{\"$ref\":\"#/components/responses/Problem\"}}}},"
-	"\"/api/v1/tokens/{id}\":{\"parameters\":[{\"name\":\"id\",\"in\":\"path\",\"required\":true,"
+	"\"get\":{\"operationId\":\"list_tokens\",\"summary\":\"Your tokens, without their "
+	"secrets\","
+	"\"responses\":{\"200\":{\"description\":\"Your "
+	"tokens\"},\"401\":{\"$ref\":\"#/components/responses/Problem\"}}}},"
+	"\"/api/v1/tokens/"
+	"{id}\":{\"parameters\":[{\"name\":\"id\",\"in\":\"path\",\"required\":true,"
 	"\"schema\":{\"type\":\"integer\",\"minimum\":1}}],"
-	"\"delete\":{\"operationId\":\"revoke_token\",\"summary\":\"Revoke a token\",\"responses\":{\"204\":{\"description\":\"Revoked\"},"
-	"\"401\":{\"$ref\":\"#/components/responses/Problem\"},\"404\":{\"$ref\":\"#/components/responses/Problem\"}}}},"
-	"\"/api/v1/openapi.json\":{\"get\":{\"operationId\":\"openapi\",\"summary\":\"This document\","
-	"\"responses\":{\"200\":{\"description\":\"This document\"},\"401\":{\"$ref\":\"#/components/responses/Problem\"}}}}"
+	"\"delete\":{\"operationId\":\"revoke_token\",\"summary\":\"Revoke a "
+	"token\",\"responses\":{\"204\":{\"description\":\"Revoked\"},"
+	"\"401\":{\"$ref\":\"#/components/responses/Problem\"},\"404\":{\"$ref\":\"#/components/"
+	"responses/Problem\"}}}},"
+	"\"/api/v1/openapi.json\":{\"get\":{\"operationId\":\"openapi\",\"summary\":\"This "
+	"document\","
+	"\"responses\":{\"200\":{\"description\":\"This "
+	"document\"},\"401\":{\"$ref\":\"#/components/responses/Problem\"}}}}"
 	"},"
-	"\"responses\":{\"Problem\":{\"description\":\"An error (RFC 9457)\",\"content\":{\"application/problem+json\":"
+	"\"responses\":{\"Problem\":{\"description\":\"An error (RFC "
+	"9457)\",\"content\":{\"application/problem+json\":"
 	"{\"schema\":{\"$ref\":\"#/components/schemas/Problem\"}}}}},"
 	"\"schemas\":{"
-	"\"Problem\":{\"type\":\"object\",\"properties\":{\"type\":{\"type\":\"string\"},\"title\":{\"type\":\"string\"},"
-	"\"status\":{\"type\":\"integer\"},\"detail\":{\"type\":\"string\"},\"errors\":{\"type\":\"array\",\"items\":"
-	"{\"type\":\"object\",\"properties\":{\"field\":{\"type\":[\"string\",\"null\"]},\"message\":{\"type\":\"string\"}},"
+	"\"Problem\":{\"type\":\"object\",\"properties\":{\"type\":{\"type\":\"string\"},\"title\":"
+	"{\"type\":\"string\"},"
+	"\"status\":{\"type\":\"integer\"},\"detail\":{\"type\":\"string\"},\"errors\":{\"type\":"
+	"\"array\",\"items\":"
+	"{\"type\":\"object\",\"properties\":{\"field\":{\"type\":[\"string\",\"null\"]},"
+	"\"message\":{\"type\":\"string\"}},"
 	"\"required\":[\"field\",\"message\"]}}},\"required\":[\"type\",\"title\",\"status\"]},"
-	"\"History\":{\"type\":\"object\",\"properties\":{\"items\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
-	"\"properties\":{\"seq\":{\"type\":\"integer\"},\"at\":{\"type\":\"string\",\"format\":\"date-time\"},"
-	"\"actor_id\":{\"type\":[\"integer\",\"null\"]},\"actor\":{\"type\":\"string\"},\"action\":{\"type\":\"string\"},"
-	"\"changes\":{\"type\":\"object\",\"description\":\"field -> [before, after]\"},\"hash\":{\"type\":\"string\"}}}}},"
+	"\"History\":{\"type\":\"object\",\"properties\":{\"items\":{\"type\":\"array\",\"items\":{"
+	"\"type\":\"object\","
+	"\"properties\":{\"seq\":{\"type\":\"integer\"},\"at\":{\"type\":\"string\",\"format\":"
+	"\"date-time\"},"
+	"\"actor_id\":{\"type\":[\"integer\",\"null\"]},\"actor\":{\"type\":\"string\"},\"action\":"
+	"{\"type\":\"string\"},"
+	"\"changes\":{\"type\":\"object\",\"description\":\"field -> [before, "
+	"after]\"},\"hash\":{\"type\":\"string\"}}}}},"
 	"\"required\":[\"items\"]}}}";
 
 static void openapi_build(void)
@@ -363,14 +403,18 @@ static void openapi_build(void)
 		const struct entity *e = model_registry_at(i);
 		char n[64], l[64];
 		schema_name(e, "List", l, sizeof(l));
-		json_object_set_new(schemas, schema_name(e, "Input", n, sizeof(n)), entity_schema(e, true, false));
-		json_object_set_new(schemas, schema_name(e, "Patch", n, sizeof(n)), entity_schema(e, true, true));
-		json_object_set_new(schemas, schema_name(e, "", n, sizeof(n)), entity_schema(e, false, false));
+		json_object_set_new(schemas, schema_name(e, "Input", n, sizeof(n)),
+				    entity_schema(e, true, false));
+		json_object_set_new(schemas, schema_name(e, "Patch", n, sizeof(n)),
+				    entity_schema(e, true, true));
+		json_object_set_new(schemas, schema_name(e, "", n, sizeof(n)),
+				    entity_schema(e, false, false));
 		json_object_set_new(schemas, l,
-				    json_pack("{ss,s{s{ss,so},s{s[ss]},s{ss}},s[sss]}", "type", "object",
-					      "properties", "items", "type", "array", "items", ref(n),
-					      "next", "type", "string", "null", "total", "type", "integer",
-					      "required", "items", "next", "total"));
+				    json_pack("{ss,s{s{ss,so},s{s[ss]},s{ss}},s[sss]}", "type",
+					      "object", "properties", "items", "type", "array",
+					      "items", ref(n), "next", "type", "string", "null",
+					      "total", "type", "integer", "required", "items",
+					      "next", "total"));
 		add_entity_paths(paths, e);
 	}
 	json_t *doc = json_pack(
@@ -378,9 +422,9 @@ static void openapi_build(void)
 		"openapi", "3.1.0", "info", "title", "Custos API", "version", CUSTOS_VERSION,
 		"description", "The JSON API of Custos, generated from its entity table.",
 		"license", "name", "Apache-2.0", "identifier", "Apache-2.0", "paths", paths,
-		"components", "schemas", schemas, "responses", responses, "securitySchemes", "bearer", "type", "http",
-		"scheme", "bearer", "session", "type", "apiKey", "in", "cookie", "name",
-		"custos_session", "security", "bearer", "session");
+		"components", "schemas", schemas, "responses", responses, "securitySchemes",
+		"bearer", "type", "http", "scheme", "bearer", "session", "type", "apiKey", "in",
+		"cookie", "name", "custos_session", "security", "bearer", "session");
 	if (doc) {
 		openapi_doc = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
 		openapi_len = openapi_doc ? strlen(openapi_doc) : 0;

@@ -47,7 +47,7 @@ void respond_problem(struct ctx *c, enum err e, const char *detail, const struct
 
 void respond_field_error(struct ctx *c, enum err e, const char *field, const char *message)
 {
-	struct verrors ve = {0};
+	struct verrors ve = { 0 };
 	verrors_add(&ve, field, message);
 	const char *detail = field ? arena_printf(c->a, "%s %s", field, message) : message;
 	respond_problem(c, e, detail, &ve);

@@ -22,24 +22,24 @@ struct route {
 };
 
 static const struct route routes[] = {
-	{HTTP_GET, "/", index_get, ROUTE_PUBLIC},
-	{HTTP_GET, "/healthz", health_get, ROUTE_PUBLIC},
-	{HTTP_GET, "/api/v1/openapi.json", openapi_get, 0},
-	{HTTP_POST, "/api/v1/session", session_post, ROUTE_PUBLIC},
-	{HTTP_GET, "/api/v1/session", session_get, 0},
-	{HTTP_DELETE, "/api/v1/session", session_del, 0},
-	{HTTP_POST, "/api/v1/tokens", tokens_post, 0},
-	{HTTP_GET, "/api/v1/tokens", tokens_get, 0},
-	{HTTP_DELETE, "/api/v1/tokens/{id}", tokens_del, 0},
-	{HTTP_GET, "/api/v1/{entity}", api_list, 0},
-	{HTTP_POST, "/api/v1/{entity}", api_create, 0},
-	{HTTP_GET, "/api/v1/{entity}/{id}", api_get, 0},
-	{HTTP_PATCH, "/api/v1/{entity}/{id}", api_update, 0},
-	{HTTP_DELETE, "/api/v1/{entity}/{id}", api_delete, 0},
-	{HTTP_GET, "/api/v1/{entity}/{id}/history", api_history, 0},
+	{ HTTP_GET, "/", index_get, ROUTE_PUBLIC },
+	{ HTTP_GET, "/healthz", health_get, ROUTE_PUBLIC },
+	{ HTTP_GET, "/api/v1/openapi.json", openapi_get, 0 },
+	{ HTTP_POST, "/api/v1/session", session_post, ROUTE_PUBLIC },
+	{ HTTP_GET, "/api/v1/session", session_get, 0 },
+	{ HTTP_DELETE, "/api/v1/session", session_del, 0 },
+	{ HTTP_POST, "/api/v1/tokens", tokens_post, 0 },
+	{ HTTP_GET, "/api/v1/tokens", tokens_get, 0 },
+	{ HTTP_DELETE, "/api/v1/tokens/{id}", tokens_del, 0 },
+	{ HTTP_GET, "/api/v1/{entity}", api_list, 0 },
+	{ HTTP_POST, "/api/v1/{entity}", api_create, 0 },
+	{ HTTP_GET, "/api/v1/{entity}/{id}", api_get, 0 },
+	{ HTTP_PATCH, "/api/v1/{entity}/{id}", api_update, 0 },
+	{ HTTP_DELETE, "/api/v1/{entity}/{id}", api_delete, 0 },
+	{ HTTP_GET, "/api/v1/{entity}/{id}/history", api_history, 0 },
 };
 
-static const char *method_names[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "?"};
+static const char *method_names[] = { "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "?" };
 
 /* Matches path against pattern, capturing {…} segments into c->params. */
 static bool route_match(struct ctx *c, const char *pattern, const char *path)
@@ -86,7 +86,8 @@ static void security_headers(struct ctx *c)
 	http_set_header(r, s, "X-Content-Type-Options", "nosniff");
 	http_set_header(r, s, "Referrer-Policy", "no-referrer");
 	http_set_header(r, s, "X-Frame-Options", "DENY");
-	http_set_header(r, s, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+	http_set_header(r, s, "Content-Security-Policy",
+			"default-src 'none'; frame-ancestors 'none'");
 	http_set_header(r, s, "Cache-Control", "no-store");
 }
 
@@ -139,7 +140,8 @@ void router_dispatch(struct app *app, struct http_req *req, struct http_resp *re
 		if (e) {
 			http_set_header(req, resp, "WWW-Authenticate", "Bearer realm=\"custos\"");
 			respond_problem(&c, ERR_UNAUTHORIZED,
-					"sign in (POST /api/v1/session) or send a bearer token", NULL);
+					"sign in (POST /api/v1/session) or send a bearer token",
+					NULL);
 			return;
 		}
 		if (c.who.via_cookie && !http_method_is_safe(req->method)) {
@@ -147,7 +149,8 @@ void router_dispatch(struct app *app, struct http_req *req, struct http_resp *re
 			size_t n = c.who.csrf ? strlen(c.who.csrf) : 0;
 			if (!t || !n || strlen(t) != n || !crypto_equal(t, c.who.csrf, n)) {
 				respond_problem(&c, ERR_FORBIDDEN,
-						"missing or wrong CSRF token (X-CSRF-Token header)", NULL);
+						"missing or wrong CSRF token (X-CSRF-Token header)",
+						NULL);
 				return;
 			}
 		}

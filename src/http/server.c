@@ -42,8 +42,7 @@ struct each_arg {
 	void *arg;
 };
 
-static enum MHD_Result each_query(void *cls, enum MHD_ValueKind kind, const char *k,
-				  const char *v)
+static enum MHD_Result each_query(void *cls, enum MHD_ValueKind kind, const char *k, const char *v)
 {
 	(void)kind;
 	struct each_arg *ea = cls;
@@ -52,7 +51,7 @@ static enum MHD_Result each_query(void *cls, enum MHD_ValueKind kind, const char
 
 void http_query_each(struct http_req *r, bool (*fn)(void *, const char *, const char *), void *arg)
 {
-	struct each_arg ea = {fn, arg};
+	struct each_arg ea = { fn, arg };
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, each_query, &ea);
 }
 
@@ -81,8 +80,8 @@ static enum http_method method_of(const char *m)
 	static const struct {
 		const char *name;
 		enum http_method m;
-	} t[] = {{"GET", HTTP_GET},	  {"HEAD", HTTP_HEAD},   {"POST", HTTP_POST},
-		 {"PUT", HTTP_PUT},	  {"PATCH", HTTP_PATCH}, {"DELETE", HTTP_DELETE}};
+	} t[] = { { "GET", HTTP_GET }, { "HEAD", HTTP_HEAD },	{ "POST", HTTP_POST },
+		  { "PUT", HTTP_PUT }, { "PATCH", HTTP_PATCH }, { "DELETE", HTTP_DELETE } };
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (strcmp(m, t[i].name) == 0)
 			return t[i].m;
@@ -97,8 +96,9 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct http_resp *
 		len = 0;
 		s->status = 500;
 	}
-	struct MHD_Response *r =
-		MHD_create_response_from_buffer(len, body ? body : (void *)"", body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body ? body : (void *)"",
+								 body ? MHD_RESPMEM_MUST_FREE
+								      : MHD_RESPMEM_PERSISTENT);
 	if (!r) {
 		free(body);
 		return MHD_NO;
@@ -114,8 +114,8 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct http_resp *
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_data_size, void **con_cls)
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
 {
 	(void)version;
 	struct app *app = cls;
@@ -131,10 +131,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		rs->req.path = arena_strdup(&rs->arena, url);
 		rs->req.method_name = arena_strdup(&rs->arena, method);
 		rs->req.method = method_of(method);
-		const char *proto = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-								"X-Forwarded-Proto");
+		const char *proto =
+			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
 		rs->req.tls = app->cfg.trust_proxy && proto && strcmp(proto, "https") == 0;
-		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+		const char *cl =
+			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 		int64_t n;
 		if (cl && str_parse_i64(cl, &n) && n > (int64_t)HTTP_BODY_CAP)
 			rs->req.body_too_large = true;
@@ -194,8 +195,8 @@ enum err server_run(struct app *app)
 	struct sockaddr_storage ss;
 	memset(&ss, 0, sizeof(ss));
 	socklen_t slen;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO |
-			 MHD_USE_ERROR_LOG;
+	unsigned flags =
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
 	const char *host = app->cfg.listen_host;
 	if (strcmp(host, "localhost") == 0)
 		host = "127.0.0.1";
@@ -225,15 +226,11 @@ enum err server_run(struct app *app)
 	signal(SIGPIPE, SIG_IGN);
 
 	struct MHD_Daemon *d = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, app,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		MHD_OPTION_THREAD_POOL_SIZE, app->cfg.threads,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-		MHD_OPTION_END);
+		flags, 0, NULL, NULL, on_request, app, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+		app->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+		(unsigned)1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
 	if (!d) {
 		log_error("cannot listen on %s:%d: %s", app->cfg.listen_host, app->cfg.listen_port,
 			  strerror(errno));

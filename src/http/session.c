@@ -24,7 +24,7 @@ static void principal_from_user(struct ctx *c, const struct user *u)
 
 enum err session_authenticate(struct ctx *c)
 {
-	struct user u = {0};
+	struct user u = { 0 };
 	const char *auth = http_header(c->req, "Authorization");
 	enum err e;
 	if (auth) {
@@ -73,10 +73,11 @@ static const char *string_member(json_t *o, const char *k)
 /* Only the listed keys, each a string: anything else is named in the answer. */
 static bool only_strings(struct ctx *c, json_t *body, const char *const *keys)
 {
-	struct verrors ve = {0};
+	struct verrors ve = { 0 };
 	const char *k;
 	json_t *v;
-	json_object_foreach(body, k, v) {
+	json_object_foreach(body, k, v)
+	{
 		bool known = false;
 		for (const char *const *p = keys; *p; p++)
 			if (strcmp(*p, k) == 0)
@@ -99,13 +100,13 @@ void session_post(struct ctx *c)
 	json_t *body = api_body_json(c);
 	if (!body)
 		return;
-	static const char *const keys[] = {"email", "password", NULL};
+	static const char *const keys[] = { "email", "password", NULL };
 	if (!only_strings(c, body, keys)) {
 		json_decref(body);
 		return;
 	}
 	const char *email = string_member(body, "email"), *pw = string_member(body, "password");
-	struct verrors ve = {0};
+	struct verrors ve = { 0 };
 	if (!email || !*email)
 		verrors_add(&ve, "email", "is required");
 	if (!pw || !*pw)
@@ -115,7 +116,7 @@ void session_post(struct ctx *c)
 		respond_problem(c, ERR_INVALID, "the request is not valid; see errors", &ve);
 		return;
 	}
-	struct user u = {0};
+	struct user u = { 0 };
 	enum err e = user_authenticate(c->db, c->a, email, pw, &u);
 	json_decref(body);
 	if (e == ERR_UNAUTHORIZED) {
@@ -133,9 +134,10 @@ void session_post(struct ctx *c)
 		return;
 	}
 	bool secure = c->req->tls || c->app->cfg.cookie_secure;
-	const char *cookie = arena_printf(c->a, COOKIE_NAME "=%s; Path=/; Max-Age=%lld; HttpOnly;"
-						" SameSite=Lax%s", token, (long long)ttl,
-					  secure ? "; Secure" : "");
+	const char *cookie = arena_printf(c->a,
+					  COOKIE_NAME "=%s; Path=/; Max-Age=%lld; HttpOnly;"
+						      " SameSite=Lax%s",
+					  token, (long long)ttl, secure ? "; Secure" : "");
 	http_set_header(c->req, c->resp, "Set-Cookie", cookie);
 	principal_from_user(c, &u);
 	struct buf *b = &c->resp->body;
@@ -184,12 +186,12 @@ void tokens_post(struct ctx *c)
 	json_t *body = api_body_json(c);
 	if (!body)
 		return;
-	static const char *const keys[] = {"name", "expires_at", NULL};
+	static const char *const keys[] = { "name", "expires_at", NULL };
 	if (!only_strings(c, body, keys)) {
 		json_decref(body);
 		return;
 	}
-	struct verrors ve = {0};
+	struct verrors ve = { 0 };
 	const char *name = string_member(body, "name");
 	const char *exp = string_member(body, "expires_at");
 	char expiso[TIME_ISO_LEN] = "";
@@ -200,7 +202,8 @@ void tokens_post(struct ctx *c)
 	if (exp) {
 		int64_t t;
 		if (!time_parse_iso(exp, strlen(exp), &t))
-			verrors_add(&ve, "expires_at", "must be a timestamp such as 2027-01-31T00:00:00Z");
+			verrors_add(&ve, "expires_at",
+				    "must be a timestamp such as 2027-01-31T00:00:00Z");
 		else if (t <= time_now())
 			verrors_add(&ve, "expires_at", "must be in the future");
 		else

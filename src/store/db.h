@@ -13,7 +13,7 @@
 
 enum db_dialect { DB_SQLITE, DB_POSTGRES };
 
-struct db;      /* one connection; used by one thread at a time */
+struct db;	/* one connection; used by one thread at a time */
 struct db_stmt; /* a prepared statement, owned by its connection's cache */
 struct db_pool; /* one connection per thread, opened on first use */
 

@@ -102,7 +102,8 @@ static enum err sq_open(const char *path, struct db **out)
 	}
 	sqlite3_extended_result_codes(d->h, 1);
 	sqlite3_busy_timeout(d->h, 10000);
-	/* WAL lets readers run beside the writer; FULL makes a commit durable before we answer 2xx. */
+	/* WAL lets readers run beside the writer; FULL makes a commit durable before we answer 2xx.
+	 */
 	static const char init[] = "PRAGMA journal_mode=WAL;"
 				   "PRAGMA synchronous=FULL;"
 				   "PRAGMA foreign_keys=ON;"
@@ -232,7 +233,8 @@ static void sq_bind_int(struct db_stmt *s, int idx, int64_t v)
 
 static void sq_bind_text(struct db_stmt *s, int idx, const char *p, size_t n)
 {
-	if (n > 0x7fffffff || sqlite3_bind_text(s->st, idx, p, (int)n, SQLITE_TRANSIENT) != SQLITE_OK)
+	if (n > 0x7fffffff ||
+	    sqlite3_bind_text(s->st, idx, p, (int)n, SQLITE_TRANSIENT) != SQLITE_OK)
 		s->bind_failed = true;
 }
 

@@ -58,7 +58,8 @@ void *arena_alloc_raw(struct arena *a, size_t n)
 		c->size = size;
 		c->off = 0;
 		if (a->head && size > ARENA_CHUNK) {
-			/* a big one-off block goes behind the head so the head keeps its free space */
+			/* a big one-off block goes behind the head so the head keeps its free space
+			 */
 			c->next = a->head->next;
 			a->head->next = c;
 		} else {

@@ -9,7 +9,7 @@ struct arena_chunk;
 
 struct arena {
 	struct arena_chunk *head;
-	size_t used;  /* bytes handed out, for the cap */
+	size_t used; /* bytes handed out, for the cap */
 	size_t cap;
 };
 

@@ -61,7 +61,6 @@ void buf_add_slow(struct buf *b, const void *p, size_t n)
 	b->p[b->len] = '\0';
 }
 
-
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list ap2;
@@ -103,9 +102,8 @@ void buf_add_i64(struct buf *b, int64_t v)
 
 /* 0: copy as is; 1: \uXXXX; else the character after the backslash */
 static const unsigned char json_escape[256] = {
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 't', 'n', 1, 1, 'r', 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	['"'] = '"', ['\\'] = '\\',
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 't', 'n', 1, 1, 'r', 1, 1,		1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	1,   1, 1, 1,	1, ['"'] = '"', ['\\'] = '\\',
 };
 
 void buf_add_json_str(struct buf *b, const char *s, size_t n)
@@ -121,10 +119,10 @@ void buf_add_json_str(struct buf *b, const char *s, size_t n)
 		buf_add(b, s + start, i - start);
 		start = i + 1;
 		if (e == 1) {
-			char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
 			buf_add(b, u, 6);
 		} else {
-			char esc[2] = {'\\', (char)e};
+			char esc[2] = { '\\', (char)e };
 			buf_add(b, esc, 2);
 		}
 	}

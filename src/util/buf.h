@@ -11,11 +11,11 @@
 #define BUF_DEFAULT_CAP (64u << 20) /* no single string of ours needs more than 64 MiB */
 
 struct buf {
-	char *p;      /* always NUL-terminated when len > 0 or after buf_cstr() */
+	char *p; /* always NUL-terminated when len > 0 or after buf_cstr() */
 	size_t len;
 	size_t alloc;
-	size_t cap;   /* hard limit on len */
-	bool failed;  /* sticky: a failed append poisons the buffer */
+	size_t cap;  /* hard limit on len */
+	bool failed; /* sticky: a failed append poisons the buffer */
 };
 
 void buf_init(struct buf *b, size_t cap);

@@ -23,8 +23,7 @@ void crypto_token(char out[CRYPTO_TOKEN_LEN])
 	sodium_memzero(raw, sizeof(raw));
 }
 
-void crypto_hash_hex(const void *a, size_t an, const void *b, size_t bn,
-		     char out[CRYPTO_HASH_HEX])
+void crypto_hash_hex(const void *a, size_t an, const void *b, size_t bn, char out[CRYPTO_HASH_HEX])
 {
 	crypto_generichash_state st;
 	unsigned char h[32];

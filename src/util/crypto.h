@@ -8,16 +8,15 @@
 
 #include "util/err.h"
 
-#define CRYPTO_HASH_HEX 65   /* 32-byte BLAKE2b as hex + NUL */
-#define CRYPTO_TOKEN_LEN 44  /* 32 random bytes, base64url without padding (43) + NUL */
+#define CRYPTO_HASH_HEX	  65 /* 32-byte BLAKE2b as hex + NUL */
+#define CRYPTO_TOKEN_LEN  44 /* 32 random bytes, base64url without padding (43) + NUL */
 #define CRYPTO_PWHASH_LEN 128
 
 enum err crypto_init(void) WUR;
 /* A fresh unguessable token (256 bits), base64url. */
 void crypto_token(char out[CRYPTO_TOKEN_LEN]);
 /* hex(BLAKE2b-256(a || b)); b may be NULL. */
-void crypto_hash_hex(const void *a, size_t an, const void *b, size_t bn,
-		     char out[CRYPTO_HASH_HEX]);
+void crypto_hash_hex(const void *a, size_t an, const void *b, size_t bn, char out[CRYPTO_HASH_HEX]);
 /* argon2id, m=64 MiB, t=3: the encoded string holds its own parameters and salt. */
 enum err crypto_password_hash(const char *pw, size_t n, char out[CRYPTO_PWHASH_LEN]) WUR;
 bool crypto_password_verify(const char *hash, const char *pw, size_t n);

@@ -15,7 +15,7 @@ void log_set_level(enum log_level l)
 
 void log_msg(enum log_level l, const char *fmt, ...)
 {
-	static const char *const names[] = {"debug", "info", "warn", "error"};
+	static const char *const names[] = { "debug", "info", "warn", "error" };
 	if (l < min_level)
 		return;
 	char ts[TIME_ISO_LEN];

@@ -12,7 +12,7 @@ struct str {
 	size_t n;
 };
 
-#define STR_LIT(s) ((struct str){(s), sizeof(s) - 1})
+#define STR_LIT(s) ((struct str){ (s), sizeof(s) - 1 })
 
 /* Parses the whole of s[0..n) as a decimal int64 (optional leading '-'); false on anything else. */
 bool str_to_i64(const char *s, size_t n, int64_t *out);

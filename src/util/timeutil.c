@@ -92,7 +92,7 @@ static bool leap(int y)
 
 static bool ymd(const char *s, int *y, int *m, int *d)
 {
-	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	if (!digits(s, 4, y) || s[4] != '-' || !digits(s + 5, 2, m) || s[7] != '-' ||
 	    !digits(s + 8, 2, d))
 		return false;
