@@ -15,11 +15,12 @@ static int setup(void **state)
 	struct db *db = testdb_open();
 	if (!db)
 		return -1;
-	struct actor who = {7, "ism@example.org"};
+	struct actor who = { 7, "ism@example.org" };
 	for (int i = 1; i <= 5; i++) {
 		char changes[64];
 		snprintf(changes, sizeof(changes), "{\"name\":[null,\"asset %d\"]}", i);
-		if (db_begin(db) || audit_append(db, &who, "create", "asset", i, changes) || db_commit(db))
+		if (db_begin(db) || audit_append(db, &who, "create", "asset", i, changes) ||
+		    db_commit(db))
 			return -1;
 	}
 	*state = db;
@@ -44,7 +45,8 @@ static void test_edit_detected(void **state)
 {
 	struct db *db = *state;
 	assert_int_equal(db_exec(db, "UPDATE audit_events SET changes = '{\"name\":[null,\"x\"]}'"
-				     " WHERE seq = 3"), ERR_OK);
+				     " WHERE seq = 3"),
+			 ERR_OK);
 	struct audit_result r;
 	assert_int_equal(audit_verify(db, &r), ERR_OK);
 	assert_int_equal(r.bad_seq, 3);
@@ -53,8 +55,9 @@ static void test_edit_detected(void **state)
 static void test_actor_edit_detected(void **state)
 {
 	struct db *db = *state;
-	assert_int_equal(db_exec(db, "UPDATE audit_events SET actor = 'someone@else' WHERE seq = 4"),
-			 ERR_OK);
+	assert_int_equal(
+		db_exec(db, "UPDATE audit_events SET actor = 'someone@else' WHERE seq = 4"),
+		ERR_OK);
 	struct audit_result r;
 	assert_int_equal(audit_verify(db, &r), ERR_OK);
 	assert_int_equal(r.bad_seq, 4);
@@ -76,7 +79,8 @@ static void test_rehash_of_one_event_detected(void **state)
 	struct db *db = *state;
 	struct db_stmt *st;
 	bool row;
-	assert_int_equal(db_prepare(db, "SELECT prev_hash FROM audit_events WHERE seq = 2", &st), ERR_OK);
+	assert_int_equal(db_prepare(db, "SELECT prev_hash FROM audit_events WHERE seq = 2", &st),
+			 ERR_OK);
 	assert_int_equal(db_step(st, &row), ERR_OK);
 	char prev[CRYPTO_HASH_HEX];
 	str_copy(prev, sizeof(prev), db_col_text(st, 0, NULL));
@@ -93,8 +97,10 @@ static void test_rehash_of_one_event_detected(void **state)
 	char hash[CRYPTO_HASH_HEX];
 	crypto_hash_hex(prev, strlen(prev), canon.p, canon.len, hash);
 	buf_free(&canon);
-	assert_int_equal(db_prepare(db, "UPDATE audit_events SET changes = $1, hash = $2 WHERE seq = 2",
-				    &st), ERR_OK);
+	assert_int_equal(db_prepare(db,
+				    "UPDATE audit_events SET changes = $1, hash = $2 WHERE seq = 2",
+				    &st),
+			 ERR_OK);
 	db_bind_str(st, 1, "{\"name\":[null,\"forged\"]}");
 	db_bind_str(st, 2, hash);
 	assert_int_equal(db_step(st, &row), ERR_OK);

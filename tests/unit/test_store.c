@@ -76,11 +76,15 @@ static void test_constraint_is_conflict(void **state)
 {
 	struct db *db = *state;
 	assert_int_equal(db_exec(db, "INSERT INTO departments (name, created_at, updated_at)"
-				     " VALUES ('Twice', 'x', 'x')"), ERR_OK);
+				     " VALUES ('Twice', 'x', 'x')"),
+			 ERR_OK);
 	struct db_stmt *st;
 	bool row;
-	assert_int_equal(db_prepare(db, "INSERT INTO departments (name, created_at, updated_at)"
-					" VALUES ($1, 'x', 'x')", &st), ERR_OK);
+	assert_int_equal(db_prepare(db,
+				    "INSERT INTO departments (name, created_at, updated_at)"
+				    " VALUES ($1, 'x', 'x')",
+				    &st),
+			 ERR_OK);
 	db_bind_str(st, 1, "Twice");
 	assert_int_equal(db_step(st, &row), ERR_CONFLICT);
 	db_done(st);
@@ -97,8 +101,10 @@ static void test_schema_matches_entities(void **state)
 	for (size_t k = 0; k < model_registry_count(); k++) {
 		const struct entity *e = model_registry_at(k);
 		struct db_stmt *st;
-		assert_int_equal(db_prepare(db, "SELECT name, type, \"notnull\" FROM pragma_table_info($1)", &st),
-				 ERR_OK);
+		assert_int_equal(
+			db_prepare(db, "SELECT name, type, \"notnull\" FROM pragma_table_info($1)",
+				   &st),
+			ERR_OK);
 		db_bind_str(st, 1, e->plural);
 		bool row;
 		size_t seen = 0;
@@ -108,15 +114,18 @@ static void test_schema_matches_entities(void **state)
 			bool notnull = db_col_int(st, 2) != 0;
 			const struct field *f = model_field(e, col);
 			if (!f)
-				fail_msg("%s.%s is in the schema but not in the entity table", e->plural, col);
-			bool int_type = f->type == FT_INT || f->type == FT_REF || f->type == FT_BOOL;
+				fail_msg("%s.%s is in the schema but not in the entity table",
+					 e->plural, col);
+			bool int_type =
+				f->type == FT_INT || f->type == FT_REF || f->type == FT_BOOL;
 			if (strcmp(type, int_type ? "INTEGER" : "TEXT") != 0)
-				fail_msg("%s.%s is %s in the schema, %s in the entity table", e->plural,
-					 col, type, model_type_name(f->type));
+				fail_msg("%s.%s is %s in the schema, %s in the entity table",
+					 e->plural, col, type, model_type_name(f->type));
 			if (model_field_index(e, col) >= 0) {
 				bool want = (f->flags & FF_REQUIRED) || f->dflt;
 				if (notnull != want)
-					fail_msg("%s.%s: NOT NULL is %d in the schema, required/default %d in the table",
+					fail_msg("%s.%s: NOT NULL is %d in the schema, "
+						 "required/default %d in the table",
 						 e->plural, col, notnull, want);
 			}
 			seen++;

@@ -67,17 +67,17 @@ static void test_str_to_i64(void **state)
 		bool ok;
 		int64_t v;
 	} cases[] = {
-		{"0", true, 0},
-		{"42", true, 42},
-		{"-7", true, -7},
-		{"9223372036854775807", true, INT64_MAX},
-		{"-9223372036854775808", true, INT64_MIN},
-		{"9223372036854775808", false, 0},
-		{"", false, 0},
-		{"-", false, 0},
-		{"12a", false, 0},
-		{" 1", false, 0},
-		{"1.5", false, 0},
+		{ "0", true, 0 },
+		{ "42", true, 42 },
+		{ "-7", true, -7 },
+		{ "9223372036854775807", true, INT64_MAX },
+		{ "-9223372036854775808", true, INT64_MIN },
+		{ "9223372036854775808", false, 0 },
+		{ "", false, 0 },
+		{ "-", false, 0 },
+		{ "12a", false, 0 },
+		{ " 1", false, 0 },
+		{ "1.5", false, 0 },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int64_t v = 0;
@@ -92,11 +92,11 @@ static void test_utf8(void **state)
 	(void)state;
 	assert_true(str_valid_utf8("plain", 5));
 	assert_true(str_valid_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14));
-	assert_false(str_valid_utf8("\xc3", 1));            /* truncated */
-	assert_false(str_valid_utf8("\xc0\xaf", 2));        /* overlong */
-	assert_false(str_valid_utf8("\xed\xa0\x80", 3));    /* surrogate */
+	assert_false(str_valid_utf8("\xc3", 1));	 /* truncated */
+	assert_false(str_valid_utf8("\xc0\xaf", 2));	 /* overlong */
+	assert_false(str_valid_utf8("\xed\xa0\x80", 3)); /* surrogate */
 	assert_false(str_valid_utf8("\xff", 1));
-	assert_false(str_valid_utf8("a\0b", 3));            /* NUL */
+	assert_false(str_valid_utf8("a\0b", 3)); /* NUL */
 	assert_int_equal(str_utf8_len("caf\xc3\xa9", 5), 4);
 }
 
@@ -148,9 +148,12 @@ static void test_crypto(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_buf_cap_is_sticky), cmocka_unit_test(test_buf_printf_and_json),
-		cmocka_unit_test(test_arena),		  cmocka_unit_test(test_str_to_i64),
-		cmocka_unit_test(test_utf8),		  cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_buf_cap_is_sticky),
+		cmocka_unit_test(test_buf_printf_and_json),
+		cmocka_unit_test(test_arena),
+		cmocka_unit_test(test_str_to_i64),
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_crypto),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
