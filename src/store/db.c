@@ -62,24 +62,38 @@ enum err db_exec(struct db *db, const char *sql)
 	return OPS(db)->exec(db, sql);
 }
 
+/* Transaction statements go through the statement cache like any other: no parse per request. */
+static enum err exec_cached(struct db *db, const char *sql)
+{
+	struct db_stmt *st;
+	enum err e = OPS(db)->prepare(db, sql, &st);
+	if (e)
+		return e;
+	bool row;
+	e = SOPS(st)->step(st, &row);
+	SOPS(st)->done(st);
+	return e;
+}
+
 enum err db_begin(struct db *db)
 {
-	return OPS(db)->exec(db, OPS(db)->begin_write_sql);
+	return exec_cached(db, OPS(db)->begin_write_sql);
 }
 
 enum err db_begin_read(struct db *db)
 {
-	return OPS(db)->exec(db, "BEGIN");
+	return exec_cached(db, "BEGIN");
 }
 
 enum err db_commit(struct db *db)
 {
-	return OPS(db)->exec(db, "COMMIT");
+	return exec_cached(db, "COMMIT");
 }
 
 void db_rollback(struct db *db)
 {
-	(void)OPS(db)->exec(db, "ROLLBACK");
+	if (OPS(db)->in_transaction(db))
+		(void)exec_cached(db, "ROLLBACK");
 }
 
 enum err db_prepare(struct db *db, const char *sql, struct db_stmt **out)

@@ -80,6 +80,7 @@ struct db_ops {
 	const char *(*col_text)(struct db_stmt *st, int col, size_t *n);
 	void (*done)(struct db_stmt *st);
 	int64_t (*changes)(struct db *db);
+	bool (*in_transaction)(struct db *db);
 	const char *begin_write_sql;
 };
 

@@ -305,6 +305,11 @@ static int64_t sq_changes(struct db *db)
 	return sqlite3_changes64(((struct sq_db *)db)->h);
 }
 
+static bool sq_in_transaction(struct db *db)
+{
+	return !sqlite3_get_autocommit(((struct sq_db *)db)->h);
+}
+
 const struct db_ops db_sqlite_ops = {
 	.open = sq_open,
 	.close = sq_close,
@@ -321,5 +326,6 @@ const struct db_ops db_sqlite_ops = {
 	.col_text = sq_col_text,
 	.done = sq_done,
 	.changes = sq_changes,
+	.in_transaction = sq_in_transaction,
 	.begin_write_sql = "BEGIN IMMEDIATE",
 };
