@@ -37,8 +37,13 @@ unit:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		meson test -C $(ASAN_BUILD) --print-errorlogs
 
-api:
-	CUSTOS_BIN=$(CURDIR)/$(ASAN_BUILD)/custos node --test --test-concurrency=2 tests/api/
+tests/api/node_modules: tests/api/package-lock.json
+	npm ci --prefix tests/api --no-audit --no-fund --loglevel=error
+	@touch $@
+
+api: tests/api/node_modules
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		CUSTOS_BIN=$(CURDIR)/$(ASAN_BUILD)/custos node --test --test-concurrency=2 tests/api/
 
 lint:
 	@scripts/lint.sh

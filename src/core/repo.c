@@ -633,6 +633,8 @@ enum err list_query_param(struct arena *a, const struct entity *e, struct list_q
 			  const char *name, const char *value, const char **why)
 {
 	size_t vlen = strlen(value);
+	if (!*name && !vlen)
+		return ERR_OK; /* "?&limit=5": an empty pair is no parameter */
 	if (!str_valid_utf8(value, vlen)) {
 		*why = "is not valid UTF-8";
 		return ERR_BAD_REQUEST;
