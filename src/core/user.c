@@ -12,7 +12,9 @@
 #define TOKEN_PREFIX "cst_"
 #define IS_ADMIN(id)                                                                               \
 	"EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = " id " AND r.role = 'admin')"
-#define TOUCH_EVERY 60 /* seconds between last-seen writes, so reads stay reads */
+/* The columns user_from_row reads, for a query where users is aliased u. */
+#define USER_COLUMNS "u.id, u.email, u.name, " IS_ADMIN("u.id") ", u.active, u.department_id"
+#define TOUCH_EVERY  60 /* seconds between last-seen writes, so reads stay reads */
 
 const char *const user_roles_all[] = {
 	"admin",   "board", "isms_manager", "operations_manager", "hr_manager", "department_head",
@@ -170,10 +172,8 @@ enum err user_authenticate(struct db *db, struct arena *a, const char *email, co
 	size_t pwlen = strlen(password);
 	struct db_stmt *st;
 	enum err e = db_prepare(db,
-				"SELECT id, email, name, " IS_ADMIN(
-					"users.id") ", active,"
-						    " department_id, password_hash FROM users "
-						    "WHERE lower(email) = lower($1)",
+				"SELECT " USER_COLUMNS ", u.password_hash FROM users u"
+				" WHERE lower(u.email) = lower($1)",
 				&st);
 	if (e)
 		return e;
@@ -261,24 +261,37 @@ static void touch(struct db *db, const char *sql, int64_t id, const char *now)
 	db_done(st);
 }
 
-enum err session_lookup(struct db *db, struct arena *a, const char *token, struct user *u,
-			int64_t *session_id, const char **csrf)
+/* Session cookies and bearer tokens resolve the same way: hash the secret, find a live row
+ * joined to an active user, and note its last use at most once a minute. */
+struct credential {
+	const char *select; /* $1 hash, $2 now -> user columns 0-5, id, last use, csrf */
+	const char *touch;  /* $1 now, $2 id */
+};
+
+static const struct credential session_cred = {
+	"SELECT " USER_COLUMNS ", s.id, s.last_seen_at, s.csrf FROM sessions s"
+	" JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
+	"UPDATE sessions SET last_seen_at = $1 WHERE id = $2",
+};
+
+static const struct credential token_cred = {
+	"SELECT " USER_COLUMNS ", k.id, k.last_used_at, NULL FROM api_tokens k"
+	" JOIN users u ON u.id = k.user_id WHERE k.token_hash = $1 AND k.revoked_at IS NULL"
+	" AND (k.expires_at IS NULL OR k.expires_at > $2)",
+	"UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
+};
+
+static enum err credential_lookup(struct db *db, struct arena *a, const struct credential *cr,
+				  const char *secret, struct user *u, int64_t *id,
+				  const char **csrf)
 {
-	if (!token_shape_ok(token, CRYPTO_TOKEN_LEN - 1))
-		return ERR_UNAUTHORIZED;
 	char hash[CRYPTO_HASH_HEX];
-	crypto_hash_hex(token, strlen(token), NULL, 0, hash);
+	crypto_hash_hex(secret, strlen(secret), NULL, 0, hash);
 	char now[TIME_ISO_LEN];
 	int64_t t = time_now();
 	time_format_iso(t, now);
 	struct db_stmt *st;
-	enum err e = db_prepare(db,
-				"SELECT u.id, u.email, u.name, " IS_ADMIN(
-					"u.id") ", u.active,"
-						" u.department_id, s.id, s.csrf, s.last_seen_at "
-						"FROM sessions s JOIN users u ON u.id = s.user_id"
-						" WHERE s.token_hash = $1 AND s.expires_at > $2",
-				&st);
+	enum err e = db_prepare(db, cr->select, &st);
 	if (e)
 		return e;
 	db_bind_str(st, 1, hash);
@@ -288,11 +301,14 @@ enum err session_lookup(struct db *db, struct arena *a, const char *token, struc
 	char seen[TIME_ISO_LEN] = "";
 	if (!e && row) {
 		user_from_row(a, st, 0, u);
-		*session_id = db_col_int(st, 6);
-		*csrf = arena_strdup(a, db_col_text(st, 7, NULL) ? db_col_text(st, 7, NULL) : "");
-		const char *s = db_col_text(st, 8, NULL);
+		*id = db_col_int(st, 6);
+		const char *s = db_col_text(st, 7, NULL);
 		if (s)
 			str_copy(seen, sizeof(seen), s);
+		if (csrf) {
+			s = db_col_text(st, 8, NULL);
+			*csrf = arena_strdup(a, s ? s : "");
+		}
 	}
 	db_done(st);
 	if (e)
@@ -301,8 +317,16 @@ enum err session_lookup(struct db *db, struct arena *a, const char *token, struc
 		return ERR_UNAUTHORIZED;
 	int64_t last;
 	if (!time_parse_iso(seen, strlen(seen), &last) || t - last >= TOUCH_EVERY)
-		touch(db, "UPDATE sessions SET last_seen_at = $1 WHERE id = $2", *session_id, now);
+		touch(db, cr->touch, *id, now);
 	return ERR_OK;
+}
+
+enum err session_lookup(struct db *db, struct arena *a, const char *token, struct user *u,
+			int64_t *session_id, const char **csrf)
+{
+	if (!token_shape_ok(token, CRYPTO_TOKEN_LEN - 1))
+		return ERR_UNAUTHORIZED;
+	return credential_lookup(db, a, &session_cred, token, u, session_id, csrf);
 }
 
 enum err session_delete(struct db *db, int64_t session_id)
@@ -371,43 +395,7 @@ enum err token_lookup(struct db *db, struct arena *a, const char *token, struct 
 	if (strncmp(token, TOKEN_PREFIX, plen) != 0 ||
 	    !token_shape_ok(token + plen, CRYPTO_TOKEN_LEN - 1))
 		return ERR_UNAUTHORIZED;
-	char hash[CRYPTO_HASH_HEX];
-	crypto_hash_hex(token, strlen(token), NULL, 0, hash);
-	char now[TIME_ISO_LEN];
-	int64_t t = time_now();
-	time_format_iso(t, now);
-	struct db_stmt *st;
-	enum err e = db_prepare(db,
-				"SELECT u.id, u.email, u.name, " IS_ADMIN(
-					"u.id") ", u.active,"
-						" u.department_id, k.id, k.last_used_at FROM "
-						"api_tokens k JOIN users u ON u.id = k.user_id"
-						" WHERE k.token_hash = $1 AND k.revoked_at IS NULL"
-						" AND (k.expires_at IS NULL OR k.expires_at > $2)",
-				&st);
-	if (e)
-		return e;
-	db_bind_str(st, 1, hash);
-	db_bind_str(st, 2, now);
-	bool row;
-	e = db_step(st, &row);
-	char used[TIME_ISO_LEN] = "";
-	if (!e && row) {
-		user_from_row(a, st, 0, u);
-		*token_id = db_col_int(st, 6);
-		const char *s = db_col_text(st, 7, NULL);
-		if (s)
-			str_copy(used, sizeof(used), s);
-	}
-	db_done(st);
-	if (e)
-		return e;
-	if (!row || !u->active)
-		return ERR_UNAUTHORIZED;
-	int64_t last;
-	if (!time_parse_iso(used, strlen(used), &last) || t - last >= TOUCH_EVERY)
-		touch(db, "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2", *token_id, now);
-	return ERR_OK;
+	return credential_lookup(db, a, &token_cred, token, u, token_id, NULL);
 }
 
 enum err token_revoke(struct db *db, const struct actor *who, int64_t user_id, int64_t token_id)
