@@ -113,7 +113,7 @@ int main(int argc, char **argv)
 		return 1;
 	struct verrors ve = { 0 };
 	int64_t uid, tid;
-	const char *roles[] = { "admin" };
+	const char *roles[] = { "isms_manager" };
 	if (user_create(db, &a, &who, "bench@bench.example", "Bench", "bench-password-123", roles,
 			1, 0, &ve, &uid))
 		return 1;

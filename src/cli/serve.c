@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/model.h"
 #include "domain/demo.h"
 #include "http/server.h"
 #include "store/db.h"
@@ -107,8 +108,15 @@ int cmd_serve(struct cli_args *a)
 		printf(loaded ? "custos: demo organisation loaded.\n"
 			      : "custos: the database already holds data; demo not loaded "
 				"again.\n");
-		printf("custos: sign in as %s with password %s (demo only: change it)\n",
-		       DEMO_ADMIN_EMAIL, DEMO_PASSWORD);
+		printf("custos: sign in as %s (Information Security Manager) with password %s\n"
+		       "custos: other demo accounts, same password: %s (administrator),\n"
+		       "        amelia.hart@ (board), priya.natarajan@ (operations), grace.mensah@ "
+		       "(HR),\n"
+		       "        sofia.rossi@ (head of Engineering), aisha.rahman@ (support),\n"
+		       "        ben.carter@ (staff), claire.morgan@ (auditor) - all "
+		       "@westcloud.example\n"
+		       "custos: demo passwords are public: never use --demo for real data\n",
+		       DEMO_ISM_EMAIL, DEMO_PASSWORD, DEMO_ADMIN_EMAIL);
 	} else if (!has_users(db)) {
 		printf("custos: nobody can sign in yet: create an account with\n"
 		       "        custos user add --db %s --email YOU --name NAME --role admin\n",
@@ -123,4 +131,34 @@ int cmd_serve(struct cli_args *a)
 	enum err e = server_run(&app);
 	db_pool_close(app.pool);
 	return e ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
+
+static void print_route(void *arg, const char *method, const char *pattern, bool auth)
+{
+	(void)arg;
+	printf("%-6s %-36s %s\n", method, pattern, auth ? "auth" : "public");
+}
+
+int cmd_routes(struct cli_args *a)
+{
+	(void)a;
+	router_each(print_route, NULL);
+	return CLI_EXIT_OK;
+}
+
+int cmd_registers(struct cli_args *a)
+{
+	(void)a;
+	for (size_t i = 0; i < model_registry_count(); i++) {
+		const struct entity *e = model_registry_at(i);
+		printf("%s (%s): %s\n", e->plural, e->title_plural,
+		       e->description ? e->description : "");
+		for (size_t k = 0; k < e->nfields; k++) {
+			const struct field *f = &e->fields[k];
+			printf("  %-18s %-10s%s%s%s\n", f->name, model_type_name(f->type),
+			       f->flags & FF_REQUIRED ? " required" : "", f->ref ? " -> " : "",
+			       f->ref ? f->ref : "");
+		}
+	}
+	return CLI_EXIT_OK;
 }

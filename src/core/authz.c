@@ -1,27 +1,159 @@
-/* authz.c - deny by default; a table of who may do what. */
+/* authz.c - the role x register x action -> scope table, and nothing else decides access.
+ * Deny by default: a combination missing from the table is SCOPE_NONE. */
 #include "core/authz.h"
 
-/* kind of subject x action -> allowed. Entity-specific rows come with the roles. */
-enum subject_kind { SUBJECT_USER, SUBJECT_ADMIN, SUBJECT__COUNT };
+#include <string.h>
 
-static const bool rules[SUBJECT__COUNT][AUTHZ__COUNT] = {
-	[SUBJECT_USER] = { [AUTHZ_READ] = true },
-	[SUBJECT_ADMIN] = { [AUTHZ_READ] = true,
-			    [AUTHZ_CREATE] = true,
-			    [AUTHZ_UPDATE] = true,
-			    [AUTHZ_DELETE] = true },
+static const char *const role_names[ROLE__COUNT] = {
+	[ROLE_ADMIN] = "admin",
+	[ROLE_BOARD] = "board",
+	[ROLE_ISMS_MANAGER] = "isms_manager",
+	[ROLE_OPERATIONS_MANAGER] = "operations_manager",
+	[ROLE_HR_MANAGER] = "hr_manager",
+	[ROLE_DEPARTMENT_HEAD] = "department_head",
+	[ROLE_SUPPORT] = "support",
+	[ROLE_STAFF] = "staff",
+	[ROLE_AUDITOR] = "auditor",
+	[ROLE_EXTERNAL] = "external",
 };
 
-bool authz_allow(const struct authz_subject *s, const struct entity *e, enum authz_action a)
+/* Shorthands for the table: R C U D = read create update delete. */
+#define ALL SCOPE_ALL
+#define DEP SCOPE_DEPT
+#define OWN SCOPE_OWN
+#define RO(s)                                                                                      \
+	{                                                                                          \
+		s, 0, 0, 0                                                                         \
+	}
+#define RW(s)                                                                                      \
+	{                                                                                          \
+		s, s, s, s                                                                         \
+	}
+
+struct rule {
+	enum role role;
+	const char *entity; /* a register's name */
+	unsigned scope[AUTHZ__COUNT];
+};
+
+/* The policy, as data (ARCHITECTURE section 1; docs/security.md shows it as a table). */
+static const struct rule rules[] = {
+	/* the ISM owns the ISMS */
+	{ ROLE_ISMS_MANAGER, "department", RW(ALL) },
+	{ ROLE_ISMS_MANAGER, "person", RW(ALL) },
+	{ ROLE_ISMS_MANAGER, "asset", RW(ALL) },
+	{ ROLE_ISMS_MANAGER, "interested_party", RW(ALL) },
+	/* the board and auditors see everything and change nothing here */
+	{ ROLE_BOARD, "department", RO(ALL) },
+	{ ROLE_BOARD, "person", RO(ALL) },
+	{ ROLE_BOARD, "asset", RO(ALL) },
+	{ ROLE_BOARD, "interested_party", RO(ALL) },
+	{ ROLE_AUDITOR, "department", RO(ALL) },
+	{ ROLE_AUDITOR, "person", RO(ALL) },
+	{ ROLE_AUDITOR, "asset", RO(ALL) },
+	{ ROLE_AUDITOR, "interested_party", RO(ALL) },
+	/* operations: facilities, systems and access (policy 3.8-3.10) */
+	{ ROLE_OPERATIONS_MANAGER, "department", RO(ALL) },
+	{ ROLE_OPERATIONS_MANAGER, "person", RO(ALL) },
+	{ ROLE_OPERATIONS_MANAGER, "asset", RW(ALL) },
+	{ ROLE_OPERATIONS_MANAGER, "interested_party", RO(ALL) },
+	/* HR: people and the organisation's structure (policy 3.7) */
+	{ ROLE_HR_MANAGER, "department", RW(ALL) },
+	{ ROLE_HR_MANAGER, "person", RW(ALL) },
+	{ ROLE_HR_MANAGER, "asset", RO(ALL) },
+	{ ROLE_HR_MANAGER, "interested_party", RO(ALL) },
+	/* heads of department: their department's assets and people (policy 3.5.2, 3.6.2) */
+	{ ROLE_DEPARTMENT_HEAD, "department", RO(ALL) },
+	{ ROLE_DEPARTMENT_HEAD, "person", RO(DEP) },
+	{ ROLE_DEPARTMENT_HEAD, "asset", RW(DEP) },
+	{ ROLE_DEPARTMENT_HEAD, "interested_party", RO(ALL) },
+	/* support: enough to triage incident reports (policy 3.12) */
+	{ ROLE_SUPPORT, "department", RO(ALL) },
+	{ ROLE_SUPPORT, "person", RO(ALL) },
+	{ ROLE_SUPPORT, "asset", RO(ALL) },
+	/* staff: what they own, and themselves */
+	{ ROLE_STAFF, "department", RO(ALL) },
+	{ ROLE_STAFF, "person", RO(OWN) },
+	{ ROLE_STAFF, "asset", RO(OWN) },
+	/* administrators run accounts; they see the organisation they assign people to */
+	{ ROLE_ADMIN, "department", RO(ALL) },
+	{ ROLE_ADMIN, "person", RO(ALL) },
+	/* external parties: published documents only (none of these registers) */
+};
+
+const char *authz_role_name(enum role r)
 {
-	(void)e;
-	if (!s || !s->authenticated || (unsigned)a >= AUTHZ__COUNT)
-		return false;
-	return rules[s->is_admin ? SUBJECT_ADMIN : SUBJECT_USER][a];
+	return (unsigned)r < ROLE__COUNT ? role_names[r] : "?";
+}
+
+int authz_role_from_name(const char *name)
+{
+	for (int i = 0; name && i < ROLE__COUNT; i++)
+		if (strcmp(role_names[i], name) == 0)
+			return i;
+	return -1;
 }
 
 const char *authz_action_name(enum authz_action a)
 {
 	static const char *const names[] = { "read", "create", "update", "delete" };
 	return (unsigned)a < AUTHZ__COUNT ? names[a] : "?";
+}
+
+const char *authz_scope_name(unsigned scope)
+{
+	if (scope & SCOPE_ALL)
+		return "all";
+	if ((scope & SCOPE_DEPT) && (scope & SCOPE_OWN))
+		return "own+department";
+	if (scope & SCOPE_DEPT)
+		return "department";
+	if (scope & SCOPE_OWN)
+		return "own";
+	return "none";
+}
+
+bool authz_has_role(const struct authz_subject *s, enum role r)
+{
+	return s && (s->roles & (1u << r));
+}
+
+unsigned authz_scope(const struct authz_subject *s, const struct entity *e, enum authz_action a)
+{
+	if (!s || !s->authenticated || !e || (unsigned)a >= AUTHZ__COUNT)
+		return SCOPE_NONE;
+	unsigned scope = SCOPE_NONE;
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (authz_has_role(s, rules[i].role) && strcmp(rules[i].entity, e->name) == 0)
+			scope |= rules[i].scope[a];
+	/* a scope the register cannot express grants nothing */
+	if (!e->own_column)
+		scope &= ~(unsigned)SCOPE_OWN;
+	if (!e->dept_column)
+		scope &= ~(unsigned)SCOPE_DEPT;
+	return scope;
+}
+
+static int64_t column_value(const struct entity *e, const struct record *r, const char *col)
+{
+	if (strcmp(col, "id") == 0)
+		return r->id;
+	int i = model_field_index(e, col);
+	if (i < 0 || !r->v[i].set || r->v[i].null)
+		return 0;
+	return r->v[i].i;
+}
+
+bool authz_record_in_scope(const struct authz_subject *s, const struct entity *e, unsigned scope,
+			   const struct record *r)
+{
+	if (scope & SCOPE_ALL)
+		return true;
+	if ((scope & SCOPE_OWN) && e->own_column && s->person_id &&
+	    column_value(e, r, e->own_column) == s->person_id)
+		return true;
+	if ((scope & SCOPE_DEPT) && e->dept_column && s->department_id &&
+	    column_value(e, r, e->dept_column) == s->department_id)
+		return true;
+	return false;
 }

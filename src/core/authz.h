@@ -1,21 +1,58 @@
 /* authz.h - the one permission check. Every path that reads or changes a register (API, UI,
- * export, history, counts) asks authz_allow() first; nothing is allowed unless a rule says so.
- * This first version knows an admin flag; roles and scopes extend the same table. */
+ * export, history, counts) asks authz_scope() first; nothing is allowed unless a rule in the
+ * role x register x action table says so. Scopes become SQL conditions, so lists and totals
+ * never reveal what the user may not read. */
 #ifndef CUSTOS_AUTHZ_H
 #define CUSTOS_AUTHZ_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/model.h"
 
+/* The policy's roles; admin is system administration (accounts), not ISMS content. */
+enum role {
+	ROLE_ADMIN,
+	ROLE_BOARD,
+	ROLE_ISMS_MANAGER,
+	ROLE_OPERATIONS_MANAGER,
+	ROLE_HR_MANAGER,
+	ROLE_DEPARTMENT_HEAD,
+	ROLE_SUPPORT,
+	ROLE_STAFF,
+	ROLE_AUDITOR,
+	ROLE_EXTERNAL,
+	ROLE__COUNT
+};
+
 enum authz_action { AUTHZ_READ, AUTHZ_CREATE, AUTHZ_UPDATE, AUTHZ_DELETE, AUTHZ__COUNT };
+
+/* A bit set: the union of what the user's roles grant. */
+enum authz_scope {
+	SCOPE_NONE = 0,
+	SCOPE_OWN = 1u << 0,  /* records the user's person owns (or is) */
+	SCOPE_DEPT = 1u << 1, /* records of the user's department */
+	SCOPE_ALL = 1u << 2,
+};
 
 struct authz_subject {
 	bool authenticated;
-	bool is_admin;
+	unsigned roles;	       /* bit (1u << enum role) per role held */
+	int64_t person_id;     /* the user's record in the people register, 0 if none */
+	int64_t department_id; /* 0 if none */
 };
 
-bool authz_allow(const struct authz_subject *s, const struct entity *e, enum authz_action a);
+const char *authz_role_name(enum role r);
+/* -1 when the name is not a role. */
+int authz_role_from_name(const char *name);
 const char *authz_action_name(enum authz_action a);
+const char *authz_scope_name(unsigned scope);
+
+/* What the subject may do with the register: SCOPE_NONE means not at all. */
+unsigned authz_scope(const struct authz_subject *s, const struct entity *e, enum authz_action a);
+/* Whether a stored (or about to be stored) record lies inside the given scope. */
+bool authz_record_in_scope(const struct authz_subject *s, const struct entity *e, unsigned scope,
+			   const struct record *r);
+bool authz_has_role(const struct authz_subject *s, enum role r);
 
 #endif

@@ -90,6 +90,10 @@ struct entity {
 	const struct field *fields;
 	size_t nfields;
 	const char *label_field; /* the field that names a row */
+	/* For permission scopes: the column holding the owning person's id ("own"), and the
+	 * column holding the department's id ("department"); NULL when the register has none. */
+	const char *own_column;
+	const char *dept_column;
 	const char *default_sort;
 	/* Domain rules across fields (end after start, ...); add errors to ve. */
 	void (*check)(const struct record *rec, struct arena *a, struct verrors *ve);

@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include "core/authz.h"
 #include "core/rowcache.h"
 #include "util/log.h"
 #include "util/str.h"
@@ -388,6 +389,8 @@ enum err repo_create(struct repo_ctx *c, struct record *r, struct verrors *ve, i
 	enum err err = tx_begin(c);
 	if (err)
 		return err;
+	if (c->guard && (err = c->guard(c->guard_arg, e, NULL, r)))
+		goto fail;
 	if ((err = check_refs(c, r, ve)) || (err = check_unique(c, r, 0, ve)))
 		goto fail;
 	if (ve->n) {
@@ -443,10 +446,6 @@ enum err repo_update(struct repo_ctx *c, const struct entity *e, int64_t id, str
 	struct record *old, *merged;
 	if ((err = repo_load(c, e, id, &old)))
 		goto fail;
-	if (if_version && old->version != if_version) {
-		err = ERR_PRECONDITION;
-		goto fail;
-	}
 	merged = model_record_new(c->a, e);
 	if (!merged) {
 		err = ERR_NOMEM;
@@ -455,6 +454,13 @@ enum err repo_update(struct repo_ctx *c, const struct entity *e, int64_t id, str
 	merged->id = id;
 	for (size_t i = 0; i < e->nfields; i++)
 		merged->v[i] = patch->v[i].set ? patch->v[i] : old->v[i];
+	/* permission first: an invisible record must not reveal its version */
+	if (c->guard && (err = c->guard(c->guard_arg, e, old, merged)))
+		goto fail;
+	if (if_version && old->version != if_version) {
+		err = ERR_PRECONDITION;
+		goto fail;
+	}
 	model_validate(c->a, merged, ve);
 	if (ve->n) {
 		err = ERR_INVALID;
@@ -548,6 +554,8 @@ enum err repo_delete(struct repo_ctx *c, const struct entity *e, int64_t id, int
 		return err;
 	struct record *old;
 	if ((err = repo_load(c, e, id, &old)))
+		goto fail;
+	if (c->guard && (err = c->guard(c->guard_arg, e, old, NULL)))
 		goto fail;
 	if (if_version && old->version != if_version) {
 		err = ERR_PRECONDITION;
@@ -734,17 +742,17 @@ static void where_clause(enum db_dialect d, const struct entity *e, const struct
 			 struct arena *a, struct buf *sql, struct binds *bs)
 {
 	buf_adds(sql, " WHERE 1=1");
-	if (lq->scope_sql) {
-		buf_adds(sql, " AND (");
-		/* scope_sql is a constant with "$?" standing for its one parameter */
-		const char *p = lq->scope_sql, *q;
-		int pn = bind_int(bs, lq->scope_param);
-		while ((q = strstr(p, "$?"))) {
-			buf_add(sql, p, (size_t)(q - p));
-			add_param(sql, pn);
-			p = q + 2;
+	if (lq->scoped && !(lq->scope & SCOPE_ALL)) {
+		/* own and department scopes, from the entity's columns; nothing else matches */
+		buf_adds(sql, " AND (1=0");
+		if ((lq->scope & SCOPE_OWN) && e->own_column && lq->scope_person) {
+			buf_printf(sql, " OR %s = ", e->own_column);
+			add_param(sql, bind_int(bs, lq->scope_person));
 		}
-		buf_adds(sql, p);
+		if ((lq->scope & SCOPE_DEPT) && e->dept_column && lq->scope_department) {
+			buf_printf(sql, " OR %s = ", e->dept_column);
+			add_param(sql, bind_int(bs, lq->scope_department));
+		}
 		buf_addc(sql, ')');
 	}
 	for (size_t i = 0; i < lq->nfilters; i++) {

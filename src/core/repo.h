@@ -14,6 +14,11 @@ struct repo_ctx {
 	struct arena *a;
 	const struct actor *who;
 	bool in_tx; /* the caller holds a write transaction: repo neither begins nor ends one */
+	/* Asked inside the write transaction before anything is written: before is NULL on
+	 * create, after is NULL on delete. A non-OK answer aborts the write with that error. */
+	enum err (*guard)(void *arg, const struct entity *e, const struct record *before,
+			  const struct record *after);
+	void *guard_arg;
 };
 
 #define LIST_MAX_FILTERS   16
@@ -41,12 +46,12 @@ struct list_query {
 	} sort[LIST_MAX_SORT];
 	int limit;
 	const char *cursor;
-	/* Extra condition a caller may add, e.g. a permission scope; NULL for none.
-	 * Its SQL text must contain no request data; its one parameter ("$?") is bound as an int.
-	 * It may read only the register's own columns: cached totals are keyed on the register's
-	 * change counter alone. */
-	const char *scope_sql;
-	int64_t scope_param;
+	/* The caller's permission scope (authz.h): when scoped, only rows the scope covers are
+	 * listed and counted. It reads only the register's own columns, which is what lets
+	 * cached totals be keyed on the register's change counter alone. */
+	bool scoped;
+	unsigned scope;
+	int64_t scope_person, scope_department;
 };
 
 void list_query_init(struct list_query *lq);

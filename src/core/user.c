@@ -1,6 +1,8 @@
 /* user.c - accounts, sessions and API tokens. */
 #include "core/user.h"
 
+#include "core/authz.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -10,28 +12,40 @@
 #include "util/timeutil.h"
 
 #define TOKEN_PREFIX "cst_"
-#define IS_ADMIN(id)                                                                               \
-	"EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = " id " AND r.role = 'admin')"
 /* The columns user_from_row reads, for a query where users is aliased u. */
-#define USER_COLUMNS "u.id, u.email, u.name, " IS_ADMIN("u.id") ", u.active, u.department_id"
+#define USER_COLUMNS "u.id, u.email, u.name, u.active, u.department_id, u.person_id"
 #define TOUCH_EVERY  60 /* seconds between last-seen writes, so reads stay reads */
-
-const char *const user_roles_all[] = {
-	"admin",   "board", "isms_manager", "operations_manager", "hr_manager", "department_head",
-	"support", "staff", "auditor",	    "external",		  NULL,
-};
 
 bool user_role_valid(const char *role)
 {
-	for (const char *const *r = user_roles_all; *r; r++)
-		if (role && strcmp(*r, role) == 0)
-			return true;
-	return false;
+	return authz_role_from_name(role) >= 0;
 }
 
 static enum err one_row(struct db_stmt *st, bool *row)
 {
 	enum err e = db_step(st, row);
+	return e;
+}
+
+/* The person with this e-mail in the people register, and their department. */
+static enum err find_person(struct db *db, const char *email, int64_t *person, int64_t *dept)
+{
+	struct db_stmt *st;
+	enum err e = db_prepare(db,
+				"SELECT id, department_id FROM people"
+				" WHERE lower(email) = lower($1)",
+				&st);
+	if (e)
+		return e;
+	db_bind_str(st, 1, email);
+	bool row;
+	e = db_step(st, &row);
+	if (!e && row) {
+		*person = db_col_int(st, 0);
+		if (dept)
+			*dept = db_col_int(st, 1);
+	}
+	db_done(st);
 	return e;
 }
 
@@ -90,6 +104,9 @@ enum err user_create(struct db *db, struct arena *a, const struct actor *who, co
 	bool taken;
 	if ((e = email_taken(db, email, &taken)))
 		goto fail;
+	int64_t person_id = 0;
+	if ((e = find_person(db, email, &person_id, department_id ? NULL : &department_id)))
+		goto fail;
 	if (taken) {
 		verrors_add(ve, "email", "is already used by another user");
 		e = ERR_INVALID;
@@ -98,12 +115,17 @@ enum err user_create(struct db *db, struct arena *a, const struct actor *who, co
 	char now[TIME_ISO_LEN];
 	time_format_iso(time_now(), now);
 	struct db_stmt *st;
-	if ((e = db_prepare(db,
-			    "INSERT INTO users (email, name, password_hash, department_id,"
-			    " active, created_at, updated_at) VALUES ($1, $2, $3, $5, 1, $4, $4)"
-			    " RETURNING id",
-			    &st)))
+	if ((e = db_prepare(
+		     db,
+		     "INSERT INTO users (email, name, password_hash, department_id, person_id,"
+		     " active, created_at, updated_at) VALUES ($1, $2, $3, $5, $6, 1, $4, $4)"
+		     " RETURNING id",
+		     &st)))
 		goto fail;
+	if (person_id)
+		db_bind_int(st, 6, person_id);
+	else
+		db_bind_null(st, 6);
 	db_bind_str(st, 1, email);
 	db_bind_str(st, 2, name);
 	db_bind_str(st, 3, hash);
@@ -140,6 +162,8 @@ enum err user_create(struct db *db, struct arena *a, const struct actor *who, co
 	if (ch && department_id)
 		json_object_set_new(ch, "department_id",
 				    json_pack("[nI]", (json_int_t)department_id));
+	if (ch && person_id)
+		json_object_set_new(ch, "person_id", json_pack("[nI]", (json_int_t)person_id));
 	char *text = ch ? json_dumps(ch, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(ch);
 	e = text ? audit_append(db, who, "create", "user", *id, text) : ERR_NOMEM;
@@ -154,6 +178,25 @@ fail:
 	return e;
 }
 
+/* The roles of an account as a bit set. */
+static enum err load_roles(struct db *db, struct user *u)
+{
+	struct db_stmt *st;
+	enum err e = db_prepare(db, "SELECT role FROM user_roles WHERE user_id = $1", &st);
+	if (e)
+		return e;
+	db_bind_int(st, 1, u->id);
+	bool row;
+	u->roles = 0;
+	while ((e = db_step(st, &row)) == ERR_OK && row) {
+		int r = authz_role_from_name(db_col_text(st, 0, NULL));
+		if (r >= 0)
+			u->roles |= 1u << r;
+	}
+	db_done(st);
+	return e;
+}
+
 static void user_from_row(struct arena *a, struct db_stmt *st, int col, struct user *u)
 {
 	u->id = db_col_int(st, col);
@@ -161,9 +204,9 @@ static void user_from_row(struct arena *a, struct db_stmt *st, int col, struct u
 								  : "");
 	u->name = arena_strdup(a, db_col_text(st, col + 2, NULL) ? db_col_text(st, col + 2, NULL)
 								 : "");
-	u->is_admin = db_col_int(st, col + 3) != 0;
-	u->active = db_col_int(st, col + 4) != 0;
-	u->department_id = db_col_int(st, col + 5);
+	u->active = db_col_int(st, col + 3) != 0;
+	u->department_id = db_col_int(st, col + 4);
+	u->person_id = db_col_int(st, col + 5);
 }
 
 enum err user_authenticate(struct db *db, struct arena *a, const char *email, const char *password,
@@ -198,7 +241,7 @@ enum err user_authenticate(struct db *db, struct arena *a, const char *email, co
 		return ERR_UNAUTHORIZED;
 	if (!out->active)
 		return ERR_UNAUTHORIZED;
-	return ERR_OK;
+	return load_roles(db, out);
 }
 
 enum err session_create(struct db *db, struct arena *a, int64_t user_id, int64_t ttl,
@@ -318,7 +361,7 @@ static enum err credential_lookup(struct db *db, struct arena *a, const struct c
 	int64_t last;
 	if (!time_parse_iso(seen, strlen(seen), &last) || t - last >= TOUCH_EVERY)
 		touch(db, cr->touch, *id, now);
-	return ERR_OK;
+	return load_roles(db, u);
 }
 
 enum err session_lookup(struct db *db, struct arena *a, const char *token, struct user *u,

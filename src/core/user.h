@@ -18,18 +18,19 @@
 struct user {
 	int64_t id;
 	int64_t department_id; /* 0: none */
+	int64_t person_id;     /* the user's record in the people register, 0: none */
+	unsigned roles;	       /* bit (1u << enum role) per role held */
 	const char *email;
 	const char *name;
-	bool is_admin;
 	bool active;
 };
 
-/* The policy's roles, NULL-terminated; "admin" is system administration only. */
-extern const char *const user_roles_all[];
 bool user_role_valid(const char *role);
 
 /* Creates an active user with the given roles; ERR_INVALID with ve naming the field (bad
- * e-mail, short password, e-mail in use, unknown role). Audited as the given actor. */
+ * e-mail, short password, e-mail in use, unknown role). The account is linked to the person
+ * with the same e-mail in the people register, whose department it takes unless one is given.
+ * Audited as the given actor. */
 enum err user_create(struct db *db, struct arena *a, const struct actor *who, const char *email,
 		     const char *name, const char *password, const char *const *roles,
 		     size_t nroles, int64_t department_id, struct verrors *ve, int64_t *id) WUR;

@@ -131,4 +131,6 @@ const struct entity entity_asset = {
 	.nfields = sizeof(asset_fields) / sizeof(asset_fields[0]),
 	.label_field = "name",
 	.default_sort = "name",
+	.own_column = "owner_id",
+	.dept_column = "department_id",
 };

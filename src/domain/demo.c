@@ -175,11 +175,19 @@ enum err demo_load(struct db *db, bool *loaded)
 		goto done;
 	in_tx = false;
 
-	/* sign-in accounts: an administrator and, for later role work, the policy's key people */
+	/* sign-in accounts: the administrator, and one of the policy's people for each role */
 	static const struct {
 		const char *email, *name, *role;
 	} accounts[] = {
 		{ DEMO_ADMIN_EMAIL, "Custos Administrator", "admin" },
+		{ DEMO_ISM_EMAIL, "Daniel Okafor", "isms_manager" },
+		{ "amelia.hart@westcloud.example", "Amelia Hart", "board" },
+		{ "priya.natarajan@westcloud.example", "Priya Natarajan", "operations_manager" },
+		{ "grace.mensah@westcloud.example", "Grace Mensah", "hr_manager" },
+		{ "sofia.rossi@westcloud.example", "Sofia Rossi", "department_head" },
+		{ "aisha.rahman@westcloud.example", "Aisha Rahman", "support" },
+		{ "ben.carter@westcloud.example", "Ben Carter", "staff" },
+		{ "claire.morgan@westcloud.example", "Claire Morgan", "auditor" },
 	};
 	for (size_t i = 0; i < sizeof(accounts) / sizeof(accounts[0]); i++) {
 		struct verrors ve = { 0 };

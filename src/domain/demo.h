@@ -63,6 +63,7 @@ extern const size_t demo_parties_count;
 
 #define DEMO_PASSWORD	 "custos-demo-password"
 #define DEMO_ADMIN_EMAIL "admin@westcloud.example"
+#define DEMO_ISM_EMAIL	 "daniel.okafor@westcloud.example"
 
 /* Fills an empty database (no departments, no users) with the demo organisation and its
  * sign-in accounts. *loaded is false when the database already held data. */

@@ -37,6 +37,7 @@ const struct entity entity_department = {
 	.nfields = sizeof(department_fields) / sizeof(department_fields[0]),
 	.label_field = "name",
 	.default_sort = "name",
+	.dept_column = "id",
 };
 
 static const struct choice employment_types[] = {
@@ -101,6 +102,8 @@ const struct entity entity_person = {
 	.nfields = sizeof(person_fields) / sizeof(person_fields[0]),
 	.label_field = "name",
 	.default_sort = "name",
+	.own_column = "id",
+	.dept_column = "department_id",
 	.check = person_check,
 };
 

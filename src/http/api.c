@@ -8,22 +8,55 @@
 #include "http/respond.h"
 #include "util/str.h"
 
+/* Inside the write transaction: the record must be readable (else it does not exist for this
+ * user), and both its old and its new state must lie in the scope of the action. */
+static enum err write_guard(void *arg, const struct entity *e, const struct record *before,
+			    const struct record *after)
+{
+	struct ctx *c = arg;
+	const struct authz_subject *s = &c->who.subject;
+	if (before && !authz_record_in_scope(s, e, authz_scope(s, e, AUTHZ_READ), before))
+		return ERR_NOT_FOUND;
+	enum authz_action act = !before ? AUTHZ_CREATE : !after ? AUTHZ_DELETE : AUTHZ_UPDATE;
+	unsigned scope = authz_scope(s, e, act);
+	if ((before && !authz_record_in_scope(s, e, scope, before)) ||
+	    (after && !authz_record_in_scope(s, e, scope, after)))
+		return ERR_FORBIDDEN;
+	return ERR_OK;
+}
+
 static struct repo_ctx repo_of(struct ctx *c)
 {
 	c->actor.id = c->who.user_id;
 	c->actor.name = c->who.email;
-	return (struct repo_ctx){ .db = c->db, .a = c->a, .who = &c->actor };
+	return (struct repo_ctx){
+		.db = c->db, .a = c->a, .who = &c->actor, .guard = write_guard, .guard_arg = c
+	};
 }
 
-static bool allowed(struct ctx *c, enum authz_action a)
+/* The scope the user has for an action on this register; answers 403 when it is none. */
+static unsigned allowed(struct ctx *c, enum authz_action a)
 {
-	struct authz_subject s = { .authenticated = c->authed, .is_admin = c->who.is_admin };
-	if (authz_allow(&s, c->entity, a))
-		return true;
+	unsigned scope = authz_scope(&c->who.subject, c->entity, a);
+	if (scope != SCOPE_NONE)
+		return scope;
 	const char *m = arena_printf(c->a, "you may not %s %s", authz_action_name(a),
 				     c->entity->title_plural);
 	respond_problem(c, ERR_FORBIDDEN, m, NULL);
-	return false;
+	return SCOPE_NONE;
+}
+
+/* Whether the stored record exists for this user (readable in scope). */
+static enum err visible(struct ctx *c, int64_t id, unsigned scope)
+{
+	if (scope & SCOPE_ALL)
+		return ERR_OK;
+	struct repo_ctx rc = repo_of(c);
+	struct record *r;
+	enum err e = repo_load(&rc, c->entity, id, &r);
+	if (e)
+		return e;
+	return authz_record_in_scope(&c->who.subject, c->entity, scope, r) ? ERR_OK : ERR_NOT_FOUND;
 }
 
 int64_t api_param_id(struct ctx *c, size_t i)
@@ -111,7 +144,8 @@ static bool list_arg(void *arg, const char *k, const char *v)
 
 void api_list(struct ctx *c)
 {
-	if (!allowed(c, AUTHZ_READ))
+	unsigned scope = allowed(c, AUTHZ_READ);
+	if (!scope)
 		return;
 	struct list_query *lq = arena_alloc(c->a, sizeof(*lq));
 	if (!lq) {
@@ -119,6 +153,10 @@ void api_list(struct ctx *c)
 		return;
 	}
 	list_query_init(lq);
+	lq->scoped = true;
+	lq->scope = scope;
+	lq->scope_person = c->who.subject.person_id;
+	lq->scope_department = c->who.subject.department_id;
 	struct list_args la = { .c = c, .lq = lq };
 	http_query_each(c->req, list_arg, &la);
 	if (la.bad_name) {
@@ -164,8 +202,14 @@ static void answer_record(struct ctx *c, int64_t id, int status)
 void api_get(struct ctx *c)
 {
 	int64_t id = api_param_id(c, 1);
-	if (!id || !allowed(c, AUTHZ_READ))
+	unsigned scope = id ? allowed(c, AUTHZ_READ) : SCOPE_NONE;
+	if (!scope)
 		return;
+	enum err e = visible(c, id, scope);
+	if (e) {
+		respond_problem(c, e, e == ERR_NOT_FOUND ? "no such record" : NULL, NULL);
+		return;
+	}
 	answer_record(c, id, 200);
 }
 
@@ -201,6 +245,9 @@ static void answer_write_error(struct ctx *c, enum err e, struct verrors *ve)
 		break;
 	case ERR_CONFLICT:
 		respond_problem(c, e, "the change conflicts with other records", ve);
+		break;
+	case ERR_FORBIDDEN:
+		respond_problem(c, e, "this change lies outside what you may change", NULL);
 		break;
 	default:
 		respond_problem(c, e, NULL, NULL);
@@ -293,8 +340,15 @@ void api_delete(struct ctx *c)
 void api_history(struct ctx *c)
 {
 	int64_t id = api_param_id(c, 1);
-	if (!id || !allowed(c, AUTHZ_READ))
+	unsigned scope = id ? allowed(c, AUTHZ_READ) : SCOPE_NONE;
+	if (!scope)
 		return;
+	/* a deleted record's history needs the full read scope: its scope cannot be checked */
+	enum err ve = visible(c, id, scope);
+	if (ve) {
+		respond_problem(c, ve, ve == ERR_NOT_FOUND ? "no such record" : NULL, NULL);
+		return;
+	}
 	enum err e = audit_history_json(c->db, c->entity->name, id, &c->resp->body);
 	if (e) {
 		respond_problem(c, e, NULL, NULL);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "core/audit.h"
+#include "core/authz.h"
 #include "core/model.h"
 #include "http/http.h"
 #include "store/db.h"
@@ -30,8 +31,8 @@ struct principal {
 	int64_t user_id;
 	const char *email;
 	const char *name;
-	bool is_admin;
-	bool via_cookie; /* cookie sessions need a CSRF token on unsafe requests */
+	struct authz_subject subject; /* roles, person and department, for authz */
+	bool via_cookie;	      /* cookie sessions need a CSRF token on unsafe requests */
 	int64_t session_id;
 	int64_t token_id;
 	const char *csrf;

@@ -91,6 +91,14 @@ static void security_headers(struct ctx *c)
 	http_set_header(r, s, "Cache-Control", "no-store");
 }
 
+void router_each(void (*fn)(void *arg, const char *method, const char *pattern, bool auth),
+		 void *arg)
+{
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		fn(arg, method_names[routes[i].method], routes[i].pattern,
+		   !(routes[i].flags & ROUTE_PUBLIC));
+}
+
 void router_dispatch(struct app *app, struct http_req *req, struct http_resp *resp)
 {
 	struct ctx c;

@@ -9,5 +9,8 @@ enum err server_run(struct app *app) WUR;
 
 /* Implemented by router.c: builds the whole answer for one request. */
 void router_dispatch(struct app *app, struct http_req *req, struct http_resp *resp);
+/* Calls fn for every route in the table (method name, pattern, needs authentication). */
+void router_each(void (*fn)(void *arg, const char *method, const char *pattern, bool auth),
+		 void *arg);
 
 #endif

@@ -17,7 +17,12 @@ static void principal_from_user(struct ctx *c, const struct user *u)
 	c->who.user_id = u->id;
 	c->who.email = u->email;
 	c->who.name = u->name;
-	c->who.is_admin = u->is_admin;
+	c->who.subject = (struct authz_subject){
+		.authenticated = true,
+		.roles = u->roles,
+		.person_id = u->person_id,
+		.department_id = u->department_id,
+	};
 	c->actor.id = u->id;
 	c->actor.name = u->email;
 }
@@ -59,8 +64,27 @@ static void user_json(struct buf *b, const struct principal *p)
 	buf_add_json_str(b, p->email, strlen(p->email));
 	buf_adds(b, ",\"name\":");
 	buf_add_json_str(b, p->name, strlen(p->name));
-	buf_adds(b, ",\"is_admin\":");
-	buf_adds(b, p->is_admin ? "true" : "false");
+	buf_adds(b, ",\"roles\":[");
+	bool first = true;
+	for (int r = 0; r < ROLE__COUNT; r++) {
+		if (!authz_has_role(&p->subject, (enum role)r))
+			continue;
+		if (!first)
+			buf_addc(b, ',');
+		first = false;
+		buf_add_json_str(b, authz_role_name((enum role)r),
+				 strlen(authz_role_name((enum role)r)));
+	}
+	buf_adds(b, "],\"person_id\":");
+	if (p->subject.person_id)
+		buf_add_i64(b, p->subject.person_id);
+	else
+		buf_adds(b, "null");
+	buf_adds(b, ",\"department_id\":");
+	if (p->subject.department_id)
+		buf_add_i64(b, p->subject.department_id);
+	else
+		buf_adds(b, "null");
 	buf_addc(b, '}');
 }
 

@@ -5,15 +5,15 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { startWithUsers, cli, seedBasics, assetBody } from './harness.mjs';
 
-let server, admin;
+let server, ism;
 before(async () => {
-  ({ server, admin } = await startWithUsers());
-  const { dept, person } = await seedBasics(admin);
+  ({ server, ism } = await startWithUsers());
+  const { dept, person } = await seedBasics(ism);
   for (let i = 0; i < 3; i++) {
-    const a = await admin.post('/api/v1/assets', assetBody(person.id, dept.id, { name: `Asset ${i}` }));
-    await admin.patch(`/api/v1/assets/${a.json.id}`, { location: 'Rack 1' });
+    const a = await ism.post('/api/v1/assets', assetBody(person.id, dept.id, { name: `Asset ${i}` }));
+    await ism.patch(`/api/v1/assets/${a.json.id}`, { location: 'Rack 1' });
   }
-  await admin.del('/api/v1/assets/1');
+  await ism.del('/api/v1/assets/1');
   await server.stop();
 });
 after(() => server.cleanup());
@@ -27,9 +27,9 @@ const sqlite = (db, sql) => {
 test('the chain and the records verify', () => {
   const r = cli(['audit', 'verify', '--db', server.db]);
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  // 2 users + 2 tokens + 2 basics + 3 creates + 3 updates + 1 delete
+  // 3 users + 3 tokens + 2 basics + 3 creates + 3 updates + 1 delete
   const n = Number(sqlite(server.dbPath, 'SELECT count(*) FROM audit_events'));
-  assert.equal(n, 13);
+  assert.equal(n, 15);
   assert.match(r.stdout, new RegExp(`^ok ${n} events$`, 'm'));
   assert.match(r.stdout, /^ok 4 records match their audit history$/m);
 });

@@ -8,10 +8,10 @@ let server;
 after(() => server.cleanup());
 
 test('verify names the record whose row differs from its history', async () => {
-  let admin;
-  ({ server, admin } = await startWithUsers());
-  const { dept, person } = await seedBasics(admin);
-  const a = await admin.post('/api/v1/assets', assetBody(person.id, dept.id, { confidentiality: 4 }));
+  let ism;
+  ({ server, ism } = await startWithUsers());
+  const { dept, person } = await seedBasics(ism);
+  const a = await ism.post('/api/v1/assets', assetBody(person.id, dept.id, { confidentiality: 4 }));
   await server.stop();
   assert.equal(cli(['audit', 'verify', '--db', server.db]).status, 0);
   const r = spawnSync('sqlite3', [server.dbPath, `UPDATE assets SET confidentiality = 1 WHERE id = ${a.json.id}`]);

@@ -3,10 +3,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startWithUsers, assertProblem, seedBasics, assetBody, PASSWORD } from './harness.mjs';
 
-let server, admin, staff, basics;
+let server, ism, admin, staff, basics;
 before(async () => {
-  ({ server, admin, staff } = await startWithUsers());
-  basics = await seedBasics(admin);
+  ({ server, ism, admin, staff } = await startWithUsers());
+  basics = await seedBasics(ism);
 });
 after(async () => { await server.stop(); server.cleanup(); });
 
@@ -48,9 +48,9 @@ test('health and the root page are public', async () => {
 });
 
 test('unknown routes are 404 and wrong methods 405 with Allow', async () => {
-  assertProblem(await admin.get('/api/v1/nonsense'), 404);
-  assertProblem(await admin.get('/api/v1/assets/abc'), 404);
-  const r = await admin.req('PUT', '/api/v1/assets/1', { body: {} });
+  assertProblem(await ism.get('/api/v1/nonsense'), 404);
+  assertProblem(await ism.get('/api/v1/assets/abc'), 404);
+  const r = await ism.req('PUT', '/api/v1/assets/1', { body: {} });
   assertProblem(r, 405);
   assert.match(r.headers.get('allow'), /PATCH/);
 });
@@ -73,10 +73,11 @@ test('sign-in: cookie flags, same answer for unknown user and wrong password', a
 });
 
 test('a cookie session needs the CSRF token on unsafe requests; sign-out revokes it', async () => {
-  const s = await server.login('admin@test.example');
+  const s = await server.login('ism@test.example');
   const who = await server.req('GET', '/api/v1/session', { headers: { Cookie: s.cookie } });
   assert.equal(who.status, 200);
-  assert.equal(who.json.user.email, 'admin@test.example');
+  assert.equal(who.json.user.email, 'ism@test.example');
+  assert.deepEqual(who.json.user.roles, ['isms_manager']);
   assert.equal(who.json.csrf, s.csrf);
   const body = { name: 'CSRF test' };
   const path = '/api/v1/departments';
@@ -120,7 +121,10 @@ test('a user without write rights reads but cannot change anything', async () =>
   assertProblem(await staff.post('/api/v1/assets', assetBody(basics.person.id, basics.dept.id)), 403);
   assertProblem(await staff.patch(`/api/v1/departments/${basics.dept.id}`, { name: 'Hijacked' }), 403);
   assertProblem(await staff.del(`/api/v1/departments/${basics.dept.id}`), 403);
-  const d = await admin.get(`/api/v1/departments/${basics.dept.id}`);
+  // the system administrator runs accounts, not ISMS content
+  assertProblem(await admin.post('/api/v1/departments', { name: 'Admin made' }), 403);
+  assertProblem(await admin.get('/api/v1/assets'), 403);
+  const d = await ism.get(`/api/v1/departments/${basics.dept.id}`);
   assert.equal(d.json.name, 'Operations');
 });
 

@@ -4,11 +4,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startWithUsers, assertProblem, seedBasics, assetBody } from './harness.mjs';
 
-let server, admin, basics, asset;
+let server, ism, basics, asset;
 before(async () => {
-  ({ server, admin } = await startWithUsers());
-  basics = await seedBasics(admin);
-  asset = (await admin.post('/api/v1/assets', assetBody(basics.person.id, basics.dept.id, { identifier: 'TAKEN-1' }))).json;
+  ({ server, ism } = await startWithUsers());
+  basics = await seedBasics(ism);
+  asset = (await ism.post('/api/v1/assets', assetBody(basics.person.id, basics.dept.id, { identifier: 'TAKEN-1' }))).json;
 });
 after(async () => {
   await server.stop();
@@ -18,8 +18,8 @@ after(async () => {
 
 // The whole visible state of the assets register, to prove a failed request changed nothing.
 async function snapshot() {
-  const list = await admin.get('/api/v1/assets?limit=500');
-  const hist = await admin.get(`/api/v1/assets/${asset.id}/history`);
+  const list = await ism.get('/api/v1/assets?limit=500');
+  const hist = await ism.get(`/api/v1/assets/${asset.id}/history`);
   return JSON.stringify([list.json, hist.json.items.length]);
 }
 
@@ -42,12 +42,12 @@ test('malformed bodies: 400/413/415, on create and on patch', async () => {
     [raw('{"integrity": 99999999999999999999999}'), 400],
   ];
   for (const [opts, status] of cases) {
-    assertProblem(await admin.req('POST', '/api/v1/assets', opts), status);
-    assertProblem(await admin.req('PATCH', `/api/v1/assets/${asset.id}`, opts), status);
+    assertProblem(await ism.req('POST', '/api/v1/assets', opts), status);
+    assertProblem(await ism.req('PATCH', `/api/v1/assets/${asset.id}`, opts), status);
   }
-  const dup = await admin.req('POST', '/api/v1/assets', raw('{"name":"a","name":"b"}'));
+  const dup = await ism.req('POST', '/api/v1/assets', raw('{"name":"a","name":"b"}'));
   assertProblem(dup, 400, 'name');
-  assertProblem(await admin.req('PATCH', `/api/v1/assets/${asset.id}`, raw('{"location":"a","location":"b"}')), 400, 'location');
+  assertProblem(await ism.req('PATCH', `/api/v1/assets/${asset.id}`, raw('{"location":"a","location":"b"}')), 400, 'location');
   assert.equal(await snapshot(), before);
 });
 
@@ -81,9 +81,9 @@ test('invalid fields: 422 naming each field, nothing stored', async () => {
     [{ ...ok, description: 'x'.repeat(20001) }, 'description'],
     [(({ owner_id, ...rest }) => rest)(ok), 'owner_id'],
   ];
-  for (const [body, field] of cases) assertProblem(await admin.post('/api/v1/assets', body), 422, field);
+  for (const [body, field] of cases) assertProblem(await ism.post('/api/v1/assets', body), 422, field);
   // several errors in one body are all reported
-  const many = await admin.post('/api/v1/assets', { name: '', type: 'nope', bogus: true });
+  const many = await ism.post('/api/v1/assets', { name: '', type: 'nope', bogus: true });
   assertProblem(many, 422);
   const fields = many.json.errors.map((e) => e.field).sort();
   for (const f of ['availability', 'bogus', 'confidentiality', 'department_id', 'integrity', 'name', 'owner_id', 'type'])
@@ -91,7 +91,7 @@ test('invalid fields: 422 naming each field, nothing stored', async () => {
   // the same on PATCH
   for (const [body, field] of [[{ confidentiality: 9 }, 'confidentiality'], [{ owner_id: 424242 }, 'owner_id'],
     [{ name: null }, 'name'], [{ identifier: 'TAKEN-1' }, null], [{ version: 9 }, 'version'], [{ unknown: 'x' }, 'unknown']]) {
-    const r = await admin.patch(`/api/v1/assets/${asset.id}`, body);
+    const r = await ism.patch(`/api/v1/assets/${asset.id}`, body);
     if (field === null) assert.equal(r.status, 200); // its own identifier is not a duplicate
     else assertProblem(r, 422, field);
   }
@@ -100,17 +100,17 @@ test('invalid fields: 422 naming each field, nothing stored', async () => {
 
 test('other registers validate their own rules', async () => {
   const dept = basics.dept.id;
-  assertProblem(await admin.post('/api/v1/people', { name: 'X', email: 'not-an-email', department_id: dept }), 422, 'email');
-  assertProblem(await admin.post('/api/v1/people', { name: 'X', email: 'ann@x.example', department_id: dept }), 422, 'email');
-  assertProblem(await admin.post('/api/v1/people', { name: 'X', email: 'x1@x.example', department_id: dept, employment_type: 'intern' }), 422, 'employment_type');
-  assertProblem(await admin.post('/api/v1/people', { name: 'X', email: 'x2@x.example', department_id: dept, start_date: '2025-01-01', end_date: '2024-01-01' }), 422, 'end_date');
-  assertProblem(await admin.post('/api/v1/departments', { name: 'Operations' }), 422, 'name');
-  assertProblem(await admin.post('/api/v1/departments', { name: 'New', head_id: 31337 }), 422, 'head_id');
-  assertProblem(await admin.post('/api/v1/interested_parties', { name: 'P', category: 'customer', requirements: 'r', in_scope: 'yes' }), 422, 'in_scope');
-  assertProblem(await admin.post('/api/v1/interested_parties', { name: 'P', category: 'customer' }), 422, 'requirements');
+  assertProblem(await ism.post('/api/v1/people', { name: 'X', email: 'not-an-email', department_id: dept }), 422, 'email');
+  assertProblem(await ism.post('/api/v1/people', { name: 'X', email: 'ann@x.example', department_id: dept }), 422, 'email');
+  assertProblem(await ism.post('/api/v1/people', { name: 'X', email: 'x1@x.example', department_id: dept, employment_type: 'intern' }), 422, 'employment_type');
+  assertProblem(await ism.post('/api/v1/people', { name: 'X', email: 'x2@x.example', department_id: dept, start_date: '2025-01-01', end_date: '2024-01-01' }), 422, 'end_date');
+  assertProblem(await ism.post('/api/v1/departments', { name: 'Operations' }), 422, 'name');
+  assertProblem(await ism.post('/api/v1/departments', { name: 'New', head_id: 31337 }), 422, 'head_id');
+  assertProblem(await ism.post('/api/v1/interested_parties', { name: 'P', category: 'customer', requirements: 'r', in_scope: 'yes' }), 422, 'in_scope');
+  assertProblem(await ism.post('/api/v1/interested_parties', { name: 'P', category: 'customer' }), 422, 'requirements');
 });
 
 test('the server never answered 500 during these tests', async () => {
   assert.doesNotMatch(server.stderr, /handler set no status/);
-  assert.equal((await admin.get('/healthz')).status, 200);
+  assert.equal((await ism.get('/healthz')).status, 200);
 });

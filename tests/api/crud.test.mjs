@@ -3,10 +3,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startWithUsers, assertProblem, seedBasics, assetBody } from './harness.mjs';
 
-let server, admin, basics;
+let server, ism, basics;
 before(async () => {
-  ({ server, admin } = await startWithUsers());
-  basics = await seedBasics(admin);
+  ({ server, ism } = await startWithUsers());
+  basics = await seedBasics(ism);
 });
 after(async () => { await server.stop(); server.cleanup(); });
 
@@ -22,7 +22,7 @@ function cases() {
 
 test('every register: create, get, patch with If-Match, delete, history', async () => {
   for (const c of cases()) {
-    const created = await admin.post(`/api/v1/${c.plural}`, c.body);
+    const created = await ism.post(`/api/v1/${c.plural}`, c.body);
     assert.equal(created.status, 201, `${c.plural}: ${created.text}`);
     const id = created.json.id;
     assert.equal(created.headers.get('location'), `/api/v1/${c.plural}/${id}`);
@@ -30,38 +30,38 @@ test('every register: create, get, patch with If-Match, delete, history', async 
     assert.match(created.json.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     for (const [k, v] of Object.entries(c.body)) assert.deepEqual(created.json[k], v, `${c.plural}.${k}`);
 
-    const got = await admin.get(`/api/v1/${c.plural}/${id}`);
+    const got = await ism.get(`/api/v1/${c.plural}/${id}`);
     assert.equal(got.status, 200);
     assert.equal(got.headers.get('etag'), '"1"');
     assert.deepEqual(got.json, created.json);
 
-    const patched = await admin.patch(`/api/v1/${c.plural}/${id}`, c.patch, { headers: { 'If-Match': '"1"' } });
+    const patched = await ism.patch(`/api/v1/${c.plural}/${id}`, c.patch, { headers: { 'If-Match': '"1"' } });
     assert.equal(patched.status, 200, patched.text);
     assert.equal(patched.json.version, 2);
     assert.equal(patched.headers.get('etag'), '"2"');
     for (const [k, v] of Object.entries(c.patch)) assert.deepEqual(patched.json[k], v);
 
     // a stale ETag loses nothing: 412 and the record keeps the newer value
-    const stale = await admin.patch(`/api/v1/${c.plural}/${id}`, c.patch, { headers: { 'If-Match': '"1"' } });
+    const stale = await ism.patch(`/api/v1/${c.plural}/${id}`, c.patch, { headers: { 'If-Match': '"1"' } });
     assertProblem(stale, 412);
-    assertProblem(await admin.del(`/api/v1/${c.plural}/${id}`, { headers: { 'If-Match': '"1"' } }), 412);
-    assertProblem(await admin.patch(`/api/v1/${c.plural}/${id}`, c.patch, { headers: { 'If-Match': 'nonsense' } }), 400, 'If-Match');
+    assertProblem(await ism.del(`/api/v1/${c.plural}/${id}`, { headers: { 'If-Match': '"1"' } }), 412);
+    assertProblem(await ism.patch(`/api/v1/${c.plural}/${id}`, c.patch, { headers: { 'If-Match': 'nonsense' } }), 400, 'If-Match');
 
     // a PATCH that changes nothing keeps the version and writes no event
-    const same = await admin.patch(`/api/v1/${c.plural}/${id}`, c.patch);
+    const same = await ism.patch(`/api/v1/${c.plural}/${id}`, c.patch);
     assert.equal(same.json.version, 2);
 
-    const del = await admin.del(`/api/v1/${c.plural}/${id}`, { headers: { 'If-Match': '"2"' } });
+    const del = await ism.del(`/api/v1/${c.plural}/${id}`, { headers: { 'If-Match': '"2"' } });
     assert.equal(del.status, 204, del.text);
-    assertProblem(await admin.get(`/api/v1/${c.plural}/${id}`), 404);
-    assertProblem(await admin.patch(`/api/v1/${c.plural}/${id}`, c.patch), 404);
-    assertProblem(await admin.del(`/api/v1/${c.plural}/${id}`), 404);
+    assertProblem(await ism.get(`/api/v1/${c.plural}/${id}`), 404);
+    assertProblem(await ism.patch(`/api/v1/${c.plural}/${id}`, c.patch), 404);
+    assertProblem(await ism.del(`/api/v1/${c.plural}/${id}`), 404);
 
-    const hist = await admin.get(`/api/v1/${c.plural}/${id}/history`);
+    const hist = await ism.get(`/api/v1/${c.plural}/${id}/history`);
     assert.equal(hist.status, 200);
     assert.deepEqual(hist.json.items.map((e) => e.action), ['create', 'update', 'delete']);
     for (const e of hist.json.items) {
-      assert.equal(e.actor, 'admin@test.example');
+      assert.equal(e.actor, 'ism@test.example');
       assert.match(e.hash, /^[0-9a-f]{64}$/);
     }
     const [k, v] = Object.entries(c.patch)[0];
@@ -72,27 +72,27 @@ test('every register: create, get, patch with If-Match, delete, history', async 
 });
 
 test('history of a record that never existed is 404', async () => {
-  assertProblem(await admin.get('/api/v1/assets/987654/history'), 404);
+  assertProblem(await ism.get('/api/v1/assets/987654/history'), 404);
 });
 
 test('defaults apply on create', async () => {
   const { dept, person } = basics;
-  const a = await admin.post('/api/v1/assets', assetBody(person.id, dept.id));
+  const a = await ism.post('/api/v1/assets', assetBody(person.id, dept.id));
   assert.equal(a.json.status, 'in_use');
-  const p = await admin.post('/api/v1/people', { name: 'Dee', email: 'dee@x.example', department_id: dept.id });
+  const p = await ism.post('/api/v1/people', { name: 'Dee', email: 'dee@x.example', department_id: dept.id });
   assert.equal(p.json.employment_type, 'employee');
-  const ip = await admin.post('/api/v1/interested_parties', { name: 'Staff', category: 'employee', requirements: 'training' });
+  const ip = await ism.post('/api/v1/interested_parties', { name: 'Staff', category: 'employee', requirements: 'training' });
   assert.equal(ip.json.in_scope, true);
 });
 
 test('deleting a record that others refer to is 409 and keeps it', async () => {
-  const d = await admin.post('/api/v1/departments', { name: 'Referenced' });
-  const p = await admin.post('/api/v1/people', { name: 'Member', email: 'member@x.example', department_id: d.json.id });
+  const d = await ism.post('/api/v1/departments', { name: 'Referenced' });
+  const p = await ism.post('/api/v1/people', { name: 'Member', email: 'member@x.example', department_id: d.json.id });
   assert.equal(p.status, 201);
-  const r = await admin.del(`/api/v1/departments/${d.json.id}`);
+  const r = await ism.del(`/api/v1/departments/${d.json.id}`);
   assertProblem(r, 409, 'id');
   assert.match(r.json.errors[0].message, /Person/);
-  assert.equal((await admin.get(`/api/v1/departments/${d.json.id}`)).status, 200);
-  assert.equal((await admin.del(`/api/v1/people/${p.json.id}`)).status, 204);
-  assert.equal((await admin.del(`/api/v1/departments/${d.json.id}`)).status, 204);
+  assert.equal((await ism.get(`/api/v1/departments/${d.json.id}`)).status, 200);
+  assert.equal((await ism.del(`/api/v1/people/${p.json.id}`)).status, 204);
+  assert.equal((await ism.del(`/api/v1/departments/${d.json.id}`)).status, 204);
 });

@@ -112,15 +112,18 @@ export function assertProblem(r, status, field) {
   }
 }
 
-// A fresh server with an admin and a staff account; returns {server, admin, staff}.
+// A fresh server with an Information Security Manager (who may change every register), a
+// system administrator and a staff account; returns {server, ism, admin, staff}.
 export async function startWithUsers() {
   const server = new Server();
+  server.addUser('ism@test.example', 'isms_manager', 'Ism');
   server.addUser('admin@test.example', 'admin', 'Admin');
   server.addUser('staff@test.example', 'staff', 'Staff');
   await server.start();
+  const ism = await server.tokenClient('ism@test.example');
   const admin = await server.tokenClient('admin@test.example');
   const staff = await server.tokenClient('staff@test.example');
-  return { server, admin, staff };
+  return { server, ism, admin, staff };
 }
 
 // Minimal valid bodies for every register, built on existing references.

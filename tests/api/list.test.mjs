@@ -3,15 +3,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startWithUsers, assertProblem, seedBasics, assetBody } from './harness.mjs';
 
-let server, admin, basics;
+let server, ism, basics;
 const reviewDates = [null, '2027-01-01', '2027-03-01', null, '2027-01-01'];
 before(async () => {
-  ({ server, admin } = await startWithUsers());
-  basics = await seedBasics(admin);
-  const other = await admin.post('/api/v1/departments', { name: 'Sales' });
+  ({ server, ism } = await startWithUsers());
+  basics = await seedBasics(ism);
+  const other = await ism.post('/api/v1/departments', { name: 'Sales' });
   // 22 assets: repeated names, NULL review dates, two departments, a % in one name
   for (let i = 0; i < 22; i++) {
-    const r = await admin.post('/api/v1/assets', assetBody(basics.person.id, i % 3 ? basics.dept.id : other.json.id, {
+    const r = await ism.post('/api/v1/assets', assetBody(basics.person.id, i % 3 ? basics.dept.id : other.json.id, {
       name: i === 5 ? 'Router 50% spare' : `Asset ${String.fromCharCode(65 + (i % 7))}`,
       identifier: `ID-${i}`,
       type: ['server', 'pc_laptop', 'software'][i % 3],
@@ -25,7 +25,7 @@ before(async () => {
 after(async () => { await server.stop(); server.cleanup(); });
 
 async function all(query) {
-  const r = await admin.get(`/api/v1/assets?${query}&limit=500`);
+  const r = await ism.get(`/api/v1/assets?${query}&limit=500`);
   assert.equal(r.status, 200, r.text);
   return r.json;
 }
@@ -36,7 +36,7 @@ async function walk(query, limit) {
   let totals = new Set();
   for (let page = 0; page < 100; page++) {
     const q = `${query}&limit=${limit}` + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : '');
-    const r = await admin.get(`/api/v1/assets?${q}`);
+    const r = await ism.get(`/api/v1/assets?${q}`);
     assert.equal(r.status, 200, r.text);
     assert.ok(r.json.items.length <= limit);
     totals.add(r.json.total);
@@ -103,7 +103,7 @@ test('bad list parameters are 400 naming the parameter', async () => {
     ['type.gte=server', 'type.gte'], ['name.like=x', 'name.like'], ['cursor=garbage', 'cursor'],
     [`q=${'x'.repeat(201)}`, 'q'], ['description=x', 'description'],
   ];
-  for (const [q, field] of cases) assertProblem(await admin.get(`/api/v1/assets?${q}`), 400, field);
-  const page = await admin.get('/api/v1/assets?sort=name&limit=2');
-  assertProblem(await admin.get(`/api/v1/assets?sort=-name&limit=2&cursor=${page.json.next}`), 400, 'cursor');
+  for (const [q, field] of cases) assertProblem(await ism.get(`/api/v1/assets?${q}`), 400, field);
+  const page = await ism.get('/api/v1/assets?sort=name&limit=2');
+  assertProblem(await ism.get(`/api/v1/assets?sort=-name&limit=2&cursor=${page.json.next}`), 400, 'cursor');
 });

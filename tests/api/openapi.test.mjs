@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { startWithUsers, assertProblem } from './harness.mjs';
 
-let server, admin;
-before(async () => { ({ server, admin } = await startWithUsers()); });
+let server, ism;
+before(async () => { ({ server, ism } = await startWithUsers()); });
 after(async () => { await server.stop(); server.cleanup(); });
 
 test('openapi.json needs credentials', async () => {
@@ -13,7 +13,7 @@ test('openapi.json needs credentials', async () => {
 });
 
 test('openapi.json validates against the OpenAPI 3.1 schema', async () => {
-  const r = await admin.get('/api/v1/openapi.json');
+  const r = await ism.get('/api/v1/openapi.json');
   assert.equal(r.status, 200);
   assert.equal(r.json.openapi, '3.1.0');
   const v = new Validator();

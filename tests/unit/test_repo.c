@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "core/authz.h"
 #include "core/repo.h"
 #include "core/rowcache.h"
 #include "testdb.h"
@@ -327,37 +328,48 @@ static void test_cursor_walk(void **state)
 	json_decref(j);
 }
 
+static int64_t scoped_total(struct fx *f, unsigned scope, int64_t person, int64_t dept,
+			    struct buf *b)
+{
+	struct list_query lq;
+	list_query_init(&lq);
+	lq.scoped = true;
+	lq.scope = scope;
+	lq.scope_person = person;
+	lq.scope_department = dept;
+	const char *why;
+	buf_reset(b);
+	assert_int_equal(repo_list_json(&f->c, &entity_asset, &lq, b, &why), ERR_OK);
+	json_t *j = json_loads(buf_cstr(b), 0, NULL);
+	int64_t total = json_integer_value(json_object_get(j, "total"));
+	assert_int_equal(json_array_size(json_object_get(j, "items")), total);
+	json_decref(j);
+	return total;
+}
+
 static void test_scope_and_cached_totals(void **state)
 {
 	struct fx *f = *state;
 	fill(f);
-	struct list_query lq;
-	list_query_init(&lq);
-	lq.scope_sql = "confidentiality = $?";
-	lq.scope_param = 1;
-	const char *why;
 	struct buf b;
 	buf_init(&b, 0);
-	assert_int_equal(repo_list_json(&f->c, &entity_asset, &lq, &b, &why), ERR_OK);
-	json_t *j = json_loads(buf_cstr(&b), 0, NULL);
-	assert_int_equal(json_integer_value(json_object_get(j, "total")), 2);
-	assert_int_equal(json_array_size(json_object_get(j, "items")), 2);
-	json_decref(j);
+	assert_int_equal(scoped_total(f, SCOPE_DEPT, 0, f->dept, &b), 8);
+	assert_int_equal(scoped_total(f, SCOPE_DEPT, 0, f->dept + 1, &b), 0);
+	assert_int_equal(scoped_total(f, SCOPE_OWN, f->person, 0, &b), 8);
+	assert_int_equal(scoped_total(f, SCOPE_OWN, f->person + 1, 0, &b), 0);
+	assert_int_equal(scoped_total(f, SCOPE_OWN, 0, 0, &b), 0); /* no person: nothing is own */
+	assert_int_equal(scoped_total(f, SCOPE_NONE, f->person, f->dept, &b), 0);
+	assert_int_equal(scoped_total(f, SCOPE_ALL, 0, 0, &b), 8);
 	/* the total is cached; a write to the register must invalidate it */
 	struct verrors ve = { 0 };
 	int64_t id;
 	assert_int_equal(make_asset(f, "New", "1", NULL, &id, &ve), ERR_OK);
-	buf_reset(&b);
-	assert_int_equal(repo_list_json(&f->c, &entity_asset, &lq, &b, &why), ERR_OK);
-	j = json_loads(buf_cstr(&b), 0, NULL);
-	assert_int_equal(json_integer_value(json_object_get(j, "total")), 3);
-	json_decref(j);
+	assert_int_equal(scoped_total(f, SCOPE_DEPT, 0, f->dept, &b), 9);
 	/* and an update shows its new content through the row cache */
 	struct record *p = model_record_new(&f->a, &entity_asset);
 	set(f, p, "name", "Renamed");
 	assert_int_equal(repo_update(&f->c, &entity_asset, id, p, 0, &ve), ERR_OK);
-	buf_reset(&b);
-	assert_int_equal(repo_list_json(&f->c, &entity_asset, &lq, &b, &why), ERR_OK);
+	scoped_total(f, SCOPE_ALL, 0, 0, &b);
 	assert_non_null(strstr(buf_cstr(&b), "Renamed"));
 	assert_null(strstr(buf_cstr(&b), "\"New\""));
 	buf_free(&b);

@@ -6,6 +6,7 @@
 
 #include <cmocka.h>
 
+#include "core/authz.h"
 #include "core/user.h"
 #include "testdb.h"
 #include "util/timeutil.h"
@@ -50,7 +51,7 @@ static void test_create_and_authenticate(void **state)
 		user_authenticate(db, &a, "ISM@example.org", "a long enough passphrase", &u),
 		ERR_OK);
 	assert_int_equal(u.id, id);
-	assert_true(u.is_admin);
+	assert_int_equal(u.roles, 1u << ROLE_ADMIN);
 	assert_int_equal(user_authenticate(db, &a, "ism@example.org", "wrong passphrase!", &u),
 			 ERR_UNAUTHORIZED);
 	assert_int_equal(user_authenticate(db, &a, "nobody@example.org", "whatever it is", &u),
@@ -118,7 +119,7 @@ static void test_sessions_expire_and_delete(void **state)
 	int64_t sid;
 	assert_int_equal(session_lookup(db, &a, token, &u, &sid, &csrf2), ERR_OK);
 	assert_string_equal(csrf, csrf2);
-	assert_false(u.is_admin);
+	assert_int_equal(u.roles, 1u << ROLE_STAFF);
 	/* the token itself is not stored */
 	struct db_stmt *st;
 	bool row;

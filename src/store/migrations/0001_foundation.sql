@@ -8,6 +8,7 @@ CREATE TABLE users (
 	name TEXT NOT NULL,
 	password_hash TEXT,
 	department_id INTEGER,
+	person_id INTEGER,
 	active INTEGER NOT NULL DEFAULT 1,
 	version INTEGER NOT NULL DEFAULT 1,
 	created_at TEXT NOT NULL,
