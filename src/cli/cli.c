@@ -97,6 +97,16 @@ static const struct cli_cmd commands[] = {
 	  0,
 	  { { 0 } },
 	  cmd_registers },
+	{ "permissions",
+	  "permissions",
+	  "print the role x register permission table",
+	  "Prints, as a Markdown table, what each role may read (r), create (c), update (u) and\n"
+	  "delete (d) in each register: all, department (the user's own department), own (what\n"
+	  "the user owns or is); absent means nothing. This is the table the server enforces.",
+	  0,
+	  0,
+	  { { 0 } },
+	  cmd_permissions },
 	{ "version",
 	  "version",
 	  "print the version",

@@ -51,6 +51,7 @@ int cmd_user_add(struct cli_args *a);
 int cmd_audit_verify(struct cli_args *a);
 int cmd_routes(struct cli_args *a);
 int cmd_registers(struct cli_args *a);
+int cmd_permissions(struct cli_args *a);
 
 /* Opens the database and applies migrations; prints the reason on failure. */
 struct db;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/authz.h"
 #include "core/model.h"
 #include "domain/demo.h"
 #include "http/server.h"
@@ -159,6 +160,34 @@ int cmd_registers(struct cli_args *a)
 			       f->flags & FF_REQUIRED ? " required" : "", f->ref ? " -> " : "",
 			       f->ref ? f->ref : "");
 		}
+	}
+	return CLI_EXIT_OK;
+}
+
+int cmd_permissions(struct cli_args *a)
+{
+	(void)a;
+	printf("| role |");
+	for (size_t i = 0; i < model_registry_count(); i++)
+		printf(" %s |", model_registry_at(i)->title_plural);
+	printf("\n|---|");
+	for (size_t i = 0; i < model_registry_count(); i++)
+		printf("---|");
+	printf("\n");
+	static const char letters[] = "rcud";
+	for (int r = 0; r < ROLE__COUNT; r++) {
+		struct authz_subject s = { .authenticated = true, .roles = 1u << r };
+		printf("| %s |", authz_role_name((enum role)r));
+		for (size_t i = 0; i < model_registry_count(); i++) {
+			const struct entity *e = model_registry_at(i);
+			for (int act = 0; act < AUTHZ__COUNT; act++) {
+				unsigned sc = authz_scope(&s, e, (enum authz_action)act);
+				if (sc != SCOPE_NONE)
+					printf(" %c:%s", letters[act], authz_scope_name(sc));
+			}
+			printf(" |");
+		}
+		printf("\n");
 	}
 	return CLI_EXIT_OK;
 }
