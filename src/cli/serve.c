@@ -67,6 +67,7 @@ int cmd_serve(struct cli_args *a)
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	app.cfg.threads = cores > 2 ? (unsigned)cores * 2 : 4; /* >= 4: see ARCHITECTURE 8a */
 	app.cfg.session_ttl = 12 * 3600;
+	app.cfg.session_idle = 30 * 60;
 	app.cfg.trust_proxy = cli_flag(a, "trust-proxy");
 	app.cfg.cookie_secure = cli_flag(a, "secure-cookies");
 
@@ -83,6 +84,16 @@ int cmd_serve(struct cli_args *a)
 			return cli_usage_error(
 				a->cmd, "--threads: '%s' is not a number from 1 to 256", threads);
 		app.cfg.threads = (unsigned)n;
+	}
+	const char *idle = cli_value(a, "session-idle-minutes");
+	if (idle) {
+		int64_t n;
+		if (!str_parse_i64(idle, &n) || n < 1 || n > 24 * 60)
+			return cli_usage_error(
+				a->cmd,
+				"--session-idle-minutes: '%s' is not a number from 1 to 1440",
+				idle);
+		app.cfg.session_idle = n * 60;
 	}
 	const char *hours = cli_value(a, "session-hours");
 	if (hours) {

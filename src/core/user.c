@@ -4,6 +4,7 @@
 #include "core/authz.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/crypto.h"
@@ -49,6 +50,122 @@ static enum err find_person(struct db *db, const char *email, int64_t *person, i
 	return e;
 }
 
+extern const char *const common_passwords[];
+extern const size_t common_passwords_count;
+
+static int cmp_lower(const void *key, const void *elem)
+{
+	return strcmp((const char *)key, *(const char *const *)elem);
+}
+
+const char *user_password_problem(const char *pw, const char *email)
+{
+	size_t n = pw ? strlen(pw) : 0;
+	if (!pw || !str_valid_utf8(pw, n))
+		return "must be valid text";
+	size_t chars = str_utf8_len(pw, n);
+	if (chars < USER_PW_MIN)
+		return "must be at least 12 characters";
+	if (chars > USER_PW_MAX)
+		return "must be at most 128 characters";
+	char lower[4 * USER_PW_MAX + 1];
+	for (size_t i = 0; i <= n; i++)
+		lower[i] = (pw[i] >= 'A' && pw[i] <= 'Z') ? (char)(pw[i] + 32) : pw[i];
+	if (bsearch(lower, common_passwords, common_passwords_count, sizeof(common_passwords[0]),
+		    cmp_lower))
+		return "is a commonly used password; choose another";
+	bool same = true;
+	for (size_t i = 1; i < n; i++)
+		if (lower[i] != lower[0])
+			same = false;
+	if (same)
+		return "must not repeat one character";
+	/* the e-mail's name (before the @), when it is long enough to mean something */
+	const char *at = email ? strchr(email, '@') : NULL;
+	if (at && at - email >= 4) {
+		char local[256];
+		size_t ln = (size_t)(at - email) < sizeof(local) - 1 ? (size_t)(at - email)
+								     : sizeof(local) - 1;
+		for (size_t i = 0; i < ln; i++)
+			local[i] = (email[i] >= 'A' && email[i] <= 'Z') ? (char)(email[i] + 32)
+									: email[i];
+		local[ln] = '\0';
+		if (strstr(lower, local))
+			return "must not contain your e-mail name";
+	}
+	return NULL;
+}
+
+enum err user_check_password(struct db *db, int64_t user_id, const char *password)
+{
+	struct db_stmt *st;
+	enum err e = db_prepare(db, "SELECT password_hash FROM users WHERE id = $1", &st);
+	if (e)
+		return e;
+	db_bind_int(st, 1, user_id);
+	bool row;
+	char hash[CRYPTO_PWHASH_LEN] = "";
+	e = db_step(st, &row);
+	if (!e && row && db_col_text(st, 0, NULL))
+		str_copy(hash, sizeof(hash), db_col_text(st, 0, NULL));
+	db_done(st);
+	if (e)
+		return e;
+	size_t n = strlen(password);
+	if (!hash[0] || n > 4 * USER_PW_MAX) {
+		crypto_password_dummy(password, n > 512 ? 512 : n);
+		return ERR_UNAUTHORIZED;
+	}
+	return crypto_password_verify(hash, password, n) ? ERR_OK : ERR_UNAUTHORIZED;
+}
+
+enum err user_set_password(struct db *db, struct arena *a, const struct actor *who, int64_t user_id,
+			   const char *email, const char *password, struct verrors *ve)
+{
+	(void)a;
+	const char *problem = user_password_problem(password, email);
+	if (problem) {
+		verrors_add(ve, "new_password", problem);
+		return ERR_INVALID;
+	}
+	char hash[CRYPTO_PWHASH_LEN];
+	enum err e = crypto_password_hash(password, strlen(password), hash);
+	if (e)
+		return e;
+	char now[TIME_ISO_LEN];
+	time_format_iso(time_now(), now);
+	if ((e = db_begin(db)))
+		return e;
+	struct db_stmt *st;
+	bool row;
+	if ((e = db_prepare(db,
+			    "UPDATE users SET password_hash = $1, updated_at = $2,"
+			    " version = version + 1 WHERE id = $3",
+			    &st)))
+		goto fail;
+	db_bind_str(st, 1, hash);
+	db_bind_str(st, 2, now);
+	db_bind_int(st, 3, user_id);
+	e = db_step(st, &row);
+	db_done(st);
+	if (e)
+		goto fail;
+	if ((e = db_prepare(db, "DELETE FROM sessions WHERE user_id = $1", &st)))
+		goto fail;
+	db_bind_int(st, 1, user_id);
+	e = db_step(st, &row);
+	db_done(st);
+	if (e ||
+	    (e = audit_append(db, who, "password_change", "user", user_id,
+			      "{\"password\":[\"(hidden)\",\"(changed)\"]}")) ||
+	    (e = db_commit(db)))
+		goto fail;
+	return ERR_OK;
+fail:
+	db_rollback(db);
+	return e;
+}
+
 static enum err email_taken(struct db *db, const char *email, bool *taken)
 {
 	struct db_stmt *st;
@@ -82,12 +199,9 @@ enum err user_create(struct db *db, struct arena *a, const struct actor *who, co
 		verrors_add(ve, "name", why);
 	model_validate(a, r, ve);
 	size_t pwlen = password ? strlen(password) : 0;
-	if (!password || str_utf8_len(password, pwlen) < USER_PW_MIN)
-		verrors_add(ve, "password", "must be at least 12 characters");
-	else if (str_utf8_len(password, pwlen) > USER_PW_MAX)
-		verrors_add(ve, "password", "must be at most 128 characters");
-	else if (!str_valid_utf8(password, pwlen))
-		verrors_add(ve, "password", "is not valid UTF-8");
+	const char *pw_problem = user_password_problem(password, email);
+	if (pw_problem)
+		verrors_add(ve, "password", pw_problem);
 	for (size_t i = 0; i < nroles; i++)
 		if (!user_role_valid(roles[i]))
 			verrors_add(ve, "role", "is not a known role");
@@ -307,13 +421,15 @@ static void touch(struct db *db, const char *sql, int64_t id, const char *now)
 /* Session cookies and bearer tokens resolve the same way: hash the secret, find a live row
  * joined to an active user, and note its last use at most once a minute. */
 struct credential {
-	const char *select; /* $1 hash, $2 now -> user columns 0-5, id, last use, csrf */
-	const char *touch;  /* $1 now, $2 id */
+	/* $1 hash, $2 now [, $3 idle cut-off] -> user columns 0-5, id, last use, csrf */
+	const char *select;
+	const char *touch; /* $1 now, $2 id */
 };
 
 static const struct credential session_cred = {
 	"SELECT " USER_COLUMNS ", s.id, s.last_seen_at, s.csrf FROM sessions s"
-	" JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
+	" JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2"
+	" AND s.last_seen_at > $3",
 	"UPDATE sessions SET last_seen_at = $1 WHERE id = $2",
 };
 
@@ -325,7 +441,7 @@ static const struct credential token_cred = {
 };
 
 static enum err credential_lookup(struct db *db, struct arena *a, const struct credential *cr,
-				  const char *secret, struct user *u, int64_t *id,
+				  const char *secret, int64_t idle, struct user *u, int64_t *id,
 				  const char **csrf)
 {
 	char hash[CRYPTO_HASH_HEX];
@@ -339,6 +455,12 @@ static enum err credential_lookup(struct db *db, struct arena *a, const struct c
 		return e;
 	db_bind_str(st, 1, hash);
 	db_bind_str(st, 2, now);
+	if (idle) {
+		char cut[TIME_ISO_LEN];
+		/* last use is written at most once a minute: allow for that */
+		time_format_iso(t - idle - TOUCH_EVERY, cut);
+		db_bind_str(st, 3, cut);
+	}
 	bool row;
 	e = db_step(st, &row);
 	char seen[TIME_ISO_LEN] = "";
@@ -364,12 +486,14 @@ static enum err credential_lookup(struct db *db, struct arena *a, const struct c
 	return load_roles(db, u);
 }
 
-enum err session_lookup(struct db *db, struct arena *a, const char *token, struct user *u,
-			int64_t *session_id, const char **csrf)
+enum err session_lookup(struct db *db, struct arena *a, const char *token, int64_t idle_seconds,
+			struct user *u, int64_t *session_id, const char **csrf)
 {
 	if (!token_shape_ok(token, CRYPTO_TOKEN_LEN - 1))
 		return ERR_UNAUTHORIZED;
-	return credential_lookup(db, a, &session_cred, token, u, session_id, csrf);
+	if (idle_seconds <= 0)
+		idle_seconds = INT32_MAX;
+	return credential_lookup(db, a, &session_cred, token, idle_seconds, u, session_id, csrf);
 }
 
 enum err session_delete(struct db *db, int64_t session_id)
@@ -438,7 +562,7 @@ enum err token_lookup(struct db *db, struct arena *a, const char *token, struct 
 	if (strncmp(token, TOKEN_PREFIX, plen) != 0 ||
 	    !token_shape_ok(token + plen, CRYPTO_TOKEN_LEN - 1))
 		return ERR_UNAUTHORIZED;
-	return credential_lookup(db, a, &token_cred, token, u, token_id, NULL);
+	return credential_lookup(db, a, &token_cred, token, 0, u, token_id, NULL);
 }
 
 enum err token_revoke(struct db *db, const struct actor *who, int64_t user_id, int64_t token_id)

@@ -42,12 +42,23 @@ enum err user_find_department(struct db *db, const char *key, int64_t *id) WUR;
 enum err user_authenticate(struct db *db, struct arena *a, const char *email, const char *password,
 			   struct user *out) WUR;
 
+/* NULL when the password is acceptable for this account, else what is wrong with it: its
+ * length (12-128 characters), a common password, or one made of the e-mail's name. */
+const char *user_password_problem(const char *password, const char *email);
+/* Sets a new password after checking it (ERR_INVALID with ve naming "new_password"), and ends
+ * every session of the account: whoever knew the old password is signed out. Audited. */
+enum err user_set_password(struct db *db, struct arena *a, const struct actor *who, int64_t user_id,
+			   const char *email, const char *password, struct verrors *ve) WUR;
+/* Checks the current password of an account (same time whether right or wrong). */
+enum err user_check_password(struct db *db, int64_t user_id, const char *password) WUR;
+
 /* A new session: *token is the cookie value (shown once), *csrf its CSRF token. */
 enum err session_create(struct db *db, struct arena *a, int64_t user_id, int64_t ttl,
 			const char **token, const char **csrf) WUR;
-/* Resolves a cookie value to its user; ERR_UNAUTHORIZED when unknown, expired or inactive. */
-enum err session_lookup(struct db *db, struct arena *a, const char *token, struct user *u,
-			int64_t *session_id, const char **csrf) WUR;
+/* Resolves a cookie value to its user; ERR_UNAUTHORIZED when unknown, past its absolute
+ * expiry, idle for idle_seconds or more, or the account is inactive. */
+enum err session_lookup(struct db *db, struct arena *a, const char *token, int64_t idle_seconds,
+			struct user *u, int64_t *session_id, const char **csrf) WUR;
 enum err session_delete(struct db *db, int64_t session_id) WUR;
 
 /* A bearer token "cst_..." (shown once). expires_at may be NULL (no expiry). */

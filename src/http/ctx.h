@@ -17,9 +17,10 @@ struct app_config {
 	const char *listen_host;
 	int listen_port;
 	unsigned threads;
-	bool trust_proxy;    /* believe X-Forwarded-Proto from the proxy in front */
-	bool cookie_secure;  /* force Secure cookies (TLS terminated elsewhere) */
-	int64_t session_ttl; /* absolute session lifetime, seconds */
+	bool trust_proxy;     /* believe X-Forwarded-Proto from the proxy in front */
+	bool cookie_secure;   /* force Secure cookies (TLS terminated elsewhere) */
+	int64_t session_ttl;  /* absolute session lifetime, seconds */
+	int64_t session_idle; /* a session unused this long ends, seconds */
 };
 
 struct app {

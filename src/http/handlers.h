@@ -22,6 +22,7 @@ int64_t api_param_id(struct ctx *c, size_t i);
 void session_post(struct ctx *c);
 void session_get(struct ctx *c);
 void session_del(struct ctx *c);
+void session_password(struct ctx *c);
 void tokens_post(struct ctx *c);
 void tokens_get(struct ctx *c);
 void tokens_del(struct ctx *c);

@@ -28,6 +28,7 @@ static const struct route routes[] = {
 	{ HTTP_POST, "/api/v1/session", session_post, ROUTE_PUBLIC },
 	{ HTTP_GET, "/api/v1/session", session_get, 0 },
 	{ HTTP_DELETE, "/api/v1/session", session_del, 0 },
+	{ HTTP_POST, "/api/v1/session/password", session_password, 0 },
 	{ HTTP_POST, "/api/v1/tokens", tokens_post, 0 },
 	{ HTTP_GET, "/api/v1/tokens", tokens_get, 0 },
 	{ HTTP_DELETE, "/api/v1/tokens/{id}", tokens_del, 0 },

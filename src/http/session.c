@@ -9,7 +9,26 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 
+/* Over TLS the cookie carries the __Host- prefix, which browsers accept only with Secure, Path=/
+ * and no Domain: no subdomain can then set or shadow it. Plain HTTP (local use) gets the bare name.
+ */
 #define COOKIE_NAME "custos_session"
+#define COOKIE_HOST "__Host-custos_session"
+
+static bool secure_request(struct ctx *c)
+{
+	return c->req->tls || c->app->cfg.cookie_secure;
+}
+
+static void set_session_cookie(struct ctx *c, const char *token, int64_t max_age)
+{
+	bool secure = secure_request(c);
+	const char *cookie =
+		arena_printf(c->a, "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Lax%s",
+			     secure ? COOKIE_HOST : COOKIE_NAME, token, (long long)max_age,
+			     secure ? "; Secure" : "");
+	http_set_header(c->req, c->resp, "Set-Cookie", cookie);
+}
 
 static void principal_from_user(struct ctx *c, const struct user *u)
 {
@@ -42,12 +61,14 @@ enum err session_authenticate(struct ctx *c)
 		c->who.token_id = tid;
 		return ERR_OK;
 	}
-	const char *cookie = http_cookie(c->req, COOKIE_NAME);
+	const char *cookie = http_cookie(c->req, COOKIE_HOST);
+	if (!cookie)
+		cookie = http_cookie(c->req, COOKIE_NAME);
 	if (!cookie)
 		return ERR_UNAUTHORIZED;
 	int64_t sid;
 	const char *csrf;
-	if ((e = session_lookup(c->db, c->a, cookie, &u, &sid, &csrf)))
+	if ((e = session_lookup(c->db, c->a, cookie, c->app->cfg.session_idle, &u, &sid, &csrf)))
 		return e;
 	principal_from_user(c, &u);
 	c->who.via_cookie = true;
@@ -157,12 +178,7 @@ void session_post(struct ctx *c)
 		respond_problem(c, e, NULL, NULL);
 		return;
 	}
-	bool secure = c->req->tls || c->app->cfg.cookie_secure;
-	const char *cookie = arena_printf(c->a,
-					  COOKIE_NAME "=%s; Path=/; Max-Age=%lld; HttpOnly;"
-						      " SameSite=Lax%s",
-					  token, (long long)ttl, secure ? "; Secure" : "");
-	http_set_header(c->req, c->resp, "Set-Cookie", cookie);
+	set_session_cookie(c, token, ttl);
 	principal_from_user(c, &u);
 	struct buf *b = &c->resp->body;
 	buf_adds(b, "{\"csrf\":");
@@ -198,10 +214,7 @@ void session_del(struct ctx *c)
 			return;
 		}
 	}
-	bool secure = c->req->tls || c->app->cfg.cookie_secure;
-	http_set_header(c->req, c->resp, "Set-Cookie",
-			secure ? COOKIE_NAME "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure"
-			       : COOKIE_NAME "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+	set_session_cookie(c, "", 0);
 	c->resp->status = 204;
 }
 
@@ -288,4 +301,61 @@ void tokens_del(struct ctx *c)
 		return;
 	}
 	c->resp->status = 204;
+}
+
+/* POST /api/v1/session/password {"current_password","new_password"}: every session of the
+ * account ends; a cookie caller gets a fresh session in the answer. */
+void session_password(struct ctx *c)
+{
+	json_t *body = api_body_json(c);
+	if (!body)
+		return;
+	static const char *const keys[] = { "current_password", "new_password", NULL };
+	if (!only_strings(c, body, keys)) {
+		json_decref(body);
+		return;
+	}
+	const char *cur = string_member(body, "current_password");
+	const char *next = string_member(body, "new_password");
+	cur = arena_strdup(c->a, cur ? cur : "");
+	next = arena_strdup(c->a, next ? next : "");
+	json_decref(body);
+	struct verrors ve = { 0 };
+	if (!cur || !*cur)
+		verrors_add(&ve, "current_password", "is required");
+	if (!next || !*next)
+		verrors_add(&ve, "new_password", "is required");
+	if (ve.n) {
+		respond_problem(c, ERR_INVALID, "the request is not valid; see errors", &ve);
+		return;
+	}
+	enum err e = user_check_password(c->db, c->who.user_id, cur);
+	if (e == ERR_UNAUTHORIZED) {
+		respond_field_error(c, ERR_INVALID, "current_password", "is not your password");
+		return;
+	}
+	if (!e)
+		e = user_set_password(c->db, c->a, &c->actor, c->who.user_id, c->who.email, next,
+				      &ve);
+	if (e) {
+		respond_problem(
+			c, e, e == ERR_INVALID ? "the new password is not acceptable" : NULL, &ve);
+		return;
+	}
+	log_info("password changed: user %lld", (long long)c->who.user_id);
+	if (!c->who.via_cookie) {
+		c->resp->status = 204;
+		return;
+	}
+	const char *token, *csrf;
+	if ((e = session_create(c->db, c->a, c->who.user_id, c->app->cfg.session_ttl, &token,
+				&csrf))) {
+		respond_problem(c, e, NULL, NULL);
+		return;
+	}
+	set_session_cookie(c, token, c->app->cfg.session_ttl);
+	buf_adds(&c->resp->body, "{\"csrf\":");
+	buf_add_json_str(&c->resp->body, csrf, strlen(csrf));
+	buf_addc(&c->resp->body, '}');
+	respond_json(c, 200);
 }

@@ -132,3 +132,25 @@ test('passwords are checked at the CLI', async () => {
   // kept here so the file exercises the account path end to end
   assert.ok(PASSWORD.length >= 12);
 });
+
+test('password change: checks the current one, refuses weak ones, ends every session', async () => {
+  server.addUser('mover@test.example', 'staff', 'Mover');
+  const a = await server.login('mover@test.example');
+  const b = await server.login('mover@test.example');
+  const h = { Cookie: a.cookie, 'X-CSRF-Token': a.csrf };
+  const path = '/api/v1/session/password';
+  assertProblem(await server.req('POST', path, { headers: h, body: { current_password: 'wrong one here', new_password: 'violet tractor umbrella' } }), 422, 'current_password');
+  for (const weak of ['short', 'password1234', 'mover-is-me-2026']) {
+    assertProblem(await server.req('POST', path, { headers: h, body: { current_password: PASSWORD, new_password: weak } }), 422, 'new_password');
+  }
+  assertProblem(await server.req('POST', path, { headers: { Cookie: a.cookie }, body: { current_password: PASSWORD, new_password: 'violet tractor umbrella' } }), 403);
+  const ok = await server.req('POST', path, { headers: h, body: { current_password: PASSWORD, new_password: 'violet tractor umbrella' } });
+  assert.equal(ok.status, 200, ok.text);
+  const fresh = ok.headers.get('set-cookie').split(';')[0];
+  assert.notEqual(fresh, a.cookie);
+  assertProblem(await server.req('GET', '/api/v1/session', { headers: { Cookie: a.cookie } }), 401);
+  assertProblem(await server.req('GET', '/api/v1/session', { headers: { Cookie: b.cookie } }), 401);
+  assert.equal((await server.req('GET', '/api/v1/session', { headers: { Cookie: fresh } })).status, 200);
+  assertProblem(await server.req('POST', '/api/v1/session', { body: { email: 'mover@test.example', password: PASSWORD } }), 401);
+  assert.equal((await server.req('POST', '/api/v1/session', { body: { email: 'mover@test.example', password: 'violet tractor umbrella' } })).status, 200);
+});

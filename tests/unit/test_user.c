@@ -117,7 +117,7 @@ static void test_sessions_expire_and_delete(void **state)
 	assert_int_equal(session_create(db, &a, id, 3600, &token, &csrf), ERR_OK);
 	struct user u;
 	int64_t sid;
-	assert_int_equal(session_lookup(db, &a, token, &u, &sid, &csrf2), ERR_OK);
+	assert_int_equal(session_lookup(db, &a, token, 1800, &u, &sid, &csrf2), ERR_OK);
 	assert_string_equal(csrf, csrf2);
 	assert_int_equal(u.roles, 1u << ROLE_STAFF);
 	/* the token itself is not stored */
@@ -130,11 +130,88 @@ static void test_sessions_expire_and_delete(void **state)
 	assert_int_equal(db_col_int(st, 0), 0);
 	db_done(st);
 	time_set_fake(2000000000 + 3601);
-	assert_int_equal(session_lookup(db, &a, token, &u, &sid, &csrf2), ERR_UNAUTHORIZED);
+	assert_int_equal(session_lookup(db, &a, token, 1800, &u, &sid, &csrf2), ERR_UNAUTHORIZED);
 	time_set_fake(2000000000);
 	assert_int_equal(session_delete(db, sid), ERR_OK);
-	assert_int_equal(session_lookup(db, &a, token, &u, &sid, &csrf2), ERR_UNAUTHORIZED);
-	assert_int_equal(session_lookup(db, &a, "garbage", &u, &sid, &csrf2), ERR_UNAUTHORIZED);
+	assert_int_equal(session_lookup(db, &a, token, 1800, &u, &sid, &csrf2), ERR_UNAUTHORIZED);
+	assert_int_equal(session_lookup(db, &a, "garbage", 1800, &u, &sid, &csrf2),
+			 ERR_UNAUTHORIZED);
+	arena_free(&a);
+}
+
+static void test_idle_timeout(void **state)
+{
+	struct db *db = *state;
+	struct arena a;
+	arena_init(&a, 0);
+	struct verrors ve = { 0 };
+	enum err e;
+	int64_t id = add(db, &a, "idle@example.org", "a long enough passphrase", "staff", &ve, &e);
+	int64_t t0 = 2000000000;
+	time_set_fake(t0);
+	const char *token, *csrf;
+	assert_int_equal(session_create(db, &a, id, 12 * 3600, &token, &csrf), ERR_OK);
+	struct user u;
+	int64_t sid;
+	const char *c2;
+	/* used every 20 minutes, it lives on past 30 minutes of age */
+	for (int i = 1; i <= 5; i++) {
+		time_set_fake(t0 + i * 1200);
+		assert_int_equal(session_lookup(db, &a, token, 1800, &u, &sid, &c2), ERR_OK);
+	}
+	/* then left alone for 32 minutes (30 idle + the minute of last-use granularity) */
+	time_set_fake(t0 + 5 * 1200 + 32 * 60);
+	assert_int_equal(session_lookup(db, &a, token, 1800, &u, &sid, &c2), ERR_UNAUTHORIZED);
+	arena_free(&a);
+}
+
+static void test_password_policy_and_change(void **state)
+{
+	struct db *db = *state;
+	static const struct {
+		const char *pw;
+		bool ok;
+	} cases[] = {
+		{ "short", false },
+		{ "password1234", false },	  /* on the shipped list */
+		{ "PassWord1234", false },	  /* case does not matter */
+		{ "aaaaaaaaaaaaaaa", false },	  /* one character */
+		{ "xx-jane.doe-2026-xx", false }, /* the e-mail's name */
+		{ "violet tractor umbrella", true },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *p = user_password_problem(cases[i].pw, "jane.doe@example.org");
+		if ((p == NULL) != cases[i].ok)
+			fail_msg("'%s': %s", cases[i].pw, p ? p : "accepted");
+	}
+	struct arena a;
+	arena_init(&a, 0);
+	struct verrors ve = { 0 };
+	enum err e;
+	int64_t id =
+		add(db, &a, "jane.doe@example.org", "violet tractor umbrella", "staff", &ve, &e);
+	assert_int_equal(e, ERR_OK);
+	const char *token, *csrf;
+	assert_int_equal(session_create(db, &a, id, 3600, &token, &csrf), ERR_OK);
+	assert_int_equal(user_check_password(db, id, "violet tractor umbrella"), ERR_OK);
+	assert_int_equal(user_check_password(db, id, "violet tractor umbrelli"), ERR_UNAUTHORIZED);
+	assert_int_equal(
+		user_set_password(db, &a, &cli, id, "jane.doe@example.org", "password1234", &ve),
+		ERR_INVALID);
+	assert_int_equal(user_set_password(db, &a, &cli, id, "jane.doe@example.org",
+					   "green lantern harbour", &ve),
+			 ERR_OK);
+	struct user u;
+	int64_t sid;
+	const char *c2;
+	/* the old session is gone, the new password works, the old one does not */
+	assert_int_equal(session_lookup(db, &a, token, 1800, &u, &sid, &c2), ERR_UNAUTHORIZED);
+	assert_int_equal(
+		user_authenticate(db, &a, "jane.doe@example.org", "green lantern harbour", &u),
+		ERR_OK);
+	assert_int_equal(
+		user_authenticate(db, &a, "jane.doe@example.org", "violet tractor umbrella", &u),
+		ERR_UNAUTHORIZED);
 	arena_free(&a);
 }
 
@@ -196,6 +273,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_create_rejects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sessions_expire_and_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_password_policy_and_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_find_department, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
