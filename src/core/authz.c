@@ -113,6 +113,23 @@ const char *authz_scope_name(unsigned scope)
 	return "none";
 }
 
+static const struct {
+	enum role role;
+	enum authz_capability cap;
+} capabilities[] = {
+	{ ROLE_ADMIN, CAP_MANAGE_ACCOUNTS },
+};
+
+bool authz_can(const struct authz_subject *s, enum authz_capability cap)
+{
+	if (!s || !s->authenticated)
+		return false;
+	for (size_t i = 0; i < sizeof(capabilities) / sizeof(capabilities[0]); i++)
+		if (capabilities[i].cap == cap && authz_has_role(s, capabilities[i].role))
+			return true;
+	return false;
+}
+
 bool authz_has_role(const struct authz_subject *s, enum role r)
 {
 	return s && (s->roles & (1u << r));

@@ -55,4 +55,11 @@ bool authz_record_in_scope(const struct authz_subject *s, const struct entity *e
 			   const struct record *r);
 bool authz_has_role(const struct authz_subject *s, enum role r);
 
+/* Permissions that are not about a register. */
+enum authz_capability {
+	CAP_MANAGE_ACCOUNTS, /* register, change and de-register user accounts (policy 3.10.3) */
+	CAP__COUNT
+};
+bool authz_can(const struct authz_subject *s, enum authz_capability cap);
+
 #endif

@@ -1,6 +1,7 @@
 /* user.c - accounts, sessions and API tokens. */
 #include "core/user.h"
 
+#include "core/account.h"
 #include "core/authz.h"
 
 #include <stdio.h>
@@ -202,9 +203,17 @@ enum err user_create(struct db *db, struct arena *a, const struct actor *who, co
 	const char *pw_problem = user_password_problem(password, email);
 	if (pw_problem)
 		verrors_add(ve, "password", pw_problem);
-	for (size_t i = 0; i < nroles; i++)
-		if (!user_role_valid(roles[i]))
+	unsigned mask = 0;
+	for (size_t i = 0; i < nroles; i++) {
+		int role = authz_role_from_name(roles[i]);
+		if (role < 0)
 			verrors_add(ve, "role", "is not a known role");
+		else
+			mask |= 1u << role;
+	}
+	const char *conflict = account_roles_conflict(mask);
+	if (conflict)
+		verrors_add(ve, "role", conflict);
 	if (ve->n)
 		return ERR_INVALID;
 

@@ -30,6 +30,12 @@ void tokens_del(struct ctx *c);
  * valid, another error when the store failed. */
 enum err session_authenticate(struct ctx *c) WUR;
 
+/* users.c: account administration */
+void users_list(struct ctx *c);
+void users_get(struct ctx *c);
+void users_create(struct ctx *c);
+void users_update(struct ctx *c);
+
 /* openapi.c */
 void openapi_get(struct ctx *c);
 void health_get(struct ctx *c);
