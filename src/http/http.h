@@ -22,7 +22,8 @@ struct http_req {
 	const char *path;
 	struct buf body;
 	bool body_too_large;
-	bool tls; /* served over TLS, or a trusted proxy said so */
+	bool tls;	  /* served over TLS, or a trusted proxy said so */
+	bool trust_proxy; /* X-Forwarded-* headers come from our own proxy */
 	struct arena *a;
 	void *conn; /* the library's connection, for server.c only */
 };
@@ -44,6 +45,9 @@ const char *http_query(struct http_req *r, const char *name);
 void http_query_each(struct http_req *r, bool (*fn)(void *arg, const char *k, const char *v),
 		     void *arg);
 const char *http_cookie(struct http_req *r, const char *name);
+/* The client's IP address as text: the peer, or behind a trusted proxy the last address the
+ * proxy appended to X-Forwarded-For. */
+const char *http_client_addr(struct http_req *r);
 
 /* Response helpers. The value is copied into the request arena. */
 void http_set_header(struct http_req *r, struct http_resp *s, const char *name, const char *value);

@@ -2,6 +2,7 @@
  * to the client once and stored only as hashes. */
 #include <string.h>
 
+#include "core/throttle.h"
 #include "core/user.h"
 #include "http/handlers.h"
 #include "http/respond.h"
@@ -161,13 +162,34 @@ void session_post(struct ctx *c)
 		respond_problem(c, ERR_INVALID, "the request is not valid; see errors", &ve);
 		return;
 	}
-	struct user u = { 0 };
-	enum err e = user_authenticate(c->db, c->a, email, pw, &u);
+	email = arena_strdup(c->a, email);
+	pw = arena_strdup(c->a, pw);
 	json_decref(body);
+	const char *addr = http_client_addr(c->req);
+	int64_t wait = 0;
+	enum err e = throttle_check(c->db, email, addr, &wait);
+	if (!e && wait > 0) {
+		char secs[24];
+		snprintf(secs, sizeof(secs), "%lld", (long long)wait);
+		http_set_header(c->req, c->resp, "Retry-After", secs);
+		respond_problem(c, ERR_THROTTLED,
+				arena_printf(c->a,
+					     "too many failed sign-ins; try again in %lld seconds",
+					     (long long)wait),
+				NULL);
+		return;
+	}
+	struct user u = { 0 };
+	if (!e)
+		e = user_authenticate(c->db, c->a, email, pw, &u);
 	if (e == ERR_UNAUTHORIZED) {
+		if (throttle_fail(c->db, email, addr) != ERR_OK)
+			log_warn("could not record a failed sign-in");
 		respond_problem(c, e, "wrong e-mail or password", NULL);
 		return;
 	}
+	if (!e && throttle_clear(c->db, email) != ERR_OK)
+		log_warn("could not clear failed sign-ins");
 	if (e) {
 		respond_problem(c, e, NULL, NULL);
 		return;
