@@ -5,7 +5,7 @@ set -eu
 
 level=${1:-build}
 build="gcc make meson ninja-build pkg-config python3 libsqlite3-dev libmicrohttpd-dev
-       libjansson-dev libsodium-dev"
+       libjansson-dev libsodium-dev liboath-dev libqrencode-dev"
 test="libcmocka-dev sqlite3 curl nodejs"
 bench="wrk nginx-light"
 

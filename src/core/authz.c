@@ -118,6 +118,7 @@ static const struct {
 	enum authz_capability cap;
 } capabilities[] = {
 	{ ROLE_ADMIN, CAP_MANAGE_ACCOUNTS },
+	{ ROLE_ISMS_MANAGER, CAP_SECURITY_SETTINGS },
 };
 
 bool authz_can(const struct authz_subject *s, enum authz_capability cap)

@@ -57,7 +57,8 @@ bool authz_has_role(const struct authz_subject *s, enum role r);
 
 /* Permissions that are not about a register. */
 enum authz_capability {
-	CAP_MANAGE_ACCOUNTS, /* register, change and de-register user accounts (policy 3.10.3) */
+	CAP_MANAGE_ACCOUNTS,   /* register, change and de-register user accounts (policy 3.10.3) */
+	CAP_SECURITY_SETTINGS, /* e.g. which roles must sign in with a second factor */
 	CAP__COUNT
 };
 bool authz_can(const struct authz_subject *s, enum authz_capability cap);

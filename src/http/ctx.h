@@ -34,6 +34,7 @@ struct principal {
 	const char *name;
 	struct authz_subject subject; /* roles, person and department, for authz */
 	bool via_cookie;	      /* cookie sessions need a CSRF token on unsafe requests */
+	bool mfa_due; /* a role requires a second factor the account has not set up */
 	int64_t session_id;
 	int64_t token_id;
 	const char *csrf;

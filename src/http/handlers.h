@@ -30,6 +30,13 @@ void tokens_del(struct ctx *c);
  * valid, another error when the store failed. */
 enum err session_authenticate(struct ctx *c) WUR;
 
+/* mfa.c: two-factor sign-in */
+void mfa_post(struct ctx *c);
+void mfa_confirm_post(struct ctx *c);
+void mfa_delete(struct ctx *c);
+void mfa_settings_get(struct ctx *c);
+void mfa_settings_put(struct ctx *c);
+
 /* users.c: account administration */
 void users_list(struct ctx *c);
 void users_get(struct ctx *c);

@@ -11,7 +11,8 @@
 #include "util/str.h"
 
 enum route_flag {
-	ROUTE_PUBLIC = 1u << 0, /* no authentication */
+	ROUTE_PUBLIC = 1u << 0,	   /* no authentication */
+	ROUTE_MFA_SETUP = 1u << 1, /* reachable while a required second factor is not set up */
 };
 
 struct route {
@@ -26,9 +27,14 @@ static const struct route routes[] = {
 	{ HTTP_GET, "/healthz", health_get, ROUTE_PUBLIC },
 	{ HTTP_GET, "/api/v1/openapi.json", openapi_get, 0 },
 	{ HTTP_POST, "/api/v1/session", session_post, ROUTE_PUBLIC },
-	{ HTTP_GET, "/api/v1/session", session_get, 0 },
-	{ HTTP_DELETE, "/api/v1/session", session_del, 0 },
-	{ HTTP_POST, "/api/v1/session/password", session_password, 0 },
+	{ HTTP_GET, "/api/v1/session", session_get, ROUTE_MFA_SETUP },
+	{ HTTP_DELETE, "/api/v1/session", session_del, ROUTE_MFA_SETUP },
+	{ HTTP_POST, "/api/v1/session/password", session_password, ROUTE_MFA_SETUP },
+	{ HTTP_POST, "/api/v1/session/mfa", mfa_post, ROUTE_MFA_SETUP },
+	{ HTTP_POST, "/api/v1/session/mfa/confirm", mfa_confirm_post, ROUTE_MFA_SETUP },
+	{ HTTP_DELETE, "/api/v1/session/mfa", mfa_delete, 0 },
+	{ HTTP_GET, "/api/v1/settings/mfa", mfa_settings_get, 0 },
+	{ HTTP_PUT, "/api/v1/settings/mfa", mfa_settings_put, 0 },
 	{ HTTP_POST, "/api/v1/tokens", tokens_post, 0 },
 	{ HTTP_GET, "/api/v1/tokens", tokens_get, 0 },
 	{ HTTP_DELETE, "/api/v1/tokens/{id}", tokens_del, 0 },
@@ -154,6 +160,13 @@ void router_dispatch(struct app *app, struct http_req *req, struct http_resp *re
 			http_set_header(req, resp, "WWW-Authenticate", "Bearer realm=\"custos\"");
 			respond_problem(&c, ERR_UNAUTHORIZED,
 					"sign in (POST /api/v1/session) or send a bearer token",
+					NULL);
+			return;
+		}
+		if (c.who.mfa_due && !(found->flags & ROUTE_MFA_SETUP)) {
+			respond_problem(&c, ERR_FORBIDDEN,
+					"your role requires two-factor sign-in: set it up first"
+					" (POST /api/v1/session/mfa)",
 					NULL);
 			return;
 		}

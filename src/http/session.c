@@ -2,6 +2,7 @@
  * to the client once and stored only as hashes. */
 #include <string.h>
 
+#include "core/mfa.h"
 #include "core/throttle.h"
 #include "core/user.h"
 #include "http/handlers.h"
@@ -33,6 +34,10 @@ static void set_session_cookie(struct ctx *c, const char *token, int64_t max_age
 
 static void principal_from_user(struct ctx *c, const struct user *u)
 {
+	bool due = false;
+	if (mfa_enrolment_due(c->db, u->id, &due) != ERR_OK)
+		due = true; /* cannot tell: keep the account to its set-up routes */
+	c->who.mfa_due = due;
 	c->authed = true;
 	c->who.user_id = u->id;
 	c->who.email = u->email;
@@ -146,7 +151,7 @@ void session_post(struct ctx *c)
 	json_t *body = api_body_json(c);
 	if (!body)
 		return;
-	static const char *const keys[] = { "email", "password", NULL };
+	static const char *const keys[] = { "email", "password", "totp", NULL };
 	if (!only_strings(c, body, keys)) {
 		json_decref(body);
 		return;
@@ -164,6 +169,8 @@ void session_post(struct ctx *c)
 	}
 	email = arena_strdup(c->a, email);
 	pw = arena_strdup(c->a, pw);
+	const char *totp = string_member(body, "totp");
+	totp = totp ? arena_strdup(c->a, totp) : NULL;
 	json_decref(body);
 	const char *addr = http_client_addr(c->req);
 	int64_t wait = 0;
@@ -187,6 +194,27 @@ void session_post(struct ctx *c)
 			log_warn("could not record a failed sign-in");
 		respond_problem(c, e, "wrong e-mail or password", NULL);
 		return;
+	}
+	/* the password is right; an account with a second factor needs its code too */
+	bool enrolled = false;
+	if (!e)
+		e = mfa_enrolled(c->db, u.id, &enrolled);
+	if (!e && enrolled) {
+		struct actor self = { u.id, u.email };
+		if (!totp || !*totp) {
+			respond_field_error(
+				c, ERR_UNAUTHORIZED, "totp",
+				"is required: this account signs in with a second factor");
+			return;
+		}
+		e = mfa_verify(c->db, &self, u.id, totp);
+		if (e == ERR_UNAUTHORIZED) {
+			if (throttle_fail(c->db, email, addr) != ERR_OK)
+				log_warn("could not record a failed sign-in");
+			respond_field_error(c, e, "totp",
+					    "is not a valid code (or was used already)");
+			return;
+		}
 	}
 	if (!e && throttle_clear(c->db, email) != ERR_OK)
 		log_warn("could not clear failed sign-ins");
@@ -217,6 +245,8 @@ void session_get(struct ctx *c)
 	struct buf *b = &c->resp->body;
 	buf_adds(b, "{\"user\":");
 	user_json(b, &c->who);
+	buf_adds(b, ",\"mfa_setup_required\":");
+	buf_adds(b, c->who.mfa_due ? "true" : "false");
 	buf_adds(b, ",\"auth\":");
 	buf_adds(b, c->who.via_cookie ? "\"session\"" : "\"token\"");
 	if (c->who.via_cookie) {
