@@ -364,6 +364,22 @@ enum err user_authenticate(struct db *db, struct arena *a, const char *email, co
 		return ERR_UNAUTHORIZED;
 	if (!out->active)
 		return ERR_UNAUTHORIZED;
+	if (crypto_password_needs_rehash(hash)) {
+		/* the parameters were raised since this hash was made: upgrade it while we know the
+		 * password (no audit event: the secret's protection changed, not the account) */
+		char fresh[CRYPTO_PWHASH_LEN];
+		struct db_stmt *up;
+		bool done;
+		if (crypto_password_hash(password, pwlen, fresh) == ERR_OK &&
+		    db_prepare(db, "UPDATE users SET password_hash = $1 WHERE id = $2", &up) ==
+			    ERR_OK) {
+			db_bind_str(up, 1, fresh);
+			db_bind_int(up, 2, out->id);
+			if (db_step(up, &done) != ERR_OK)
+				log_warn("could not store an upgraded password hash");
+			db_done(up);
+		}
+	}
 	return load_roles(db, out);
 }
 

@@ -58,6 +58,11 @@ static void dummy_make(void)
 		dummy_hash[0] = '\0';
 }
 
+bool crypto_password_needs_rehash(const char *hash)
+{
+	return crypto_pwhash_str_needs_rehash(hash, PW_OPSLIMIT, PW_MEMLIMIT) != 0;
+}
+
 void crypto_password_dummy(const char *pw, size_t n)
 {
 	pthread_once(&dummy_once, dummy_make);

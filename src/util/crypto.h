@@ -20,6 +20,8 @@ void crypto_hash_hex(const void *a, size_t an, const void *b, size_t bn, char ou
 /* argon2id, m=64 MiB, t=3: the encoded string holds its own parameters and salt. */
 enum err crypto_password_hash(const char *pw, size_t n, char out[CRYPTO_PWHASH_LEN]) WUR;
 bool crypto_password_verify(const char *hash, const char *pw, size_t n);
+/* True when the hash was made with weaker parameters than today's: rehash at next sign-in. */
+bool crypto_password_needs_rehash(const char *hash);
 /* Burns about as long as a verification, so unknown users answer in the same time. */
 void crypto_password_dummy(const char *pw, size_t n);
 /* Constant-time comparison of two equal-length strings. */

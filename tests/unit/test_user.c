@@ -6,6 +6,8 @@
 
 #include <cmocka.h>
 
+#include <sodium.h>
+
 #include "core/authz.h"
 #include "core/user.h"
 #include "testdb.h"
@@ -71,6 +73,40 @@ static void test_create_and_authenticate(void **state)
 	assert_true(row);
 	assert_null(strstr(db_col_text(st, 0, NULL), "argon2"));
 	assert_non_null(strstr(db_col_text(st, 0, NULL), "ism@example.org"));
+	db_done(st);
+	arena_free(&a);
+}
+
+/* A hash made with weaker parameters is upgraded at the next successful sign-in. */
+static void test_rehash_at_login(void **state)
+{
+	struct db *db = *state;
+	struct arena a;
+	arena_init(&a, 0);
+	struct verrors ve = { 0 };
+	enum err e;
+	int64_t id = add(db, &a, "old@example.org", "a long enough passphrase", "staff", &ve, &e);
+	char weak[crypto_pwhash_STRBYTES];
+	assert_int_equal(crypto_pwhash_str_alg(weak, "a long enough passphrase", 24, 2, 8u << 20,
+					       crypto_pwhash_ALG_ARGON2ID13),
+			 0);
+	struct db_stmt *st;
+	bool row;
+	assert_int_equal(db_prepare(db, "UPDATE users SET password_hash = $1 WHERE id = $2", &st),
+			 ERR_OK);
+	db_bind_str(st, 1, weak);
+	db_bind_int(st, 2, id);
+	assert_int_equal(db_step(st, &row), ERR_OK);
+	db_done(st);
+	struct user u;
+	assert_int_equal(
+		user_authenticate(db, &a, "old@example.org", "a long enough passphrase", &u),
+		ERR_OK);
+	assert_int_equal(db_prepare(db, "SELECT password_hash FROM users WHERE id = $1", &st),
+			 ERR_OK);
+	db_bind_int(st, 1, id);
+	assert_int_equal(db_step(st, &row), ERR_OK);
+	assert_non_null(strstr(db_col_text(st, 0, NULL), "m=65536,t=3"));
 	db_done(st);
 	arena_free(&a);
 }
@@ -271,6 +307,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_create_and_authenticate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_rejects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rehash_at_login, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sessions_expire_and_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
