@@ -118,7 +118,7 @@ int main(int argc, char **argv)
 			1, 0, &ve, &uid))
 		return 1;
 	const char *token;
-	if (token_create(db, &a, &who, uid, "bench", NULL, &token, &tid))
+	if (token_create(db, &a, &who, uid, "bench", NULL, NULL, &token, &tid))
 		return 1;
 	printf("%s\n", token);
 	arena_free(&a);

@@ -123,7 +123,8 @@ static const struct {
 
 bool authz_can(const struct authz_subject *s, enum authz_capability cap)
 {
-	if (!s || !s->authenticated)
+	/* a token limited to some registers never administers the system */
+	if (!s || !s->authenticated || s->token_permissions)
 		return false;
 	for (size_t i = 0; i < sizeof(capabilities) / sizeof(capabilities[0]); i++)
 		if (capabilities[i].cap == cap && authz_has_role(s, capabilities[i].role))
@@ -136,9 +137,66 @@ bool authz_has_role(const struct authz_subject *s, enum role r)
 	return s && (s->roles & (1u << r));
 }
 
+/* Does a token's permission list allow this register and action? */
+static bool token_permits(const char *list, const char *plural, const char *action)
+{
+	const char *p = list;
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		const char *colon = memchr(p, ':', n);
+		if (colon) {
+			size_t rn = (size_t)(colon - p), an = n - rn - 1;
+			bool reg = (rn == 1 && *p == '*') ||
+				   (rn == strlen(plural) && !strncmp(p, plural, rn));
+			bool act = (an == 1 && colon[1] == '*') ||
+				   (an == strlen(action) && !strncmp(colon + 1, action, an));
+			if (reg && act)
+				return true;
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return false;
+}
+
+bool authz_permissions_valid(const char *list)
+{
+	if (!list || !*list || strlen(list) > 1000)
+		return false;
+	const char *p = list;
+	for (;;) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		const char *colon = memchr(p, ':', n);
+		if (!colon || colon == p || colon == p + n - 1)
+			return false;
+		size_t rn = (size_t)(colon - p), an = n - rn - 1;
+		bool reg = rn == 1 && *p == '*';
+		for (size_t i = 0; !reg && i < model_registry_count(); i++) {
+			const char *pl = model_registry_at(i)->plural;
+			reg = rn == strlen(pl) && !strncmp(p, pl, rn);
+		}
+		bool act = an == 1 && colon[1] == '*';
+		for (int i = 0; !act && i < AUTHZ__COUNT; i++) {
+			const char *nm = authz_action_name((enum authz_action)i);
+			act = an == strlen(nm) && !strncmp(colon + 1, nm, an);
+		}
+		if (!reg || !act)
+			return false;
+		if (!end)
+			return true;
+		p = end + 1;
+	}
+}
+
 unsigned authz_scope(const struct authz_subject *s, const struct entity *e, enum authz_action a)
 {
 	if (!s || !s->authenticated || !e || (unsigned)a >= AUTHZ__COUNT)
+		return SCOPE_NONE;
+	if (s->token_permissions &&
+	    !token_permits(s->token_permissions, e->plural, authz_action_name(a)))
 		return SCOPE_NONE;
 	unsigned scope = SCOPE_NONE;
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)

@@ -40,7 +40,13 @@ struct authz_subject {
 	unsigned roles;	       /* bit (1u << enum role) per role held */
 	int64_t person_id;     /* the user's record in the people register, 0 if none */
 	int64_t department_id; /* 0 if none */
+	/* A bearer token's own limits, "register:action" items separated by commas with * for
+	 * any ("assets:read,*:read"); NULL when the credential carries all the user's rights. */
+	const char *token_permissions;
 };
+
+/* Whether a token permission list is well formed (registers and actions that exist). */
+bool authz_permissions_valid(const char *list);
 
 const char *authz_role_name(enum role r);
 /* -1 when the name is not a role. */

@@ -459,7 +459,7 @@ static const struct credential session_cred = {
 };
 
 static const struct credential token_cred = {
-	"SELECT " USER_COLUMNS ", k.id, k.last_used_at, NULL FROM api_tokens k"
+	"SELECT " USER_COLUMNS ", k.id, k.last_used_at, k.permissions FROM api_tokens k"
 	" JOIN users u ON u.id = k.user_id WHERE k.token_hash = $1 AND k.revoked_at IS NULL"
 	" AND (k.expires_at IS NULL OR k.expires_at > $2)",
 	"UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
@@ -467,7 +467,7 @@ static const struct credential token_cred = {
 
 static enum err credential_lookup(struct db *db, struct arena *a, const struct credential *cr,
 				  const char *secret, int64_t idle, struct user *u, int64_t *id,
-				  const char **csrf)
+				  const char **extra)
 {
 	char hash[CRYPTO_HASH_HEX];
 	crypto_hash_hex(secret, strlen(secret), NULL, 0, hash);
@@ -495,9 +495,9 @@ static enum err credential_lookup(struct db *db, struct arena *a, const struct c
 		const char *s = db_col_text(st, 7, NULL);
 		if (s)
 			str_copy(seen, sizeof(seen), s);
-		if (csrf) {
+		if (extra) { /* the session's CSRF token, or the token's permissions (NULL: none) */
 			s = db_col_text(st, 8, NULL);
-			*csrf = arena_strdup(a, s ? s : "");
+			*extra = s ? arena_strdup(a, s) : NULL;
 		}
 	}
 	db_done(st);
@@ -535,7 +535,8 @@ enum err session_delete(struct db *db, int64_t session_id)
 }
 
 enum err token_create(struct db *db, struct arena *a, const struct actor *who, int64_t user_id,
-		      const char *name, const char *expires_at, const char **token, int64_t *id)
+		      const char *name, const char *expires_at, const char *permissions,
+		      const char **token, int64_t *id)
 {
 	char raw[CRYPTO_TOKEN_LEN], hash[CRYPTO_HASH_HEX];
 	crypto_token(raw);
@@ -549,24 +550,27 @@ enum err token_create(struct db *db, struct arena *a, const struct actor *who, i
 	if (e)
 		return e;
 	struct db_stmt *st;
-	if ((e = db_prepare(db,
-			    "INSERT INTO api_tokens (user_id, name, token_hash, created_at,"
-			    " expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-			    &st)))
+	if ((e = db_prepare(
+		     db,
+		     "INSERT INTO api_tokens (user_id, name, token_hash, created_at,"
+		     " expires_at, permissions) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+		     &st)))
 		goto fail;
 	db_bind_int(st, 1, user_id);
 	db_bind_str(st, 2, name);
 	db_bind_str(st, 3, hash);
 	db_bind_str(st, 4, now);
 	db_bind_str(st, 5, expires_at);
+	db_bind_str(st, 6, permissions);
 	bool row;
 	e = db_step(st, &row);
 	*id = row ? db_col_int(st, 0) : 0;
 	db_done(st);
 	if (e)
 		goto fail;
-	json_t *ch = json_pack("{s:[ns],s:[ns?],s:[nI]}", "name", name, "expires_at", expires_at,
-			       "user_id", (json_int_t)user_id);
+	json_t *ch =
+		json_pack("{s:[ns],s:[ns?],s:[nI],s:[ns?]}", "name", name, "expires_at", expires_at,
+			  "user_id", (json_int_t)user_id, "permissions", permissions);
 	char *text = ch ? json_dumps(ch, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(ch);
 	e = text ? audit_append(db, who, "create", "api_token", *id, text) : ERR_NOMEM;
@@ -581,13 +585,13 @@ fail:
 }
 
 enum err token_lookup(struct db *db, struct arena *a, const char *token, struct user *u,
-		      int64_t *token_id)
+		      int64_t *token_id, const char **permissions)
 {
 	size_t plen = strlen(TOKEN_PREFIX);
 	if (strncmp(token, TOKEN_PREFIX, plen) != 0 ||
 	    !token_shape_ok(token + plen, CRYPTO_TOKEN_LEN - 1))
 		return ERR_UNAUTHORIZED;
-	return credential_lookup(db, a, &token_cred, token, 0, u, token_id, NULL);
+	return credential_lookup(db, a, &token_cred, token, 0, u, token_id, permissions);
 }
 
 enum err token_revoke(struct db *db, const struct actor *who, int64_t user_id, int64_t token_id)
@@ -639,22 +643,23 @@ static void json_text_or_null(struct buf *b, struct db_stmt *st, int col)
 enum err token_list_json(struct db *db, int64_t user_id, struct buf *b)
 {
 	struct db_stmt *st;
-	enum err e = db_prepare(db,
-				"SELECT id, name, created_at, expires_at, last_used_at,"
-				" revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id",
-				&st);
+	enum err e = db_prepare(
+		db,
+		"SELECT id, name, created_at, expires_at, last_used_at,"
+		" revoked_at, permissions FROM api_tokens WHERE user_id = $1 ORDER BY id",
+		&st);
 	if (e)
 		return e;
 	db_bind_int(st, 1, user_id);
-	static const char *const keys[] = { "name", "created_at", "expires_at", "last_used_at",
-					    "revoked_at" };
+	static const char *const keys[] = { "name",	    "created_at", "expires_at",
+					    "last_used_at", "revoked_at", "permissions" };
 	buf_adds(b, "{\"items\":[");
 	bool row;
 	int64_t n = 0;
 	while ((e = db_step(st, &row)) == ERR_OK && row) {
 		buf_adds(b, n ? ",{\"id\":" : "{\"id\":");
 		buf_add_i64(b, db_col_int(st, 0));
-		for (int i = 0; i < 5; i++) {
+		for (int i = 0; i < 6; i++) {
 			buf_adds(b, ",\"");
 			buf_adds(b, keys[i]);
 			buf_adds(b, "\":");

@@ -62,11 +62,14 @@ enum err session_lookup(struct db *db, struct arena *a, const char *token, int64
 enum err session_delete(struct db *db, int64_t session_id) WUR;
 
 /* A bearer token "cst_..." (shown once). expires_at may be NULL (no expiry). */
+/* permissions: NULL for all of the owner's rights, else a list authz_permissions_valid() accepts.
+ */
 enum err token_create(struct db *db, struct arena *a, const struct actor *who, int64_t user_id,
-		      const char *name, const char *expires_at, const char **token,
-		      int64_t *id) WUR;
+		      const char *name, const char *expires_at, const char *permissions,
+		      const char **token, int64_t *id) WUR;
+/* *permissions: the token's limits, NULL when it has none. */
 enum err token_lookup(struct db *db, struct arena *a, const char *token, struct user *u,
-		      int64_t *token_id) WUR;
+		      int64_t *token_id, const char **permissions) WUR;
 /* {"items":[{id,name,created_at,expires_at,last_used_at,revoked_at}],"next":null,"total":N} */
 enum err token_list_json(struct db *db, int64_t user_id, struct buf *out) WUR;
 enum err token_revoke(struct db *db, const struct actor *who, int64_t user_id,

@@ -2,6 +2,7 @@
  * to the client once and stored only as hashes. */
 #include <string.h>
 
+#include "core/authz.h"
 #include "core/mfa.h"
 #include "core/throttle.h"
 #include "core/user.h"
@@ -61,10 +62,12 @@ enum err session_authenticate(struct ctx *c)
 		if (strncasecmp(auth, "Bearer ", 7) != 0)
 			return ERR_UNAUTHORIZED;
 		int64_t tid;
-		if ((e = token_lookup(c->db, c->a, auth + 7, &u, &tid)))
+		const char *perms = NULL;
+		if ((e = token_lookup(c->db, c->a, auth + 7, &u, &tid, &perms)))
 			return e;
 		principal_from_user(c, &u);
 		c->who.token_id = tid;
+		c->who.subject.token_permissions = perms;
 		return ERR_OK;
 	}
 	const char *cookie = http_cookie(c->req, COOKIE_HOST);
@@ -275,7 +278,7 @@ void tokens_post(struct ctx *c)
 	json_t *body = api_body_json(c);
 	if (!body)
 		return;
-	static const char *const keys[] = { "name", "expires_at", NULL };
+	static const char *const keys[] = { "name", "expires_at", "permissions", NULL };
 	if (!only_strings(c, body, keys)) {
 		json_decref(body);
 		return;
@@ -283,6 +286,12 @@ void tokens_post(struct ctx *c)
 	struct verrors ve = { 0 };
 	const char *name = string_member(body, "name");
 	const char *exp = string_member(body, "expires_at");
+	const char *perms = string_member(body, "permissions");
+	if (perms && !authz_permissions_valid(perms))
+		verrors_add(&ve, "permissions",
+			    "must be register:action items separated by commas, e.g. "
+			    "assets:read,*:read");
+	perms = perms ? arena_strdup(c->a, perms) : NULL;
 	char expiso[TIME_ISO_LEN] = "";
 	if (!name || !*name)
 		verrors_add(&ve, "name", "is required");
@@ -307,8 +316,11 @@ void tokens_post(struct ctx *c)
 	int64_t id;
 	const char *nm = arena_strdup(c->a, name);
 	json_decref(body);
+	/* a token made with a limited token cannot exceed it */
+	if (!perms && c->who.subject.token_permissions)
+		perms = c->who.subject.token_permissions;
 	enum err e = token_create(c->db, c->a, &c->actor, c->who.user_id, nm,
-				  expiso[0] ? expiso : NULL, &token, &id);
+				  expiso[0] ? expiso : NULL, perms, &token, &id);
 	if (e) {
 		respond_problem(c, e, NULL, NULL);
 		return;
@@ -321,6 +333,11 @@ void tokens_post(struct ctx *c)
 	buf_adds(b, ",\"expires_at\":");
 	if (expiso[0])
 		buf_add_json_str(b, expiso, strlen(expiso));
+	else
+		buf_adds(b, "null");
+	buf_adds(b, ",\"permissions\":");
+	if (perms)
+		buf_add_json_str(b, perms, strlen(perms));
 	else
 		buf_adds(b, "null");
 	buf_adds(b, ",\"token\":");

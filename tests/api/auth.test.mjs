@@ -154,3 +154,35 @@ test('password change: checks the current one, refuses weak ones, ends every ses
   assertProblem(await server.req('POST', '/api/v1/session', { body: { email: 'mover@test.example', password: PASSWORD } }), 401);
   assert.equal((await server.req('POST', '/api/v1/session', { body: { email: 'mover@test.example', password: 'violet tractor umbrella' } })).status, 200);
 });
+
+test('a token can carry only part of its owner\'s rights, and cannot widen them', async () => {
+  const mk = async (client, permissions) => {
+    const r = await client.post('/api/v1/tokens', { name: 'limited', permissions });
+    return r;
+  };
+  assertProblem(await mk(ism, 'assets:fly'), 422, 'permissions');
+  assertProblem(await mk(ism, 'spaceships:read'), 422, 'permissions');
+  assertProblem(await mk(ism, ''), 422, 'permissions');
+  const t = await mk(ism, 'assets:read,departments:*');
+  assert.equal(t.status, 201, t.text);
+  assert.equal(t.json.permissions, 'assets:read,departments:*');
+  const h = { Authorization: `Bearer ${t.json.token}` };
+  assert.equal((await server.req('GET', '/api/v1/assets', { headers: h })).status, 200);
+  assertProblem(await server.req('GET', '/api/v1/people', { headers: h }), 403);
+  assertProblem(await server.req('POST', '/api/v1/assets', { headers: h, body: assetBody(basics.person.id, basics.dept.id) }), 403);
+  const d = await server.req('POST', '/api/v1/departments', { headers: h, body: { name: 'Via limited token' } });
+  assert.equal(d.status, 201, d.text);
+  // a token minted with the limited token keeps its limits
+  const child = await server.req('POST', '/api/v1/tokens', { headers: h, body: { name: 'child' } });
+  assert.equal(child.status, 201);
+  assert.equal(child.json.permissions, 'assets:read,departments:*');
+  // the user's own rights still bound a token: staff cannot read people beyond their own
+  const s = await mk(staff, '*:*');
+  const sh = { Authorization: `Bearer ${s.json.token}` };
+  assertProblem(await server.req('POST', '/api/v1/departments', { headers: sh, body: { name: 'nope' } }), 403);
+  // an administrator's limited token does not administer accounts
+  const a = await mk(admin, '*:read');
+  assertProblem(await server.req('GET', '/api/v1/users', { headers: { Authorization: `Bearer ${a.json.token}` } }), 403);
+  const list = await ism.get('/api/v1/tokens');
+  assert.ok(list.json.items.some((x) => x.permissions === 'assets:read,departments:*'));
+});

@@ -261,11 +261,11 @@ static void test_tokens(void **state)
 	int64_t id = add(db, &a, "t@example.org", "a long enough passphrase", "staff", &ve, &e);
 	const char *token;
 	int64_t tid;
-	assert_int_equal(token_create(db, &a, &cli, id, "ci", NULL, &token, &tid), ERR_OK);
+	assert_int_equal(token_create(db, &a, &cli, id, "ci", NULL, NULL, &token, &tid), ERR_OK);
 	assert_true(strncmp(token, "cst_", 4) == 0);
 	struct user u;
 	int64_t got;
-	assert_int_equal(token_lookup(db, &a, token, &u, &got), ERR_OK);
+	assert_int_equal(token_lookup(db, &a, token, &u, &got, NULL), ERR_OK);
 	assert_int_equal(got, tid);
 	struct buf b;
 	buf_init(&b, 0);
@@ -275,16 +275,16 @@ static void test_tokens(void **state)
 	buf_free(&b);
 	assert_int_equal(token_revoke(db, &cli, id + 1, tid), ERR_NOT_FOUND); /* not theirs */
 	assert_int_equal(token_revoke(db, &cli, id, tid), ERR_OK);
-	assert_int_equal(token_lookup(db, &a, token, &u, &got), ERR_UNAUTHORIZED);
+	assert_int_equal(token_lookup(db, &a, token, &u, &got, NULL), ERR_UNAUTHORIZED);
 	assert_int_equal(token_revoke(db, &cli, id, tid), ERR_NOT_FOUND);
 	/* an expired token stops working */
 	time_set_fake(2000000000);
 	assert_int_equal(
-		token_create(db, &a, &cli, id, "short", "2033-05-18T03:34:00Z", &token, &tid),
+		token_create(db, &a, &cli, id, "short", "2033-05-18T03:34:00Z", NULL, &token, &tid),
 		ERR_OK);
-	assert_int_equal(token_lookup(db, &a, token, &u, &got), ERR_OK);
+	assert_int_equal(token_lookup(db, &a, token, &u, &got, NULL), ERR_OK);
 	time_set_fake(2000000000 + 3600);
-	assert_int_equal(token_lookup(db, &a, token, &u, &got), ERR_UNAUTHORIZED);
+	assert_int_equal(token_lookup(db, &a, token, &u, &got, NULL), ERR_UNAUTHORIZED);
 	arena_free(&a);
 }
 
