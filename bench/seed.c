@@ -114,9 +114,13 @@ int main(int argc, char **argv)
 	struct verrors ve = { 0 };
 	int64_t uid, tid;
 	const char *roles[] = { "isms_manager" };
-	if (user_create(db, &a, &who, "bench@bench.example", "Bench", "bench-password-123", roles,
-			1, 0, &ve, &uid))
+	if (user_create(db, &a, &who, "bench@bench.example", "Bench", "load test runner 2026",
+			roles, 1, 0, &ve, &uid)) {
+		fprintf(stderr, "bench-seed: the bench account could not be created: %s %s\n",
+			ve.n && ve.items[0].field ? ve.items[0].field : "",
+			ve.n ? ve.items[0].message : "");
 		return 1;
+	}
 	const char *token;
 	if (token_create(db, &a, &who, uid, "bench", NULL, NULL, &token, &tid))
 		return 1;
