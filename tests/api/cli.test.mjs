@@ -70,3 +70,19 @@ test('init, user add and the database URL from the environment', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the benchmark seeder still works (a small run)', () => {
+  const seed = join(BIN, '..', 'bench', 'bench-seed');
+  const dir = mkdtempSync(join(tmpdir(), 'custos-seed-'));
+  try {
+    const db = `sqlite:${join(dir, 's.db')}`;
+    const r = spawnSync(seed, [db, '50'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout.trim(), /^cst_[A-Za-z0-9_-]{43}$/);
+    const v = cli(['audit', 'verify', '--db', db]);
+    assert.equal(v.status, 0, v.stdout);
+    assert.match(v.stdout, /^ok 1070 records match their audit history$/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
