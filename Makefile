@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 DB         ?= sqlite:custos-demo.db
 LISTEN     ?= 127.0.0.1:8080
 
-.PHONY: all deps build run test unit api lint bench clean
+.PHONY: all deps build run test unit api api-pg lint bench clean
 
 all: build
 
@@ -26,12 +26,13 @@ $(ASAN_BUILD)/build.ninja:
 	meson setup $(ASAN_BUILD) --buildtype=debug -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dc_args=-fno-sanitize-recover=all
 
-# Everything: lint, a warning-free release build, then unit and API tests under ASan+UBSan.
+# Everything: lint, a warning-free release build, then unit tests and the API tests under
+# ASan+UBSan, the API tests once on SQLite and once on PostgreSQL.
 test:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory lint build $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
-	@$(MAKE) --no-print-directory unit api
+	@$(MAKE) --no-print-directory unit api api-pg
 
 unit:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -43,6 +44,14 @@ tests/api/node_modules: tests/api/package-lock.json
 
 api: tests/api/node_modules
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		CUSTOS_BIN=$(CURDIR)/$(ASAN_BUILD)/custos node --test --test-concurrency=2 tests/api/
+
+# The same API tests against PostgreSQL: a throw-away cluster in a temporary directory.
+api-pg: tests/api/node_modules
+	@set -e; out=$$(scripts/pg-cluster.sh start); dir=$${out%% *}; url=$${out#* }; \
+	trap 'scripts/pg-cluster.sh stop '"$$dir" EXIT; \
+	echo "PostgreSQL test cluster at $$url"; \
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 CUSTOS_TEST_PG=$$url \
 		CUSTOS_BIN=$(CURDIR)/$(ASAN_BUILD)/custos node --test --test-concurrency=2 tests/api/
 
 lint:

@@ -333,8 +333,9 @@ int cli_main(int argc, char **argv)
 	if (!a.db_url || !*a.db_url)
 		a.db_url = "sqlite:custos.db";
 	if (!db_url_valid(a.db_url))
-		return cli_usage_error(cmd, "--db: '%s' is not a database URL (sqlite:PATH)",
-				       a.db_url);
+		return cli_usage_error(
+			cmd, "--db: '%s' is not a database URL (sqlite:PATH or postgres://...)",
+			a.db_url);
 
 	if (crypto_init() != ERR_OK) {
 		fprintf(stderr, "custos: cannot initialise libsodium\n");

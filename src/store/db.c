@@ -26,19 +26,41 @@ static const char *sqlite_target(const char *url)
 	return *url ? url : NULL;
 }
 
+static bool postgres_url(const char *url)
+{
+	return !strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13);
+}
+
 bool db_url_valid(const char *url)
 {
-	return url && sqlite_target(url) != NULL;
+	return url && (postgres_url(url) || sqlite_target(url) != NULL);
 }
 
 enum err db_open(const char *url, struct db **out)
 {
+	if (url && postgres_url(url))
+		return db_postgres_ops.open(url, out);
 	const char *path = url ? sqlite_target(url) : NULL;
 	if (!path) {
-		log_error("unsupported database URL (use sqlite:PATH)");
+		log_error("unsupported database URL (use sqlite:PATH or postgres://...)");
 		return ERR_BAD_REQUEST;
 	}
 	return db_sqlite_ops.open(path, out);
+}
+
+enum err db_lock(struct db *db, int64_t key)
+{
+	if (db_dialect(db) != DB_POSTGRES)
+		return ERR_OK;
+	struct db_stmt *st;
+	enum err e = db_prepare(db, "SELECT pg_advisory_xact_lock($1)", &st);
+	if (e)
+		return e;
+	db_bind_int(st, 1, key);
+	bool row;
+	e = db_step(st, &row);
+	db_done(st);
+	return e;
 }
 
 void db_close(struct db *db)
@@ -221,8 +243,8 @@ enum err db_migrate(struct db *db)
 		return e;
 	for (size_t i = 0; i < db_migrations_count; i++) {
 		const struct db_migration *m = &db_migrations[i];
-		if ((e = db_begin(db)))
-			return e;
+		if ((e = db_begin(db)) || (e = db_lock(db, 7001)))
+			goto fail;
 		/* checked inside the write transaction, so two processes starting at once
 		 * cannot both apply the same migration */
 		struct db_stmt *st;

@@ -91,6 +91,12 @@ struct db_base {
 };
 
 extern const struct db_ops db_sqlite_ops;
+extern const struct db_ops db_postgres_ops;
+
+/* Serialises writers that must not interleave (the audit chain, migrations) for the rest of
+ * the current write transaction. SQLite's write lock already does; PostgreSQL takes an
+ * advisory transaction lock. */
+enum err db_lock(struct db *db, int64_t key) WUR;
 
 /* Every backend's struct db_stmt starts with this. */
 struct db_stmt_base {

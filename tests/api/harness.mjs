@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import assert from 'node:assert/strict';
 
 export const BIN = process.env.CUSTOS_BIN || new URL('../../build/custos', import.meta.url).pathname;
+// When set (postgres://user@host:port/), every server gets a fresh PostgreSQL database there.
+export const PG = process.env.CUSTOS_TEST_PG;
 export const PASSWORD = 'correct horse battery staple';
 
 // Runs the CLI synchronously; returns {status, stdout, stderr}.
@@ -18,9 +20,24 @@ export function cli(args, input) {
 export class Server {
   constructor() {
     this.dir = mkdtempSync(join(tmpdir(), 'custos-api-'));
-    this.dbPath = join(this.dir, 'test.db');
-    this.db = `sqlite:${this.dbPath}`;
     this.stderr = '';
+    if (PG) {
+      this.pgName = `custos_${Math.random().toString(36).slice(2, 12)}`;
+      const r = spawnSync('psql', [`${PG}postgres`, '-qc', `CREATE DATABASE ${this.pgName}`], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      this.db = `${PG}${this.pgName}`;
+    } else {
+      this.dbPath = join(this.dir, 'test.db');
+      this.db = `sqlite:${this.dbPath}`;
+    }
+  }
+
+  // Runs SQL directly on the database, behind Custos's back (for tampering tests).
+  sql(statement) {
+    const r = PG ? spawnSync('psql', [this.db, '-qAtc', statement], { encoding: 'utf8' })
+      : spawnSync('sqlite3', [this.dbPath, statement], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim();
   }
 
   addUser(email, role, name = 'Test User') {
@@ -57,7 +74,10 @@ export class Server {
     assert.equal(code, 0, `server exited with ${code}: ${this.stderr}`);
   }
 
-  cleanup() { rmSync(this.dir, { recursive: true, force: true }); }
+  cleanup() {
+    if (this.pgName) spawnSync('psql', [`${PG}postgres`, '-qc', `DROP DATABASE IF EXISTS ${this.pgName} WITH (FORCE)`]);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
 
   // fetch with a base URL; body objects are sent as JSON.
   async req(method, path, { body, headers = {}, raw } = {}) {
