@@ -98,6 +98,19 @@ static const struct cli_cmd commands[] = {
 	  0,
 	  { { 0 } },
 	  cmd_registers },
+	{ "migrate-data",
+	  "migrate-data --from URL --to URL",
+	  "copy an installation to another database",
+	  "Copies everything - accounts, registers, the audit trail - from one database to\n"
+	  "another, typically from SQLite to PostgreSQL when one machine is no longer enough:\n"
+	  "  custos migrate-data --from sqlite:custos.db --to postgres://custos@db/custos\n"
+	  "The target must be empty. The copy is one transaction; afterwards the audit chain and\n"
+	  "every record are verified on the target.",
+	  0,
+	  0,
+	  { { "from", "URL", "the database to copy" },
+	    { "to", "URL", "the empty database to fill" } },
+	  cmd_migrate_data },
 	{ "permissions",
 	  "permissions",
 	  "print the role x register permission table",

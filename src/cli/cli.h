@@ -52,6 +52,7 @@ int cmd_audit_verify(struct cli_args *a);
 int cmd_routes(struct cli_args *a);
 int cmd_registers(struct cli_args *a);
 int cmd_permissions(struct cli_args *a);
+int cmd_migrate_data(struct cli_args *a);
 
 /* Opens the database and applies migrations; prints the reason on failure. */
 struct db;

@@ -3,6 +3,7 @@
 #include "store/db.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -149,6 +150,11 @@ void db_bind_null(struct db_stmt *st, int idx)
 enum err db_step(struct db_stmt *st, bool *row)
 {
 	return SOPS(st)->step(st, row);
+}
+
+const char *db_col_name(struct db_stmt *st, int col)
+{
+	return SOPS(st)->col_name(st, col);
 }
 
 int db_col_count(struct db_stmt *st)
@@ -361,4 +367,113 @@ void db_pool_close(struct db_pool *p)
 	free(p->all);
 	free(p->url);
 	free(p);
+}
+
+/* Referenced tables before the tables that refer to them. A migration that adds a table adds
+ * it here; tests/api/migrate.test.mjs fails when a table of the schema is missing. */
+static const char *const all_tables[] = {
+	"users",
+	"user_roles",
+	"sessions",
+	"api_tokens",
+	"audit_events",
+	"departments",
+	"people",
+	"assets",
+	"interested_parties",
+	"register_versions",
+	"login_failures",
+	"user_mfa",
+	"mfa_recovery_codes",
+	"mfa_required_roles",
+	NULL,
+};
+
+const char *const *db_tables(void)
+{
+	return all_tables;
+}
+
+enum err db_copy_table(struct db *src, struct db *dst, const char *table, int64_t *rows)
+{
+	char sql[200];
+	*rows = 0;
+	snprintf(sql, sizeof(sql), "SELECT * FROM %s", table);
+	struct db_stmt *in, *out = NULL;
+	enum err e = db_prepare(src, sql, &in);
+	if (e)
+		return e;
+	bool row;
+	struct buf ins;
+	buf_init(&ins, 0);
+	while ((e = db_step(in, &row)) == ERR_OK && row) {
+		int n = db_col_count(in);
+		if (!out) { /* the INSERT is built from the first row's column names */
+			buf_printf(&ins, "INSERT INTO %s (", table);
+			for (int i = 0; i < n; i++)
+				buf_printf(&ins, "%s%s", i ? ", " : "", db_col_name(in, i));
+			buf_adds(&ins, ") VALUES (");
+			for (int i = 0; i < n; i++)
+				buf_printf(&ins, "%s$%d", i ? ", " : "", i + 1);
+			buf_addc(&ins, ')');
+			if (buf_failed(&ins)) {
+				e = ERR_NOMEM;
+				break;
+			}
+			if ((e = db_prepare(dst, ins.p, &out)))
+				break;
+		}
+		for (int i = 0; i < n; i++) {
+			size_t len;
+			const char *v = db_col_text(in, i, &len);
+			if (v)
+				db_bind_text(out, i + 1, v, len);
+			else
+				db_bind_null(out, i + 1);
+		}
+		bool r2;
+		e = db_step(out, &r2);
+		/* reuse the prepared INSERT: reset it for the next row */
+		db_done(out);
+		if (e)
+			break;
+		if ((e = db_prepare(dst, ins.p, &out)))
+			break;
+		(*rows)++;
+	}
+	db_done(out);
+	db_done(in);
+	buf_free(&ins);
+	return e;
+}
+
+enum err db_reset_ids(struct db *db, const char *table)
+{
+	if (db_dialect(db) != DB_POSTGRES)
+		return ERR_OK;
+	struct db_stmt *st;
+	bool identity = false;
+	enum err e = db_prepare(db,
+				"SELECT 1 FROM information_schema.columns WHERE table_name = $1"
+				" AND column_name = 'id' AND is_identity = 'YES'",
+				&st);
+	if (e)
+		return e;
+	db_bind_str(st, 1, table);
+	e = db_step(st, &identity);
+	db_done(st);
+	if (e || !identity)
+		return e;
+	char sql[300];
+	snprintf(
+		sql, sizeof(sql),
+		"SELECT setval(pg_get_serial_sequence('%s', 'id'), coalesce(max(id), 0) + 1, false)"
+		" FROM %s",
+		table, table);
+	if ((e = db_prepare(db, sql, &st)))
+		return e;
+	bool row;
+	e = db_step(st, &row);
+	db_done(st);
+	return e;
 }

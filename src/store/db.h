@@ -47,6 +47,8 @@ void db_bind_null(struct db_stmt *st, int idx);
 /* *row = true when a row is available. Constraint failures come back as ERR_CONFLICT. */
 enum err db_step(struct db_stmt *st, bool *row) WUR;
 int db_col_count(struct db_stmt *st);
+/* A result column's name (valid while the statement is). */
+const char *db_col_name(struct db_stmt *st, int col);
 bool db_col_null(struct db_stmt *st, int col);
 int64_t db_col_int(struct db_stmt *st, int col);
 /* NULL for SQL NULL; valid until the next step or db_done. */
@@ -75,6 +77,7 @@ struct db_ops {
 	void (*bind_null)(struct db_stmt *st, int idx);
 	enum err (*step)(struct db_stmt *st, bool *row);
 	int (*col_count)(struct db_stmt *st);
+	const char *(*col_name)(struct db_stmt *st, int col);
 	bool (*col_null)(struct db_stmt *st, int col);
 	int64_t (*col_int)(struct db_stmt *st, int col);
 	const char *(*col_text)(struct db_stmt *st, int col, size_t *n);
@@ -92,6 +95,15 @@ struct db_base {
 
 extern const struct db_ops db_sqlite_ops;
 extern const struct db_ops db_postgres_ops;
+
+/* Every table of the schema, in an order where referenced tables come first: for copying a
+ * whole installation (custos migrate-data). Returns NULL-terminated names. */
+const char *const *db_tables(void);
+/* Copies every row of table from src to dst (same schema) inside dst's open transaction;
+ * *rows gets the count. */
+enum err db_copy_table(struct db *src, struct db *dst, const char *table, int64_t *rows) WUR;
+/* After rows were copied with their ids: move identity counters past them (PostgreSQL). */
+enum err db_reset_ids(struct db *db, const char *table) WUR;
 
 /* Serialises writers that must not interleave (the audit chain, migrations) for the rest of
  * the current write transaction. SQLite's write lock already does; PostgreSQL takes an

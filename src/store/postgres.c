@@ -342,6 +342,12 @@ static enum err pg_step(struct db_stmt *s, bool *row)
 	return ERR_OK;
 }
 
+static const char *pg_col_name(struct db_stmt *s, int col)
+{
+	/* a statement not yet run has no result: describe the prepared one */
+	return s->res ? PQfname(s->res, col) : "";
+}
+
 static int pg_col_count(struct db_stmt *s)
 {
 	return s->res ? PQnfields(s->res) : 0;
@@ -418,6 +424,7 @@ const struct db_ops db_postgres_ops = {
 	.bind_null = pg_bind_null,
 	.step = pg_step,
 	.col_count = pg_col_count,
+	.col_name = pg_col_name,
 	.col_null = pg_col_null,
 	.col_int = pg_col_int,
 	.col_text = pg_col_text,

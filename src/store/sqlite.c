@@ -264,6 +264,11 @@ static enum err sq_step(struct db_stmt *s, bool *row)
 	return e;
 }
 
+static const char *sq_col_name(struct db_stmt *s, int col)
+{
+	return sqlite3_column_name(s->st, col);
+}
+
 static int sq_col_count(struct db_stmt *s)
 {
 	return sqlite3_column_count(s->st);
@@ -321,6 +326,7 @@ const struct db_ops db_sqlite_ops = {
 	.bind_null = sq_bind_null,
 	.step = sq_step,
 	.col_count = sq_col_count,
+	.col_name = sq_col_name,
 	.col_null = sq_col_null,
 	.col_int = sq_col_int,
 	.col_text = sq_col_text,

@@ -18,10 +18,11 @@ export function cli(args, input) {
 }
 
 export class Server {
-  constructor() {
+  // { sqlite: true } forces SQLite even when the suite runs on PostgreSQL
+  constructor(opts = {}) {
     this.dir = mkdtempSync(join(tmpdir(), 'custos-api-'));
     this.stderr = '';
-    if (PG) {
+    if (PG && !opts.sqlite) {
       this.pgName = `custos_${Math.random().toString(36).slice(2, 12)}`;
       const r = spawnSync('psql', [`${PG}postgres`, '-qc', `CREATE DATABASE ${this.pgName}`], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
@@ -34,7 +35,7 @@ export class Server {
 
   // Runs SQL directly on the database, behind Custos's back (for tampering tests).
   sql(statement) {
-    const r = PG ? spawnSync('psql', [this.db, '-qAtc', statement], { encoding: 'utf8' })
+    const r = this.pgName ? spawnSync('psql', [this.db, '-qAtc', statement], { encoding: 'utf8' })
       : spawnSync('sqlite3', [this.dbPath, statement], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     return r.stdout.trim();
