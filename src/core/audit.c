@@ -45,8 +45,11 @@ enum err audit_append(struct db *db, const struct actor *who, const char *action
 	bool row;
 	int64_t seq = 1;
 	char prev[CRYPTO_HASH_HEX] = AUDIT_GENESIS;
-	enum err e =
-		db_prepare(db, "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1", &st);
+	/* one chain: appends from concurrent writers (other nodes too) take turns */
+	enum err e = db_lock(db, 7002);
+	if (e)
+		return e;
+	e = db_prepare(db, "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1", &st);
 	if (e)
 		return e;
 	e = db_step(st, &row);

@@ -332,6 +332,8 @@ static enum err pg_step(struct db_stmt *s, bool *row)
 			enum err e = pg_map(d, s->res);
 			if (e != ERR_CONFLICT)
 				log_error("postgres: %s in: %.200s", d->err, s->sql);
+			else
+				log_debug("postgres: %s in: %.200s", d->err, s->sql);
 			return e;
 		}
 	}
