@@ -202,7 +202,11 @@ static void load_value(struct arena *a, struct db_stmt *st, int col, const struc
 	}
 }
 
-enum err repo_load(struct repo_ctx *c, const struct entity *e, int64_t id, struct record **out)
+/* lock: inside a write transaction, hold the row until commit. SQLite's write transaction
+ * already excludes other writers; PostgreSQL needs FOR UPDATE, or two writers that read the
+ * same version would both pass the If-Match check and one change would be lost. */
+static enum err load_row(struct repo_ctx *c, const struct entity *e, int64_t id, bool lock,
+			 struct record **out)
 {
 	struct buf sql;
 	buf_init(&sql, 0);
@@ -210,6 +214,8 @@ enum err repo_load(struct repo_ctx *c, const struct entity *e, int64_t id, struc
 	for (size_t i = 0; i < e->nfields; i++)
 		buf_printf(&sql, ", %s", e->fields[i].name);
 	buf_printf(&sql, " FROM %s WHERE id = $1", e->plural);
+	if (lock && db_dialect(c->db) == DB_POSTGRES)
+		buf_adds(&sql, " FOR UPDATE");
 	struct db_stmt *st = NULL;
 	enum err err = ERR_NOMEM;
 	struct record *r = model_record_new(c->a, e);
@@ -237,6 +243,11 @@ done:
 	db_done(st);
 	buf_free(&sql);
 	return err;
+}
+
+enum err repo_load(struct repo_ctx *c, const struct entity *e, int64_t id, struct record **out)
+{
+	return load_row(c, e, id, false, out);
 }
 
 /* ---- transactions: owned by repo unless the caller batches several writes ---- */
@@ -444,7 +455,7 @@ enum err repo_update(struct repo_ctx *c, const struct entity *e, int64_t id, str
 	if (err)
 		return err;
 	struct record *old, *merged;
-	if ((err = repo_load(c, e, id, &old)))
+	if ((err = load_row(c, e, id, true, &old)))
 		goto fail;
 	merged = model_record_new(c->a, e);
 	if (!merged) {
@@ -553,7 +564,7 @@ enum err repo_delete(struct repo_ctx *c, const struct entity *e, int64_t id, int
 	if (err)
 		return err;
 	struct record *old;
-	if ((err = repo_load(c, e, id, &old)))
+	if ((err = load_row(c, e, id, true, &old)))
 		goto fail;
 	if (c->guard && (err = c->guard(c->guard_arg, e, old, NULL)))
 		goto fail;
