@@ -35,6 +35,7 @@ struct pg_db {
 	struct db_stmt *cache[STMT_CACHE];
 	int cached;
 	int64_t changes;
+	bool in_tx; /* a transaction was open after the last statement */
 	char err[256];
 };
 
@@ -311,13 +312,19 @@ static enum err pg_step(struct db_stmt *s, bool *row)
 						(const char *const *)s->values, NULL, NULL, 0);
 			if (PQstatus(d->conn) != CONNECTION_BAD || attempt)
 				break;
-			/* the connection dropped: outside a transaction one retry is safe */
+			/* the connection dropped. Outside a transaction one retry is safe; inside
+			 * one the transaction is gone, and the caller must hear it */
 			PQclear(s->res);
 			s->res = NULL;
-			if (!pg_reconnect(d))
+			bool was_in_tx = d->in_tx;
+			d->in_tx = false;
+			if (!pg_reconnect(d) || was_in_tx) {
+				pg_set_err(d, "the database connection was lost");
 				return ERR_BUSY;
+			}
 		}
 		s->executed = true;
+		d->in_tx = PQtransactionStatus(d->conn) != PQTRANS_IDLE;
 		ExecStatusType st = PQresultStatus(s->res);
 		if (st == PGRES_TUPLES_OK) {
 			s->nrows = PQntuples(s->res);

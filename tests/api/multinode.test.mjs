@@ -123,3 +123,14 @@ test('concurrent creates and edits from all nodes lose nothing; one chain', { sk
   assert.match(v.stdout, /^ok 62 records match their audit history$/m);
   assert.ok(spawnSync);
 });
+
+test('a node survives its database connections being cut', { skip }, async () => {
+  // the database ends every connection of this test's database but the one asking
+  server.sql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+  for (const n of nodes) {
+    const r = await fetch(n.base + '/api/v1/departments', { headers: ism.h });
+    assert.equal(r.status, 200, `${n.base}: ${await r.text()}`);
+  }
+  const w = await ism.post('/api/v1/departments', { name: 'After the cut' });
+  assert.equal(w.status, 201, w.text);
+});
