@@ -104,11 +104,74 @@ CONNS_SAVED=$CONNS
 CONNS=256
 BIG=$(run list256 "http://127.0.0.1:$PORT$LIST" "$AUTH")
 CONNS=$CONNS_SAVED
+HWM=$(hwm)
 
-python3 - "$NG" "$LS" "$ONE_R" "$BIG" "$RSS_LIST" "$(hwm)" "$N" <<'PY'
+# PostgreSQL: the same data copied with migrate-data, then 1, 2 and 3 nodes on one database
+# (2 and 3 behind an nginx upstream). On a 2-core machine the nodes share the cores with
+# PostgreSQL, nginx and wrk: the point is that more nodes stay correct, not faster here.
+PG_ROWS=""
+if [ "${BENCH_PG:-1}" = 1 ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+	kill "$SERVER_PID" 2>/dev/null || true
+	wait "$SERVER_PID" 2>/dev/null || true
+	SERVER_PID=""
+	PGOUT=$(scripts/pg-cluster.sh start)
+	PGDIR=${PGOUT%% *}
+	PGURL=${PGOUT#* }
+	trap 'kill $SERVER_PID $NGINX_PID $PG_PIDS $NG2_PID 2>/dev/null || true; scripts/pg-cluster.sh stop "$PGDIR"; wait 2>/dev/null || true; rm -rf "$OUT"' EXIT INT TERM
+	psql -q "${PGURL}postgres" -c "CREATE DATABASE bench" >/dev/null
+	echo "copying to PostgreSQL ..."
+	"$BUILD/custos" migrate-data --from "sqlite:$OUT/bench.db" --to "${PGURL}bench" >"$OUT/migrate.log" 2>&1 || {
+		echo "migrate-data failed"; cat "$OUT/migrate.log"; exit 1; }
+	PG_PIDS=""
+	PORTS=""
+	for i in 1 2 3; do
+		p=$(free_port)
+		"$BUILD/custos" serve --db "${PGURL}bench" --listen "127.0.0.1:$p" >"$OUT/pg$i.log" 2>&1 &
+		PG_PIDS="$PG_PIDS $!"
+		PORTS="$PORTS $p"
+	done
+	for p in $PORTS; do
+		for t in $(seq 50); do curl -sf "http://127.0.0.1:$p/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+	done
+	FIRST=$(echo $PORTS | cut -d' ' -f1)
+	R1=$(run pg1 "http://127.0.0.1:$FIRST$LIST" "$AUTH")
+	for n in 2 3; do
+		NP=$(free_port)
+		UP=$(echo $PORTS | tr ' ' '\n' | head -n $n | sed 's/.*/server 127.0.0.1:&;/' | tr '\n' ' ')
+		mkdir -p "$OUT/ng$n"
+		chmod 777 "$OUT/ng$n"
+		cat >"$OUT/ng$n.conf" <<NGX
+daemon off;
+worker_processes 1;
+pid $OUT/ng$n/nginx.pid;
+error_log $OUT/ng$n/error.log;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	client_body_temp_path $OUT/ng$n; proxy_temp_path $OUT/ng$n; fastcgi_temp_path $OUT/ng$n;
+	uwsgi_temp_path $OUT/ng$n; scgi_temp_path $OUT/ng$n;
+	upstream custos { $UP keepalive 64; }
+	server {
+		listen 127.0.0.1:$NP;
+		location / { proxy_pass http://custos; proxy_http_version 1.1; proxy_set_header Connection ""; }
+	}
+}
+NGX
+		nginx -p "$OUT/ng$n" -c "$OUT/ng$n.conf" 2>/dev/null &
+		NG2_PID=$!
+		for t in $(seq 50); do curl -sf "http://127.0.0.1:$NP/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+		eval "R$n=\$(run pg$n \"http://127.0.0.1:$NP$LIST\" \"$AUTH\")"
+		kill "$NG2_PID" 2>/dev/null || true
+		wait "$NG2_PID" 2>/dev/null || true
+	done
+	PG_ROWS="$R1|$R2|$R3"
+fi
+
+python3 - "$NG" "$LS" "$ONE_R" "$BIG" "$RSS_LIST" "$HWM" "$N" "$PG_ROWS" <<'PY'
 import sys
 ng, ls, one, big = (s.split() for s in sys.argv[1:5])
 rss, hwm, n = int(sys.argv[5]), int(sys.argv[6]), sys.argv[7]
+pg = [r.split() for r in sys.argv[8].split('|')] if len(sys.argv) > 8 and sys.argv[8] else []
 print()
 print('%-34s %10s %9s %9s %8s  %s' % ('case', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'socket errors'))
 for name, r in (('nginx static 200 B', ng), ('custos list 50 rows (filter+sort)', ls),
@@ -122,4 +185,11 @@ print('ratio single/nginx: %.2f  (goal >= 0.60)' % (float(one[0]) / base))
 print('p99 list at 64 connections: %s ms (goal <= 10)' % ls[2])
 print('256 connections: %s req/s, socket errors: %s' % (big[0], big[4]))
 print('custos RSS after the list run: %.1f MB, peak %.1f MB (goal <= 32)' % (rss / 1024, hwm / 1024))
+if pg:
+    print()
+    print('PostgreSQL, list 50 rows (filter+sort), 64 connections:')
+    print('%-34s %10s %9s %9s %8s' % ('case', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx'))
+    print('%-34s %10s %9s %9s %8s' % ('SQLite, 1 node', ls[0], ls[1], ls[2], ls[3]))
+    for i, r in enumerate(pg):
+        print('%-34s %10s %9s %9s %8s' % ('PostgreSQL, %d node%s' % (i + 1, 's' if i else ''), r[0], r[1], r[2], r[3]))
 PY

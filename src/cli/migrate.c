@@ -93,6 +93,9 @@ int cmd_migrate_data(struct cli_args *a)
 		rc = CLI_EXIT_FAIL;
 		goto out;
 	}
+	/* fresh statistics, or the planner guesses on a freshly filled database */
+	if (db_dialect(dst) == DB_POSTGRES && db_exec(dst, "ANALYZE") != ERR_OK)
+		fprintf(stderr, "custos: ANALYZE failed on the target (the copy is complete)\n");
 	struct audit_result ar;
 	struct verify_result vr;
 	if (audit_verify(dst, &ar) != ERR_OK || ar.bad_seq || verify_records(dst, &vr) != ERR_OK ||

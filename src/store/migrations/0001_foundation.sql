@@ -1,5 +1,7 @@
 -- 0001: accounts, sessions, API tokens, the audit chain and the first registers.
 -- Written once for both engines; {{pk}} is the dialect's auto-numbered primary key.
+-- Indexes that serve sorted lists say {{nulls_first}}: lists sort NULL first ascending, which is
+-- SQLite's order and must be spelt out for PostgreSQL (or the index cannot give the order).
 -- Every register table carries id, version (for If-Match), created_at and updated_at.
 
 CREATE TABLE users (
@@ -85,7 +87,7 @@ CREATE TABLE people (
 	created_at TEXT NOT NULL,
 	updated_at TEXT NOT NULL
 );
-CREATE INDEX people_department ON people(department_id, name);
+CREATE INDEX people_department ON people(department_id, name {{nulls_first}});
 
 CREATE TABLE assets (
 	id {{pk}},
@@ -106,11 +108,11 @@ CREATE TABLE assets (
 	created_at TEXT NOT NULL,
 	updated_at TEXT NOT NULL
 );
-CREATE INDEX assets_department ON assets(department_id, name, id);
-CREATE INDEX assets_owner ON assets(owner_id, name, id);
-CREATE INDEX assets_status ON assets(status, name, id);
-CREATE INDEX assets_type ON assets(type, name, id);
-CREATE INDEX assets_name ON assets(name, id);
+CREATE INDEX assets_department ON assets(department_id, name {{nulls_first}}, id);
+CREATE INDEX assets_owner ON assets(owner_id, name {{nulls_first}}, id);
+CREATE INDEX assets_status ON assets(status, name {{nulls_first}}, id);
+CREATE INDEX assets_type ON assets(type, name {{nulls_first}}, id);
+CREATE INDEX assets_name ON assets(name {{nulls_first}}, id);
 
 CREATE TABLE interested_parties (
 	id {{pk}},
