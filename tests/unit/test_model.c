@@ -138,24 +138,24 @@ static void test_field_filterable(void **state)
 		const char *field;
 		bool filterable;
 	} cases[] = {
-		{ &entity_asset, "name", true },	      /* text */
-		{ &entity_asset, "review_on", true },	      /* date */
-		{ &entity_asset, "type", true },	      /* enum */
-		{ &entity_asset, "owner_id", true },	      /* reference */
-		{ &entity_asset, "confidentiality", true },   /* int with levels */
-		{ &entity_asset, "id", true },		      /* system */
-		{ &entity_asset, "created_at", true },	      /* system timestamp */
+		{ &entity_asset, "name", true },		/* text */
+		{ &entity_asset, "review_on", true },		/* date */
+		{ &entity_asset, "type", true },		/* enum */
+		{ &entity_asset, "owner_id", true },		/* reference */
+		{ &entity_asset, "confidentiality", true },	/* int with levels */
+		{ &entity_asset, "id", true },			/* system */
+		{ &entity_asset, "created_at", true },		/* system timestamp */
 		{ &entity_interested_party, "in_scope", true }, /* bool */
-		{ &entity_person, "email", true },	      /* e-mail */
-		{ &entity_asset, "description", false },      /* markdown */
-		{ &entity_person, "notes", false },	      /* long text */
+		{ &entity_person, "email", true },		/* e-mail */
+		{ &entity_asset, "description", false },	/* markdown */
+		{ &entity_person, "notes", false },		/* long text */
 	};
 	for (size_t i = 0; i < N(cases); i++) {
 		const struct field *f = model_field(cases[i].e, cases[i].field);
 		assert_non_null(f);
 		if (model_field_filterable(f) != cases[i].filterable)
-			fail_msg("%s.%s: filterable should be %d", cases[i].e->name,
-				 cases[i].field, cases[i].filterable);
+			fail_msg("%s.%s: filterable should be %d", cases[i].e->name, cases[i].field,
+				 cases[i].filterable);
 	}
 }
 
@@ -168,7 +168,7 @@ static void test_get(void **state)
 	int k = model_field_index(&entity_asset, "review_on");
 	assert_ptr_equal(model_get(r, "review_on"), &r->v[k]);
 	assert_false(model_get(r, "review_on")->set); /* a new record holds nothing */
-	assert_null(model_get(r, "id"));	       /* system fields are not values */
+	assert_null(model_get(r, "id"));	      /* system fields are not values */
 	assert_null(model_get(r, "nope"));
 }
 
@@ -210,7 +210,8 @@ static void test_from_json_errors(void **state)
 		{ &entity_asset, "{\"owner_id\":7.5}", "owner_id", "id" },
 		{ &entity_asset, "{\"owner_id\":{\"id\":7}}", "owner_id", "id" },
 		/* booleans want true/false, not strings or numbers */
-		{ &entity_interested_party, "{\"in_scope\":\"true\"}", "in_scope", "true or false" },
+		{ &entity_interested_party, "{\"in_scope\":\"true\"}", "in_scope",
+		  "true or false" },
 		{ &entity_interested_party, "{\"in_scope\":1}", "in_scope", "true or false" },
 		{ &entity_interested_party, "{\"in_scope\":0}", "in_scope", "true or false" },
 		/* dates: a string holding a real calendar day */
@@ -269,8 +270,9 @@ static void test_from_json_values(void **state)
 	assert_true(model_get(r, "location")->set);
 	assert_true(model_get(r, "location")->null);
 	/* PATCH: absent fields stay unset, so they are not touched */
-	static const char *const absent[] = { "identifier", "type", "description", "department_id",
-					      "integrity", "availability", "status", "review_on" };
+	static const char *const absent[] = { "identifier",    "type",	    "description",
+					      "department_id", "integrity", "availability",
+					      "status",	       "review_on" };
 	for (size_t i = 0; i < N(absent); i++)
 		if (model_get(r, absent[i])->set)
 			fail_msg("%s was not in the input but is set", absent[i]);
@@ -369,7 +371,7 @@ static void test_parse_text(void **state)
 		/* dates, with the leap-year rules */
 		{ &entity_asset, "acquired_on", "2024-02-29", true, "2024-02-29", 0 },
 		{ &entity_asset, "acquired_on", "2000-02-29", true, "2000-02-29", 0 }, /* /400 */
-		{ &entity_asset, "acquired_on", "1900-02-29", false, NULL, 0 },	/* /100 */
+		{ &entity_asset, "acquired_on", "1900-02-29", false, NULL, 0 },	       /* /100 */
 		{ &entity_asset, "acquired_on", "2100-02-29", false, NULL, 0 },
 		{ &entity_asset, "acquired_on", "2023-02-29", false, NULL, 0 },
 		{ &entity_asset, "acquired_on", "2023-02-28", true, "2023-02-28", 0 },
@@ -445,18 +447,19 @@ static void test_parse_text(void **state)
 	/* a length-carrying string: the NUL and what follows are part of it */
 	struct value v;
 	const char *why = NULL;
-	assert_false(model_parse_text(&A, model_field(&entity_asset, "type"), "server\0x", 8, &v,
-				      &why));
+	assert_false(
+		model_parse_text(&A, model_field(&entity_asset, "type"), "server\0x", 8, &v, &why));
 	assert_non_null(why);
 	/* and only n bytes are read */
-	assert_true(
-		model_parse_text(&A, model_field(&entity_asset, "confidentiality"), "34", 1, &v, &why));
+	assert_true(model_parse_text(&A, model_field(&entity_asset, "confidentiality"), "34", 1, &v,
+				     &why));
 	assert_int_equal(v.i, 3);
 	/* the reason names what is wrong */
-	assert_false(model_parse_text(&A, model_field(&entity_asset, "owner_id"), "x", 1, &v, &why));
+	assert_false(
+		model_parse_text(&A, model_field(&entity_asset, "owner_id"), "x", 1, &v, &why));
 	assert_non_null(strstr(why, "id"));
-	assert_false(model_parse_text(&A, model_field(&entity_asset, "acquired_on"), "x", 1, &v,
-				      &why));
+	assert_false(
+		model_parse_text(&A, model_field(&entity_asset, "acquired_on"), "x", 1, &v, &why));
 	assert_non_null(strstr(why, "YYYY-MM-DD"));
 }
 
@@ -509,9 +512,10 @@ static void test_validate_required(void **state)
 	struct verrors ve = { 0 };
 	struct record *r = model_record_new(&A, &entity_asset);
 	model_validate(&A, r, &ve);
-	static const char *const required[] = { "name",		"type",	     "owner_id",
-						"department_id", "confidentiality", "integrity",
-						"availability", "status" };
+	static const char *const required[] = {
+		"name",	     "type",	     "owner_id", "department_id", "confidentiality",
+		"integrity", "availability", "status"
+	};
 	assert_int_equal(ve.n, N(required));
 	for (size_t i = 0; i < N(required); i++) {
 		const char *m = error_for(&ve, required[i]);
@@ -707,11 +711,9 @@ static void test_person_rule(void **state)
 		const char *start, *end;
 		bool ok;
 	} cases[] = {
-		{ "2025-01-02", "2025-01-01", false },
-		{ "2025-01-01", "2024-12-31", false },
+		{ "2025-01-02", "2025-01-01", false }, { "2025-01-01", "2024-12-31", false },
 		{ "2025-01-01", "2025-01-01", true }, /* a one-day engagement */
-		{ "2025-01-01", "2026-01-01", true },
-		{ NULL, "2025-01-01", true },
+		{ "2025-01-01", "2026-01-01", true },  { NULL, "2025-01-01", true },
 		{ "2025-01-01", NULL, true },
 	};
 	for (size_t i = 0; i < N(cases); i++) {

@@ -96,10 +96,21 @@ static const char *num(struct fx *f, int64_t v)
 /* A valid asset of Ann's in Operations, with kv applied on top. */
 static struct record *asset(struct fx *f, const char *const *kv)
 {
-	const char *base[] = { "name",	       "Server",	"type",	     "server",
-			       "owner_id",     num(f, f->person), "department_id", num(f, f->dept),
-			       "confidentiality", "2",		"integrity", "2",
-			       "availability", "2",		NULL };
+	const char *base[] = { "name",
+			       "Server",
+			       "type",
+			       "server",
+			       "owner_id",
+			       num(f, f->person),
+			       "department_id",
+			       num(f, f->dept),
+			       "confidentiality",
+			       "2",
+			       "integrity",
+			       "2",
+			       "availability",
+			       "2",
+			       NULL };
 	struct record *r = rec(f, &entity_asset, base);
 	for (size_t i = 0; kv && kv[i]; i += 2)
 		set(f, r, kv[i], kv[i + 1]);
@@ -192,11 +203,11 @@ static int setup(void **state)
 	f->dept = create_ok(f, rec(f, &entity_department, d1));
 	const char *d2[] = { "name", "Finance", "code", "FIN", NULL };
 	f->dept2 = create_ok(f, rec(f, &entity_department, d2));
-	const char *p1[] = { "name",	      "Ann", "email", "ann@example.org",
+	const char *p1[] = { "name",	      "Ann",	       "email", "ann@example.org",
 			     "department_id", num(f, f->dept), NULL };
 	f->person = create_ok(f, rec(f, &entity_person, p1));
-	const char *p2[] = { "name",	      "Bob", "email", "bob@example.org",
-			     "department_id", num(f, f->dept2), NULL };
+	const char *p2[] = { "name",	       "Bob", "email", "bob@example.org", "department_id",
+			     num(f, f->dept2), NULL };
 	f->person2 = create_ok(f, rec(f, &entity_person, p2));
 	return 0;
 }
@@ -245,8 +256,8 @@ static void test_create(void **state)
 	json_t *name = json_object_get(ev.changes, "name");
 	assert_true(json_is_null(json_array_get(name, 0)));
 	assert_string_equal(json_string_value(json_array_get(name, 1)), "Server");
-	assert_int_equal(json_integer_value(json_array_get(
-				 json_object_get(ev.changes, "confidentiality"), 1)),
+	assert_int_equal(json_integer_value(
+				 json_array_get(json_object_get(ev.changes, "confidentiality"), 1)),
 			 3);
 	assert_string_equal(
 		json_string_value(json_array_get(json_object_get(ev.changes, "status"), 1)),
@@ -261,8 +272,8 @@ static void test_create(void **state)
 	id = create_ok(f, asset(f, retired));
 	assert_string_equal(model_get(load(f, &entity_asset, id), "status")->s, "retired");
 	/* a boolean default */
-	const char *party[] = { "name", "Regulator", "category", "regulator", "requirements",
-				"Reports", NULL };
+	const char *party[] = { "name",		"Regulator", "category", "regulator",
+				"requirements", "Reports",   NULL };
 	id = create_ok(f, rec(f, &entity_interested_party, party));
 	struct record *p = load(f, &entity_interested_party, id);
 	assert_false(model_get(p, "in_scope")->null);
@@ -386,9 +397,8 @@ static void test_audit_failure_rolls_back(void **state)
 
 	const char *kv[] = { "location", "Rack 9", NULL };
 	struct verrors ue = { 0 };
-	assert_int_not_equal(repo_update(&f->c, &entity_asset, id, rec(f, &entity_asset, kv), 0,
-					 &ue),
-			     ERR_OK);
+	assert_int_not_equal(
+		repo_update(&f->c, &entity_asset, id, rec(f, &entity_asset, kv), 0, &ue), ERR_OK);
 	struct record *r = load(f, &entity_asset, id);
 	assert_true(model_get(r, "location")->null);
 	assert_int_equal(r->version, 1);
@@ -534,8 +544,8 @@ static void test_update_rejected(void **state)
 		enum err e = repo_update(&f->c, &entity_asset, id, rec(f, &entity_asset, kv),
 					 cases[i].if_version, &ve);
 		if (e != cases[i].want)
-			fail_msg("%s=%s If-Match %lld: %s, want %s", cases[i].field,
-				 cases[i].value, (long long)cases[i].if_version, err_name(e),
+			fail_msg("%s=%s If-Match %lld: %s, want %s", cases[i].field, cases[i].value,
+				 (long long)cases[i].if_version, err_name(e),
 				 err_name(cases[i].want));
 		if (cases[i].error_field)
 			assert_string_equal(ve.items[0].field, cases[i].error_field);
@@ -559,9 +569,9 @@ static void test_update_rejected(void **state)
 			 ERR_OK);
 	const char *end[] = { "end_date", "2025-05-31", NULL };
 	struct verrors pe = { 0 };
-	assert_int_equal(repo_update(&f->c, &entity_person, f->person, rec(f, &entity_person, end),
-				     0, &pe),
-			 ERR_INVALID);
+	assert_int_equal(
+		repo_update(&f->c, &entity_person, f->person, rec(f, &entity_person, end), 0, &pe),
+		ERR_INVALID);
 	assert_string_equal(pe.items[0].field, "end_date");
 }
 
@@ -580,7 +590,8 @@ static void test_delete(void **state)
 	assert_string_equal(rv.items[0].field, "id");
 	assert_non_null(strstr(rv.items[0].message, "Asset"));
 	assert_non_null(strstr(rv.items[0].message, "owner_id"));
-	assert_int_equal(count_id(f->db, "SELECT count(*) FROM people WHERE id = $1", f->person), 1);
+	assert_int_equal(count_id(f->db, "SELECT count(*) FROM people WHERE id = $1", f->person),
+			 1);
 	assert_int_equal(events(f), ev);
 	/* a department with people and assets */
 	struct verrors dv = { 0 };
@@ -619,12 +630,13 @@ static void test_delete(void **state)
 static void test_get_json_shape(void **state)
 {
 	struct fx *f = *state;
-	const char *p1[] = { "name", "Regulator", "category", "regulator", "requirements",
-			     "Annual report\nin *Markdown*", NULL };
-	int64_t yes = create_ok(f, rec(f, &entity_interested_party, p1));
-	const char *p2[] = { "name",	     "Customer", "category", "customer", "requirements",
-			     "Uptime",	     "in_scope", "false",    "review_on", "2027-02-01",
+	const char *p1[] = { "name",	  "Regulator",	  "category",
+			     "regulator", "requirements", "Annual report\nin *Markdown*",
 			     NULL };
+	int64_t yes = create_ok(f, rec(f, &entity_interested_party, p1));
+	const char *p2[] = { "name",	     "Customer",   "category", "customer",
+			     "requirements", "Uptime",	   "in_scope", "false",
+			     "review_on",    "2027-02-01", NULL };
 	int64_t no = create_ok(f, rec(f, &entity_interested_party, p2));
 
 	json_t *j = get_json(f, &entity_interested_party, yes);
@@ -650,14 +662,15 @@ static void test_get_json_shape(void **state)
 
 	int64_t a = create_ok(f, asset(f, NULL));
 	j = get_json(f, &entity_asset, a);
-	static const char *const ints[] = { "id",	     "owner_id",  "department_id",
-					    "confidentiality", "integrity", "availability",
-					    "version" };
+	static const char *const ints[] = {
+		"id",	     "owner_id",     "department_id", "confidentiality",
+		"integrity", "availability", "version"
+	};
 	for (size_t i = 0; i < N(ints); i++)
 		if (!json_is_integer(json_object_get(j, ints[i])))
 			fail_msg("%s is not a JSON integer", ints[i]);
-	static const char *const nulls[] = { "identifier", "description", "location",
-					     "acquired_on", "review_on" };
+	static const char *const nulls[] = { "identifier", "description", "location", "acquired_on",
+					     "review_on" };
 	for (size_t i = 0; i < N(nulls); i++)
 		if (!json_is_null(json_object_get(j, nulls[i])))
 			fail_msg("%s is not null", nulls[i]);
@@ -690,9 +703,9 @@ static const struct {
 	int conf;
 	const char *review;
 } rows[] = {
-	{ "B", 1, NULL },	     { "A", 2, "2027-01-01" }, { "C", 3, NULL },
-	{ "A", 4, "2027-02-01" }, { "B", 1, "2027-01-01" }, { "50% off", 2, NULL },
-	{ "500", 3, "2027-03-01" }, { "A_b", 4, NULL },	 { "ABC", 1, "2027-02-01" },
+	{ "B", 1, NULL },	    { "A", 2, "2027-01-01" }, { "C", 3, NULL },
+	{ "A", 4, "2027-02-01" },   { "B", 1, "2027-01-01" }, { "50% off", 2, NULL },
+	{ "500", 3, "2027-03-01" }, { "A_b", 4, NULL },	      { "ABC", 1, "2027-02-01" },
 };
 #define NROWS N(rows)
 
@@ -702,8 +715,9 @@ static void fill(struct fx *f)
 {
 	for (size_t i = 0; i < NROWS; i++) {
 		char conf[2] = { (char)('0' + rows[i].conf), 0 };
-		const char *kv[] = { "name", rows[i].name, "confidentiality", conf, "review_on",
-				     rows[i].review, NULL };
+		const char *kv[] = { "name", rows[i].name, "confidentiality",
+				     conf,   "review_on",  rows[i].review,
+				     NULL };
 		ids[i] = create_ok(f, asset(f, kv));
 	}
 }
@@ -763,22 +777,22 @@ static void test_list_params_rejected(void **state)
 		{ "nope", "1" },
 		{ "q", longq },
 		{ "q", "bad \xff" },
-		{ "sort", "description" },	/* long text cannot be sorted */
+		{ "sort", "description" }, /* long text cannot be sorted */
 		{ "sort", "-description" },
 		{ "sort", "nope" },
-		{ "sort", "name,name" },	/* twice */
+		{ "sort", "name,name" }, /* twice */
 		{ "sort", "name,-name" },
 		{ "sort", "name," },
 		{ "sort", "-" },
 		{ "sort", "name,type,status,review_on,id" }, /* more than 4 */
-		{ "type", "rocket" },		/* not a value of the enum */
+		{ "type", "rocket" },			     /* not a value of the enum */
 		{ "type", "server,rocket" },
 		{ "type", "server," },
 		{ "status", "In_use" },
-		{ "type.gte", "server" },	/* ranges only on ordered types */
+		{ "type.gte", "server" }, /* ranges only on ordered types */
 		{ "owner_id.lte", "3" },
 		{ "name.regex", "x" },
-		{ "description", "x" },		/* long text cannot be filtered */
+		{ "description", "x" }, /* long text cannot be filtered */
 		{ "confidentiality", "x" },
 		{ "owner_id", "a" },
 		{ "review_on", "2027-02-30" },
@@ -805,9 +819,15 @@ static void test_list_params_rejected(void **state)
 			 ERR_OK);
 	/* accepted */
 	const char *const good[][2] = {
-		{ "limit", "1" },	  { "limit", "500" },	   { "sort", "-name,+type" },
-		{ "sort", "-created_at" }, { "type", "server,pc_laptop" }, { "owner_id", "1,2,null" },
-		{ "id.gte", "2" },	  { "review_on", "null" },	{ "q", "50%" },
+		{ "limit", "1" },
+		{ "limit", "500" },
+		{ "sort", "-name,+type" },
+		{ "sort", "-created_at" },
+		{ "type", "server,pc_laptop" },
+		{ "owner_id", "1,2,null" },
+		{ "id.gte", "2" },
+		{ "review_on", "null" },
+		{ "q", "50%" },
 		{ "", "" },
 	};
 	for (size_t i = 0; i < N(good); i++) {
@@ -986,8 +1006,7 @@ static void walk(struct fx *f, const char *const *params, int limit, const int64
 				fail_msg("%s limit %d: more rows than %zu", label, limit, nwant);
 			if (item_id(items, i) != want[seen])
 				fail_msg("%s limit %d: row %zu is id %lld, want %lld", label, limit,
-					 seen, (long long)item_id(items, i),
-					 (long long)want[seen]);
+					 seen, (long long)item_id(items, i), (long long)want[seen]);
 		}
 		json_t *next = json_object_get(j, "next");
 		if (json_is_string(next))
@@ -1070,9 +1089,9 @@ static void test_cursor_from_another_sort(void **state)
 		struct list_query lq;
 		list_query_init(&lq);
 		const char *why = NULL;
-		assert_int_equal(list_query_param(&f->a, &entity_asset, &lq, "sort", others[i],
-						  &why),
-				 ERR_OK);
+		assert_int_equal(
+			list_query_param(&f->a, &entity_asset, &lq, "sort", others[i], &why),
+			ERR_OK);
 		assert_int_equal(list_query_param(&f->a, &entity_asset, &lq, "cursor", next, &why),
 				 ERR_OK);
 		struct buf b;
@@ -1175,8 +1194,8 @@ static void test_scope(void **state)
 		}
 	}
 	/* a register without the columns: own and department scopes see nothing */
-	const char *party[] = { "name", "Regulator", "category", "regulator", "requirements",
-				"Reports", NULL };
+	const char *party[] = { "name",		"Regulator", "category", "regulator",
+				"requirements", "Reports",   NULL };
 	create_ok(f, rec(f, &entity_interested_party, party));
 	json_t *j;
 	assert_int_equal(scoped(f, &entity_interested_party, SCOPE_OWN | SCOPE_DEPT, f->person,
@@ -1218,7 +1237,8 @@ static void test_cached_totals_follow_writes(void **state)
 	for (size_t i = 0; i < json_array_size(items); i++) {
 		json_t *it = json_array_get(items, i);
 		if (json_integer_value(json_object_get(it, "id")) == id) {
-			assert_string_equal(json_string_value(json_object_get(it, "name")), "Moved");
+			assert_string_equal(json_string_value(json_object_get(it, "name")),
+					    "Moved");
 			found = true;
 		}
 	}
@@ -1231,8 +1251,7 @@ static void test_cached_totals_follow_writes(void **state)
 	/* list items are the same objects repo_get_json gives */
 	j = list(f, (const char *[]){ "limit", "1", NULL }, NULL);
 	json_t *first = json_array_get(json_object_get(j, "items"), 0);
-	json_t *one = get_json(f, &entity_asset,
-			       json_integer_value(json_object_get(first, "id")));
+	json_t *one = get_json(f, &entity_asset, json_integer_value(json_object_get(first, "id")));
 	assert_true(json_equal(first, one));
 	json_decref(one);
 	json_decref(j);
