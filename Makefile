@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 DB         ?= sqlite:custos-demo.db
 LISTEN     ?= 127.0.0.1:8080
 
-.PHONY: all deps build run test unit api api-pg lint bench clean
+.PHONY: all deps build run test unit api test-pg lint bench clean
 
 all: build
 
@@ -32,7 +32,7 @@ test:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory lint build $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
-	@$(MAKE) --no-print-directory unit api api-pg
+	@$(MAKE) --no-print-directory unit api test-pg
 
 unit:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -46,12 +46,14 @@ api: tests/api/node_modules
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		CUSTOS_BIN=$(CURDIR)/$(ASAN_BUILD)/custos node --test --test-concurrency=2 tests/api/
 
-# The same API tests against PostgreSQL: a throw-away cluster in a temporary directory.
-api-pg: tests/api/node_modules
+# The unit and API tests again on PostgreSQL: a throw-away cluster in a temporary directory.
+test-pg: tests/api/node_modules
 	@set -e; out=$$(scripts/pg-cluster.sh start); dir=$${out%% *}; url=$${out#* }; \
 	trap 'scripts/pg-cluster.sh stop '"$$dir" EXIT; \
 	echo "PostgreSQL test cluster at $$url"; \
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 CUSTOS_TEST_PG=$$url \
+	CUSTOS_TEST_PG=$$url ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1 meson test -C $(ASAN_BUILD) --print-errorlogs; \
+	CUSTOS_TEST_PG=$$url ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		CUSTOS_BIN=$(CURDIR)/$(ASAN_BUILD)/custos node --test --test-concurrency=2 tests/api/
 
 lint:

@@ -4,9 +4,15 @@
 #include "cli/cli.h"
 #include "core/audit.h"
 #include "core/verify.h"
+#include "store/db.h"
 
 int cmd_audit_verify(struct cli_args *a)
 {
+	/* verifying must not create an empty database where a mistyped path points */
+	if (!db_exists(a->db_url)) {
+		fprintf(stderr, "custos: there is no database at %s\n", a->db_url);
+		return CLI_EXIT_FAIL;
+	}
 	struct db *db;
 	int rc = cli_open_db(a, &db);
 	if (rc)

@@ -259,19 +259,20 @@ static int cmd_help(struct cli_args *a)
 	return CLI_EXIT_OK;
 }
 
-static bool append_value(const char **slot, const char *v)
+/* Repeatable options (--role) accumulate as a comma-separated list, kept in a fixed buffer
+ * per option (no allocation to leak); false when the list would not fit. */
+static bool append_value(const char **slot, char joined[512], const char *v)
 {
-	/* repeatable options (--role) accumulate as a comma-separated list */
 	if (!*slot) {
 		*slot = v;
 		return true;
 	}
-	size_t n = strlen(*slot) + strlen(v) + 2;
-	char *s = malloc(n);
-	if (!s)
+	char tmp[512];
+	int n = snprintf(tmp, sizeof(tmp), "%s,%s", *slot, v);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return false;
-	snprintf(s, n, "%s,%s", *slot, v);
-	*slot = s; /* lives until exit, like argv */
+	memcpy(joined, tmp, (size_t)n + 1);
+	*slot = joined;
 	return true;
 }
 
@@ -334,8 +335,9 @@ int cli_main(int argc, char **argv)
 			return cli_usage_error(cmd, "option '--%s' has an empty value", o->name);
 		if (a.values[k] && strcmp(o->name, "role") != 0)
 			return cli_usage_error(cmd, "option '--%s' given twice", o->name);
-		if (!append_value(&a.values[k], v))
-			return CLI_EXIT_FAIL;
+		static char joined[CLI_MAX_OPTS][512];
+		if (!append_value(&a.values[k], joined[k], v))
+			return cli_usage_error(cmd, "option '--%s' is repeated too often", o->name);
 	}
 	if (a.nargs < cmd->min_args)
 		return cli_usage_error(cmd, "missing argument");

@@ -1,4 +1,5 @@
 /* serve.c - `custos serve` and `custos init`. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,11 @@ static bool parse_listen(const char *s, char *host, size_t hn, int *port)
 		return false;
 	memcpy(host, s, n);
 	host[n] = '\0';
+	/* an address, not a name: the server binds exactly what it is given */
+	unsigned char addr[16];
+	if (strcmp(host, "localhost") != 0 && inet_pton(AF_INET, host, addr) != 1 &&
+	    inet_pton(AF_INET6, host, addr) != 1)
+		return false;
 	int64_t p;
 	if (!str_parse_i64(colon + 1, &p) || p < 0 || p > 65535)
 		return false;
@@ -74,7 +80,10 @@ int cmd_serve(struct cli_args *a)
 	const char *listen = cli_value(a, "listen");
 	if (listen) {
 		if (!parse_listen(listen, host, sizeof(host), &app.cfg.listen_port))
-			return cli_usage_error(a->cmd, "--listen: '%s' is not HOST:PORT", listen);
+			return cli_usage_error(a->cmd,
+					       "--listen: '%s' is not ADDRESS:PORT (an IP address, "
+					       "e.g. 127.0.0.1:8080)",
+					       listen);
 		app.cfg.listen_host = host;
 	}
 	const char *threads = cli_value(a, "threads");

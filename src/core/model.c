@@ -170,13 +170,21 @@ static bool email_ok(const char *s, size_t n)
 	return true;
 }
 
+/* C0 controls (but tab, and newlines in several-line text), DEL, C1 controls (U+0080-U+009F,
+ * which include NEL and CSI), and in one-line text the line and paragraph separators. */
 static bool has_control(const char *s, size_t n, bool multiline)
 {
+	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 && !(multiline && (c == '\n' || c == '\r' || c == '\t')) && c != '\t')
+		unsigned char c = p[i];
+		if (c < 0x20 && !(multiline && (c == '\n' || c == '\r')) && c != '\t')
 			return true;
 		if (c == 0x7f)
+			return true;
+		if (c == 0xC2 && i + 1 < n && p[i + 1] >= 0x80 && p[i + 1] <= 0x9F)
+			return true;
+		if (!multiline && c == 0xE2 && i + 2 < n && p[i + 1] == 0x80 &&
+		    (p[i + 2] == 0xA8 || p[i + 2] == 0xA9))
 			return true;
 	}
 	return false;

@@ -394,9 +394,9 @@ enum err repo_create(struct repo_ctx *c, struct record *r, struct verrors *ve, i
 {
 	const struct entity *e = r->e;
 	apply_defaults(c->a, r);
+	/* field errors and the database's (dangling reference, value taken) are reported together
+	 */
 	model_validate(c->a, r, ve);
-	if (ve->n)
-		return ERR_INVALID;
 	enum err err = tx_begin(c);
 	if (err)
 		return err;
@@ -473,10 +473,6 @@ enum err repo_update(struct repo_ctx *c, const struct entity *e, int64_t id, str
 		goto fail;
 	}
 	model_validate(c->a, merged, ve);
-	if (ve->n) {
-		err = ERR_INVALID;
-		goto fail;
-	}
 	if ((err = check_refs(c, patch, ve)) || (err = check_unique(c, patch, id, ve)))
 		goto fail;
 	if (ve->n) {
@@ -721,8 +717,8 @@ enum err list_query_param(struct arena *a, const struct entity *e, struct list_q
 	flt->op = op;
 	flt->nvals = 0;
 	/* "a,b,c" means any of them for exact matches on enums and references */
-	bool multi =
-		op == FILTER_EQ && (f->type == FT_ENUM || f->type == FT_REF || f->type == FT_INT);
+	/* text may itself hold commas, so only typed values take a list */
+	bool multi = op == FILTER_EQ && f->type != FT_TEXT && f->type != FT_EMAIL;
 	const char *p = value;
 	for (;;) {
 		const char *end = multi ? strchr(p, ',') : NULL;

@@ -219,9 +219,9 @@ static void add_entity_paths(json_t *paths, const struct entity *e)
 		if (!model_field_filterable(f))
 			continue;
 		char d[160];
-		snprintf(d, sizeof(d),
-			 "Filter: %s equals (comma-separated for any of; 'null' for empty)",
-			 f->label);
+		snprintf(d, sizeof(d), "Filter: %s equals%s; 'null' for empty", f->label,
+			 f->type == FT_TEXT || f->type == FT_EMAIL ? ""
+								   : " (comma-separated: any of)");
 		json_array_append_new(
 			lp, param(f->name, "query", json_pack("{ss}", "type", "string"), d, false));
 		if (f->type == FT_INT || f->type == FT_DATE || f->type == FT_TIMESTAMP ||

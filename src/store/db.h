@@ -25,6 +25,8 @@ enum db_dialect db_dialect(const struct db *db);
 const char *db_errmsg(const struct db *db);
 /* True when url names a backend this build supports. */
 bool db_url_valid(const char *url);
+/* False when url names an SQLite file that does not exist (opening would create it). */
+bool db_exists(const char *url);
 
 /* Applies every embedded migration not yet applied, each in its own transaction. */
 enum err db_migrate(struct db *db) WUR;

@@ -106,6 +106,32 @@ static const unsigned char json_escape[256] = {
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	1,   1, 1, 1,	1, ['"'] = '"', ['\\'] = '\\',
 };
 
+/* Length of the well-formed UTF-8 sequence at s (which starts with a byte >= 0x80), or 0. */
+static size_t utf8_seq_len(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len;
+	unsigned c = p[0], min;
+	if ((c & 0xE0) == 0xC0)
+		len = 2, min = 0x80, c &= 0x1F;
+	else if ((c & 0xF0) == 0xE0)
+		len = 3, min = 0x800, c &= 0x0F;
+	else if ((c & 0xF8) == 0xF0)
+		len = 4, min = 0x10000, c &= 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3F);
+	}
+	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	return len;
+}
+
 void buf_add_json_str(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -113,6 +139,19 @@ void buf_add_json_str(struct buf *b, const char *s, size_t n)
 	size_t start = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x80) {
+			/* well-formed UTF-8 passes; a broken byte becomes U+FFFD, so the output is
+			 * always valid JSON text whatever came in */
+			size_t len = utf8_seq_len(s + i, n - i);
+			if (len) {
+				i += len - 1;
+				continue;
+			}
+			buf_add(b, s + start, i - start);
+			start = i + 1;
+			buf_add(b, "\\ufffd", 6);
+			continue;
+		}
 		unsigned char e = json_escape[c];
 		if (!e)
 			continue;

@@ -312,6 +312,10 @@ static void test_user_add(void **state)
 	expect((const char *[]){ "user", "add", "--db", f->url, "--email", "a@b.example", "--name",
 				 "A", "--role", "staff", NULL },
 	       CLI_EXIT_USAGE, "--email");
+	/* a repeated option accumulates (and, under ASan, leaks nothing) */
+	expect((const char *[]){ "user", "add", "--db", f->url, "--email", "r@b.example", "--name",
+				 "R", "--role", "staff", "--role", "wizard", NULL },
+	       CLI_EXIT_USAGE, "'wizard' is not a role");
 	/* a department that does not exist */
 	expect((const char *[]){ "user", "add", "--db", f->url, "--email", "c@b.example", "--name",
 				 "C", "--role", "staff", "--department", "Nowhere", NULL },
@@ -322,7 +326,11 @@ static void test_user_add(void **state)
 static void test_audit_verify(void **state)
 {
 	struct fx *f = *state;
-	/* a fresh database: created and migrated on the way, an empty chain holds */
+	/* verify never creates a database where none is */
+	expect((const char *[]){ "audit", "verify", "--db", f->url, NULL }, CLI_EXIT_FAIL,
+	       "no database");
+	/* a fresh database: an empty chain holds */
+	expect((const char *[]){ "init", "--db", f->url, NULL }, CLI_EXIT_OK, NULL);
 	expect((const char *[]){ "audit", "verify", "--db", f->url, NULL }, CLI_EXIT_OK,
 	       "ok 0 events");
 	/* after writes it still holds */

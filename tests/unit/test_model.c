@@ -631,6 +631,20 @@ static void test_validate_rules(void **state)
 				 m, cases[i].message_part);
 		assert_int_equal(ve.n, 1);
 	}
+	/* C1 controls (U+0085 NEL, U+009B CSI) and U+2028 LINE SEPARATOR in one-line text */
+	static const char *const c1[] = { "a\xc2\x85"
+					  "b",
+					  "a\xc2\x9b"
+					  "b",
+					  "a\xe2\x80\xa8"
+					  "b" };
+	for (size_t i = 0; i < N(c1); i++) {
+		struct record *r = valid_asset();
+		set(r, "name", c1[i], strlen(c1[i]));
+		struct verrors ve = { 0 };
+		model_validate(&A, r, &ve);
+		assert_true(has_error(&ve, "name"));
+	}
 }
 
 static void test_validate_enum_message(void **state)
