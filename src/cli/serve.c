@@ -1,5 +1,6 @@
 /* serve.c - `custos serve` and `custos init`. */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,10 +8,12 @@
 
 #include "cli/cli.h"
 #include "core/authz.h"
+#include "core/jobs.h"
 #include "core/model.h"
 #include "domain/demo.h"
 #include "http/server.h"
 #include "store/db.h"
+#include "util/log.h"
 #include "util/str.h"
 
 static bool parse_listen(const char *s, char *host, size_t hn, int *port)
@@ -62,6 +65,43 @@ int cmd_init(struct cli_args *a)
 	return CLI_EXIT_OK;
 }
 
+/* The scheduler: one thread per node that leases and runs due jobs every poll seconds. */
+struct scheduler {
+	const char *db_url;
+	int64_t poll;
+	char node[128];
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop;
+};
+
+static void *scheduler_main(void *arg)
+{
+	struct scheduler *s = arg;
+	struct db *db = NULL;
+	pthread_mutex_lock(&s->lock);
+	while (!s->stop) {
+		pthread_mutex_unlock(&s->lock);
+		if (!db && db_open(s->db_url, &db) != ERR_OK)
+			db = NULL;
+		int ran = 0;
+		if (db && jobs_run_due(db, s->node, &ran) != ERR_OK)
+			log_warn("scheduler: jobs could not be run this time");
+		else if (ran)
+			log_info("scheduler: ran %d job(s)", ran);
+		pthread_mutex_lock(&s->lock);
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += s->poll;
+		while (!s->stop && pthread_cond_timedwait(&s->wake, &s->lock, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&s->lock);
+	db_close(db);
+	return NULL;
+}
+
 int cmd_serve(struct cli_args *a)
 {
 	static char host[128];
@@ -103,6 +143,13 @@ int cmd_serve(struct cli_args *a)
 				"--session-idle-minutes: '%s' is not a number from 1 to 1440",
 				idle);
 		app.cfg.session_idle = n * 60;
+	}
+	const char *jp = cli_value(a, "jobs-poll");
+	if (jp) {
+		int64_t n;
+		if (!str_parse_i64(jp, &n) || n < 1 || n > 3600)
+			return cli_usage_error(
+				a->cmd, "--jobs-poll: '%s' is not a number from 1 to 3600", jp);
 	}
 	const char *hours = cli_value(a, "session-hours");
 	if (hours) {
@@ -149,7 +196,27 @@ int cmd_serve(struct cli_args *a)
 		fprintf(stderr, "custos: cannot open the connection pool\n");
 		return CLI_EXIT_FAIL;
 	}
+	static struct scheduler sched;
+	sched.db_url = a->db_url;
+	sched.poll = 30;
+	const char *poll = cli_value(a, "jobs-poll");
+	int64_t pn;
+	if (poll && str_parse_i64(poll, &pn))
+		sched.poll = pn;
+	char hostname[64] = "node";
+	gethostname(hostname, sizeof(hostname) - 1);
+	snprintf(sched.node, sizeof(sched.node), "%s:%d", hostname, (int)getpid());
+	pthread_mutex_init(&sched.lock, NULL);
+	pthread_cond_init(&sched.wake, NULL);
+	bool sched_on = pthread_create(&sched.thread, NULL, scheduler_main, &sched) == 0;
 	enum err e = server_run(&app);
+	if (sched_on) {
+		pthread_mutex_lock(&sched.lock);
+		sched.stop = true;
+		pthread_cond_signal(&sched.wake);
+		pthread_mutex_unlock(&sched.lock);
+		pthread_join(sched.thread, NULL);
+	}
 	db_pool_close(app.pool);
 	return e ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }

@@ -398,6 +398,7 @@ static const char *const all_tables[] = {
 	"user_mfa",
 	"mfa_recovery_codes",
 	"mfa_required_roles",
+	"jobs",
 	NULL,
 };
 

@@ -21,7 +21,7 @@ function freePort() {
 
 function startNode(db) {
   return new Promise((resolve, reject) => {
-    const proc = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--trust-proxy'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--trust-proxy', '--jobs-poll', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', err = '';
     proc.stderr.on('data', (d) => { err += d; });
     proc.stdout.on('data', (d) => {
@@ -37,7 +37,7 @@ before(async () => {
   if (skip) return;
   server = new Server();
   server.addUser('ism@test.example', 'isms_manager');
-  await server.start(['--trust-proxy']);
+  await server.start(['--trust-proxy', '--jobs-poll', '1']);
   nodes.push({ proc: server.proc, base: server.base, port: Number(new URL(server.base).port) });
   nodes.push(await startNode(server.db), await startNode(server.db));
   ngDir = mkdtempSync(join(tmpdir(), 'custos-nginx-'));
@@ -133,4 +133,17 @@ test('a node survives its database connections being cut', { skip }, async () =>
   }
   const w = await ism.post('/api/v1/departments', { name: 'After the cut' });
   assert.equal(w.status, 201, w.text);
+});
+
+test('each due job runs on exactly one node', { skip }, async () => {
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  await sleep(1500); // every node has looked at least once
+  const runs = () => Number(server.sql("SELECT runs FROM jobs WHERE name = 'purge_sessions'"));
+  for (let round = 0; round < 3; round++) {
+    const before = runs();
+    server.sql("UPDATE jobs SET next_run = '2000-01-01T00:00:00Z' WHERE name = 'purge_sessions'");
+    await sleep(2500); // three nodes polling every second all see it due
+    assert.equal(runs(), before + 1, `round ${round}`);
+    assert.equal(server.sql("SELECT count(*) FROM jobs WHERE lease_until IS NOT NULL"), '0');
+  }
 });
