@@ -168,39 +168,6 @@ enum err account_get_json(struct db *db, int64_t id, struct buf *b)
 	return e;
 }
 
-static enum err exec_id(struct db *db, const char *sql, int64_t id, const char *text)
-{
-	struct db_stmt *st;
-	enum err e = db_prepare(db, sql, &st);
-	if (e)
-		return e;
-	db_bind_int(st, 1, id);
-	if (text)
-		db_bind_str(st, 2, text);
-	bool row;
-	e = db_step(st, &row);
-	db_done(st);
-	return e;
-}
-
-/* UPDATE users SET <column> = v (NULL for 0) for one account; column is a constant. */
-static enum err set_ref(struct db *db, const char *sql, int64_t id, int64_t v)
-{
-	struct db_stmt *st;
-	enum err e = db_prepare(db, sql, &st);
-	if (e)
-		return e;
-	db_bind_int(st, 1, id);
-	if (v)
-		db_bind_int(st, 2, v);
-	else
-		db_bind_null(st, 2);
-	bool row;
-	e = db_step(st, &row);
-	db_done(st);
-	return e;
-}
-
 static enum err exists(struct db *db, const char *sql, int64_t id, bool *found)
 {
 	struct db_stmt *st;
@@ -320,7 +287,7 @@ enum err account_update(struct db *db, struct arena *a, const struct actor *who,
 	time_format_iso(time_now(), now);
 	if (p->name && strcmp(p->name, cur.name) != 0) {
 		json_object_set_new(ch, "name", json_pack("[ss]", cur.name, p->name));
-		if ((e = exec_id(db, "UPDATE users SET name = $2 WHERE id = $1", id, p->name)))
+		if ((e = db_run(db, "UPDATE users SET name = $2 WHERE id = $1", "is", id, p->name)))
 			goto fail_json;
 	}
 	if (p->set_department && p->department_id != cur.department_id) {
@@ -328,8 +295,8 @@ enum err account_update(struct db *db, struct arena *a, const struct actor *who,
 				    json_pack("[oo]", id_or_null(cur.department_id),
 					      id_or_null(p->department_id)));
 		privilege = true; /* department scopes follow it */
-		if ((e = set_ref(db, "UPDATE users SET department_id = $2 WHERE id = $1", id,
-				 p->department_id)))
+		if ((e = db_run(db, "UPDATE users SET department_id = $2 WHERE id = $1", "ir", id,
+				p->department_id)))
 			goto fail_json;
 	}
 	if (p->set_person && p->person_id != cur.person_id) {
@@ -337,8 +304,8 @@ enum err account_update(struct db *db, struct arena *a, const struct actor *who,
 			ch, "person_id",
 			json_pack("[oo]", id_or_null(cur.person_id), id_or_null(p->person_id)));
 		privilege = true;
-		if ((e = set_ref(db, "UPDATE users SET person_id = $2 WHERE id = $1", id,
-				 p->person_id)))
+		if ((e = db_run(db, "UPDATE users SET person_id = $2 WHERE id = $1", "ir", id,
+				p->person_id)))
 			goto fail_json;
 	}
 	if (p->set_roles && p->roles != cur.roles) {
@@ -346,21 +313,19 @@ enum err account_update(struct db *db, struct arena *a, const struct actor *who,
 			ch, "roles",
 			json_pack("[oo]", roles_array(cur.roles), roles_array(p->roles)));
 		privilege = true;
-		if ((e = exec_id(db, "DELETE FROM user_roles WHERE user_id = $1", id, NULL)))
+		if ((e = db_run(db, "DELETE FROM user_roles WHERE user_id = $1", "i", id)))
 			goto fail_json;
 		for (int r = 0; r < ROLE__COUNT; r++)
 			if ((p->roles & (1u << r)) &&
-			    (e = exec_id(db,
-					 "INSERT INTO user_roles (user_id, role) VALUES ($1, $2)",
-					 id, authz_role_name((enum role)r))))
+			    (e = db_run(db,
+					"INSERT INTO user_roles (user_id, role) VALUES ($1, $2)",
+					"is", id, authz_role_name((enum role)r))))
 				goto fail_json;
 	}
 	if (p->set_active && p->active != cur.active) {
 		json_object_set_new(ch, "active", json_pack("[bb]", cur.active, p->active));
-		if ((e = exec_id(db,
-				 p->active ? "UPDATE users SET active = 1 WHERE id = $1"
-					   : "UPDATE users SET active = 0 WHERE id = $1",
-				 id, NULL)))
+		if ((e = db_run(db, "UPDATE users SET active = $2 WHERE id = $1", "ii", id,
+				(int64_t)p->active)))
 			goto fail_json;
 		if (!p->active)
 			privilege = revoke_tokens = true;
@@ -370,17 +335,16 @@ enum err account_update(struct db *db, struct arena *a, const struct actor *who,
 		db_rollback(db);
 		return ERR_OK;
 	}
-	if ((e = exec_id(db,
-			 "UPDATE users SET version = version + 1, updated_at = $2 WHERE id = $1",
-			 id, now)))
+	if ((e = db_run(db, "UPDATE users SET version = version + 1, updated_at = $2 WHERE id = $1",
+			"is", id, now)))
 		goto fail_json;
 	/* a changed privilege takes effect now: the account signs in again */
-	if (privilege && (e = exec_id(db, "DELETE FROM sessions WHERE user_id = $1", id, NULL)))
+	if (privilege && (e = db_run(db, "DELETE FROM sessions WHERE user_id = $1", "i", id)))
 		goto fail_json;
-	if (revoke_tokens && (e = exec_id(db,
-					  "UPDATE api_tokens SET revoked_at = $2"
-					  " WHERE user_id = $1 AND revoked_at IS NULL",
-					  id, now)))
+	if (revoke_tokens && (e = db_run(db,
+					 "UPDATE api_tokens SET revoked_at = $2"
+					 " WHERE user_id = $1 AND revoked_at IS NULL",
+					 "is", id, now)))
 		goto fail_json;
 	char *text = json_dumps(ch, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(ch);

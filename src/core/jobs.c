@@ -51,38 +51,22 @@ const struct job jobs_all[] = {
 };
 const size_t jobs_count = sizeof(jobs_all) / sizeof(jobs_all[0]);
 
-static enum err exec_text(struct db *db, const char *sql, const char *const *args, int n)
-{
-	struct db_stmt *st;
-	enum err e = db_prepare(db, sql, &st);
-	if (e)
-		return e;
-	for (int i = 0; i < n; i++)
-		db_bind_str(st, i + 1, args[i]);
-	bool row;
-	e = db_step(st, &row);
-	db_done(st);
-	return e;
-}
-
 /* Takes the lease on one job if it is due and free; *got tells whether it did. */
 static enum err lease(struct db *db, const struct job *j, const char *node, bool *got)
 {
-	char now[TIME_ISO_LEN], until[TIME_ISO_LEN], interval[24];
+	char now[TIME_ISO_LEN], until[TIME_ISO_LEN];
 	int64_t t = time_now();
 	time_format_iso(t, now);
 	time_format_iso(t + JOBS_LEASE_SECONDS, until);
-	snprintf(interval, sizeof(interval), "%lld", (long long)j->interval);
 	*got = false;
 	enum err e = db_begin(db);
 	if (e)
 		return e;
 	/* a job row exists from the first time any node sees it, due at once */
-	const char *ins[] = { j->name, interval, now };
-	if ((e = exec_text(db,
-			   "INSERT INTO jobs (name, interval_seconds, next_run) VALUES ($1, $2, $3)"
-			   " ON CONFLICT (name) DO NOTHING",
-			   ins, 3)))
+	if ((e = db_run(db,
+			"INSERT INTO jobs (name, interval_seconds, next_run) VALUES ($1, $2, $3)"
+			" ON CONFLICT (name) DO NOTHING",
+			"sis", j->name, j->interval, now)))
 		goto fail;
 	struct db_stmt *st;
 	const char *sql =
@@ -101,10 +85,9 @@ static enum err lease(struct db *db, const struct job *j, const char *node, bool
 	if (e)
 		goto fail;
 	if (row) {
-		const char *up[] = { j->name, node, until };
-		if ((e = exec_text(
-			     db, "UPDATE jobs SET leased_by = $2, lease_until = $3 WHERE name = $1",
-			     up, 3)))
+		if ((e = db_run(db,
+				"UPDATE jobs SET leased_by = $2, lease_until = $3 WHERE name = $1",
+				"sss", j->name, node, until)))
 			goto fail;
 	}
 	if ((e = db_commit(db)))
@@ -134,12 +117,11 @@ enum err jobs_run_due(struct db *db, const char *node, int *ran)
 		int64_t t = time_now();
 		time_format_iso(t, now);
 		time_format_iso(t + j->interval, next);
-		const char *done[] = { j->name, now, next, je ? err_title(je) : NULL };
-		if ((e = exec_text(
+		if ((e = db_run(
 			     db,
 			     "UPDATE jobs SET leased_by = NULL, lease_until = NULL, last_run = $2,"
 			     " next_run = $3, runs = runs + 1, last_error = $4 WHERE name = $1",
-			     done, 4)))
+			     "ssss", j->name, now, next, je ? err_title(je) : NULL)))
 			return e;
 		(*ran)++;
 	}

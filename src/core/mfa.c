@@ -29,21 +29,6 @@ static void oath_start(void)
 	oath_ok = oath_init() == OATH_OK;
 }
 
-static enum err simple(struct db *db, const char *sql, int64_t id, const char *text)
-{
-	struct db_stmt *st;
-	enum err e = db_prepare(db, sql, &st);
-	if (e)
-		return e;
-	db_bind_int(st, 1, id);
-	if (text)
-		db_bind_str(st, 2, text);
-	bool row;
-	e = db_step(st, &row);
-	db_done(st);
-	return e;
-}
-
 enum err mfa_enrolled(struct db *db, int64_t user_id, bool *enrolled)
 {
 	struct db_stmt *st;
@@ -192,12 +177,12 @@ enum err mfa_begin(struct db *db, struct arena *a, int64_t user_id, const char *
 	if (!out->secret || !out->uri || !out->svg)
 		return ERR_NOMEM;
 	/* a confirmed factor stays until the new one is confirmed */
-	return simple(
+	return db_run(
 		db,
 		"INSERT INTO user_mfa (user_id, secret, confirmed_at, last_step) VALUES ($1, $2,"
 		" NULL, 0) ON CONFLICT (user_id) DO UPDATE SET secret = CASE WHEN"
 		" user_mfa.confirmed_at IS NULL THEN $2 ELSE user_mfa.secret END",
-		user_id, hex);
+		"is", user_id, hex);
 }
 
 static void recovery_code(char out[12])
@@ -241,22 +226,22 @@ enum err mfa_confirm(struct db *db, struct arena *a, const struct actor *who, in
 		goto fail;
 	char now[TIME_ISO_LEN];
 	time_format_iso(time_now(), now);
-	if ((e = simple(db, "DELETE FROM user_mfa WHERE user_id = $1 AND confirmed_at IS NOT NULL",
-			user_id, NULL)) ||
-	    (e = simple(db,
+	if ((e = db_run(db, "DELETE FROM user_mfa WHERE user_id = $1 AND confirmed_at IS NOT NULL",
+			"i", user_id)) ||
+	    (e = db_run(db,
 			"UPDATE user_mfa SET confirmed_at = $2, last_step = 0 WHERE user_id = $1",
-			user_id, now)) ||
-	    (e = simple(db, "DELETE FROM mfa_recovery_codes WHERE user_id = $1", user_id, NULL)))
+			"is", user_id, now)) ||
+	    (e = db_run(db, "DELETE FROM mfa_recovery_codes WHERE user_id = $1", "i", user_id)))
 		goto fail;
 	for (int i = 0; i < MFA_RECOVERY_CODES; i++) {
 		char c[12], h[CRYPTO_HASH_HEX];
 		recovery_code(c);
 		code_hash(c, h);
 		codes[i] = arena_strdup(a, c);
-		if ((e = simple(
+		if ((e = db_run(
 			     db,
 			     "INSERT INTO mfa_recovery_codes (user_id, code_hash) VALUES ($1, $2)",
-			     user_id, h)))
+			     "is", user_id, h)))
 			goto fail;
 	}
 	/* the confirming code is spent too */
@@ -340,8 +325,8 @@ enum err mfa_disable(struct db *db, const struct actor *who, int64_t user_id)
 	enum err e = db_begin(db);
 	if (e)
 		return e;
-	if ((e = simple(db, "DELETE FROM user_mfa WHERE user_id = $1", user_id, NULL)) ||
-	    (e = simple(db, "DELETE FROM mfa_recovery_codes WHERE user_id = $1", user_id, NULL)) ||
+	if ((e = db_run(db, "DELETE FROM user_mfa WHERE user_id = $1", "i", user_id)) ||
+	    (e = db_run(db, "DELETE FROM mfa_recovery_codes WHERE user_id = $1", "i", user_id)) ||
 	    (e = audit_append(db, who, "mfa_disable", "user", user_id, "{\"mfa\":[true,false]}")) ||
 	    (e = db_commit(db))) {
 		db_rollback(db);

@@ -3,6 +3,7 @@
 #include "store/db.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,32 @@ static enum err exec_cached(struct db *db, const char *sql)
 	bool row;
 	e = SOPS(st)->step(st, &row);
 	SOPS(st)->done(st);
+	return e;
+}
+
+enum err db_run(struct db *db, const char *sql, const char *types, ...)
+{
+	struct db_stmt *st;
+	enum err e = db_prepare(db, sql, &st);
+	if (e)
+		return e;
+	va_list ap;
+	va_start(ap, types);
+	for (int i = 0; types[i]; i++) {
+		if (types[i] == 's') {
+			db_bind_str(st, i + 1, va_arg(ap, const char *));
+		} else {
+			int64_t v = va_arg(ap, int64_t);
+			if (types[i] == 'r' && v == 0)
+				db_bind_null(st, i + 1);
+			else
+				db_bind_int(st, i + 1, v);
+		}
+	}
+	va_end(ap);
+	bool row;
+	e = db_step(st, &row);
+	db_done(st);
 	return e;
 }
 

@@ -59,6 +59,11 @@ void db_done(struct db_stmt *st);
 /* Rows changed by the last completed statement. */
 int64_t db_changes(struct db *db);
 
+/* Runs one statement that returns no rows, binding one argument per letter of types:
+ * 'i' an int64_t, 's' a const char * (NULL binds NULL), 'r' an int64_t id where 0 binds NULL.
+ *   db_run(db, "UPDATE users SET name = $2 WHERE id = $1", "is", id, name); */
+enum err db_run(struct db *db, const char *sql, const char *types, ...) WUR;
+
 /* Runs one statement with no parameters and no result (DDL, PRAGMA). */
 enum err db_exec(struct db *db, const char *sql) WUR;
 

@@ -9,7 +9,7 @@ before(async () => {
   ({ server, ism, staff, admin } = await startWithUsers());
   basics = await seedBasics(ism);
 });
-after(async () => { server.cleanup(); });
+after(async () => { await server.stop(); server.cleanup(); }); // stop() is a no-op once the last test stopped it
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 

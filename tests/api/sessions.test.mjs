@@ -67,8 +67,22 @@ test('wrong password and unknown e-mail get the same 401, with no cookie', async
   assert.equal(ok.status, 200, ok.text);
 });
 
+test('an unknown e-mail costs as much time as a wrong password (no account discovery by timing)', async () => {
+  const time = async (email) => {
+    const t = process.hrtime.bigint();
+    const r = await server.req('POST', '/api/v1/session', { body: { email, password: 'not the right one' } });
+    problem(r, 401);
+    return Number(process.hrtime.bigint() - t) / 1e6;
+  };
+  const known = [], unknown = [];
+  for (let k = 0; k < 3; k++) { known.push(await time('admin@test.example')); unknown.push(await time(`ghost${k}@test.example`)); }
+  const median = (a) => [...a].sort((x, y) => x - y)[1];
+  // a password hash takes tens of milliseconds at least; an unknown e-mail must not skip it
+  assert.ok(median(unknown) > 0.3 * median(known), `unknown ${unknown.map(Math.round)} ms vs known ${known.map(Math.round)} ms`);
+});
+
 // Every unsafe request a cookie holder can make on the registers and tokens, each on a record
-// made for it; `check` proves afterwards whether it took effect.
+// made for it; `effect` tells afterwards whether it took effect.
 async function unsafeRequests(base) {
   const out = [];
   for (const [i, p] of REGISTERS.entries()) {
