@@ -244,16 +244,29 @@ test('a cursor only works with the sort it was made for', async () => {
   problem(await ism.get(`${PARTIES}?sort=review_on&cursor=${encodeURIComponent(dflt.json.next)}`), 400, 'cursor');
 });
 
-test('a query string with hundreds of parameters still gets an HTTP answer', async () => {
-  for (const n of [1000, 500]) {
-    const qs = Array.from({ length: n }, (_, k) => `q=${k}`).join('&');
-    const r = await rawHttp(server.base, `GET ${PARTIES}?${qs} HTTP/1.1\r\nHost: x\r\nAuthorization: ${ism.h.Authorization}\r\nConnection: close\r\n\r\n`, 8000);
-    assert.ok(r.status >= 200 && r.status < 500, `${n} parameters: no answer (status ${r.status})`);
+// URLs up to 8 KB (what nginx passes by default) must get an answer, however they are cut up.
+test('a query string with thousands of parameters still gets an HTTP answer', async () => {
+  const cases = [
+    ['2000 bare names', Array(2000).fill('a').join('&')], // fails fast while the bug lasts
+    ['1000 q= pairs', Array.from({ length: 1000 }, (_, k) => `q=${k}`).join('&')],
+    ['500 q= pairs', Array.from({ length: 500 }, (_, k) => `q=${k}`).join('&')],
+    ['4000 bare names (8 KB)', Array(4000).fill('a').join('&')],
+    ['3000 bare names', Array(3000).fill('a').join('&')], // hangs while the bug lasts
+  ];
+  for (const [label, qs] of cases) {
+    const r = await rawHttp(server.base, `GET ${PARTIES}?${qs} HTTP/1.1\r\nHost: x\r\nAuthorization: ${ism.h.Authorization}\r\nConnection: close\r\n\r\n`, 8000)
+      .catch((e) => ({ status: String(e) }));
+    assert.ok(r.status >= 200 && r.status < 500, `${label}: no answer (${r.status})`);
   }
 });
 
 test('a problem answer is valid UTF-8 JSON even when the bad parameter name is not UTF-8', async () => {
-  const r = await rawHttp(server.base, `GET ${PARTIES}?%ff%fe=1 HTTP/1.1\r\nHost: x\r\nAuthorization: ${ism.h.Authorization}\r\nConnection: close\r\n\r\n`);
-  assert.equal(r.status, 400);
-  assert.ok(isUtf8(r.body), r.body.toString('hex'));
+  for (const q of ['%ff%fe=1', 'name.%ff=1', '%c3.gte=1', 'sort=%ff', 'q=%ed%a0%80', `${'%e2%82'}=x`]) {
+    const r = await rawHttp(server.base, `GET ${PARTIES}?${q} HTTP/1.1\r\nHost: x\r\nAuthorization: ${ism.h.Authorization}\r\nConnection: close\r\n\r\n`);
+    assert.equal(r.status, 400, q);
+    assert.ok(isUtf8(r.body), `${q}: ${r.body.toString('hex')}`);
+    const j = JSON.parse(r.body.toString());
+    assert.equal(j.status, 400);
+    assert.ok(Array.isArray(j.errors) && j.errors.length === 1, q);
+  }
 });
