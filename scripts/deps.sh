@@ -5,8 +5,8 @@ set -eu
 
 level=${1:-build}
 build="gcc make meson ninja-build pkg-config python3 libsqlite3-dev libmicrohttpd-dev
-       libjansson-dev libsodium-dev liboath-dev libqrencode-dev libpq-dev"
-test="libcmocka-dev sqlite3 curl nodejs postgresql nginx-light"
+       libjansson-dev libsodium-dev liboath-dev libqrencode-dev libpq-dev libxlsxwriter-dev"
+test="libcmocka-dev sqlite3 curl nodejs postgresql nginx-light chromium"
 bench="wrk"
 
 want=$build
