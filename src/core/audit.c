@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/crypto.h"
+#include "util/str.h"
 #include "util/timeutil.h"
 
 void audit_canonical(struct buf *b, int64_t seq, const char *at, int64_t actor_id,
@@ -166,6 +167,25 @@ enum err audit_verify(struct db *db, struct audit_result *res)
 	}
 	db_done(st);
 	buf_free(&canon);
+	return e;
+}
+
+enum err audit_summary(struct db *db, int64_t *count, char last_at[32])
+{
+	struct db_stmt *st;
+	/* seq is the chain's order: the highest is the newest, and its count is the total */
+	enum err e =
+		db_prepare(db, "SELECT seq, at FROM audit_events ORDER BY seq DESC LIMIT 1", &st);
+	if (e)
+		return e;
+	bool row;
+	*count = 0;
+	last_at[0] = '\0';
+	if ((e = db_step(st, &row)) == ERR_OK && row) {
+		*count = db_col_int(st, 0);
+		str_copy(last_at, 32, col(st, 1));
+	}
+	db_done(st);
 	return e;
 }
 

@@ -31,6 +31,8 @@ struct audit_result {
 enum err audit_verify(struct db *db, struct audit_result *res) WUR;
 
 /* Appends {"items":[...]} of one object's events, oldest first, to out. */
+/* How many events the trail holds and when the last was written ("" when none). */
+enum err audit_summary(struct db *db, int64_t *count, char last_at[32]) WUR;
 enum err audit_history_json(struct db *db, const char *entity, int64_t id, struct buf *out) WUR;
 
 /* The canonical text that is hashed (exposed for tests). */

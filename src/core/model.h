@@ -32,6 +32,9 @@ enum field_flag {
 	FF_SEARCH = 1u << 2,   /* matched by ?q= */
 	FF_LIST = 1u << 3,     /* a column in list views */
 	FF_READONLY = 1u << 4, /* computed or system-set: never taken from input */
+	/* A date by which the record's owner must act (its next review): drives the owner's
+	 * tasks and the overdue counts on the dashboard. */
+	FF_DUE = 1u << 5,
 };
 
 struct choice {

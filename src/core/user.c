@@ -383,8 +383,8 @@ enum err user_authenticate(struct db *db, struct arena *a, const char *email, co
 	return load_roles(db, out);
 }
 
-enum err session_create(struct db *db, struct arena *a, int64_t user_id, int64_t ttl,
-			const char **token, const char **csrf)
+static enum err session_insert(struct db *db, struct arena *a, int64_t user_id, int64_t ttl,
+			       bool pending, const char **token, const char **csrf)
 {
 	char tok[CRYPTO_TOKEN_LEN], cs[CRYPTO_TOKEN_LEN], hash[CRYPTO_HASH_HEX];
 	crypto_token(tok);
@@ -397,7 +397,8 @@ enum err session_create(struct db *db, struct arena *a, int64_t user_id, int64_t
 	struct db_stmt *st;
 	enum err e = db_prepare(db,
 				"INSERT INTO sessions (token_hash, user_id, csrf, created_at,"
-				" last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $4, $5)",
+				" last_seen_at, expires_at, pending_mfa)"
+				" VALUES ($1, $2, $3, $4, $4, $5, $6)",
 				&st);
 	if (e)
 		return e;
@@ -406,14 +407,27 @@ enum err session_create(struct db *db, struct arena *a, int64_t user_id, int64_t
 	db_bind_str(st, 3, cs);
 	db_bind_str(st, 4, now);
 	db_bind_str(st, 5, exp);
+	db_bind_int(st, 6, pending ? 1 : 0);
 	bool row;
 	e = db_step(st, &row);
 	db_done(st);
 	if (e)
 		return e;
 	*token = arena_strdup(a, tok);
-	*csrf = arena_strdup(a, cs);
-	return *token && *csrf ? ERR_OK : ERR_NOMEM;
+	if (csrf)
+		*csrf = arena_strdup(a, cs);
+	return *token && (!csrf || *csrf) ? ERR_OK : ERR_NOMEM;
+}
+
+enum err session_create(struct db *db, struct arena *a, int64_t user_id, int64_t ttl,
+			const char **token, const char **csrf)
+{
+	return session_insert(db, a, user_id, ttl, false, token, csrf);
+}
+
+enum err session_create_pending(struct db *db, struct arena *a, int64_t user_id, const char **token)
+{
+	return session_insert(db, a, user_id, SESSION_PENDING_TTL, true, token, NULL);
 }
 
 static bool token_shape_ok(const char *t, size_t expect)
@@ -454,7 +468,15 @@ struct credential {
 static const struct credential session_cred = {
 	"SELECT " USER_COLUMNS ", s.id, s.last_seen_at, s.csrf FROM sessions s"
 	" JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2"
-	" AND s.last_seen_at > $3",
+	" AND s.last_seen_at > $3 AND s.pending_mfa = 0",
+	"UPDATE sessions SET last_seen_at = $1 WHERE id = $2",
+};
+
+/* A sign-in waiting for its second factor: found only by the sign-in step, never as a session */
+static const struct credential pending_cred = {
+	"SELECT " USER_COLUMNS ", s.id, s.last_seen_at, s.csrf FROM sessions s"
+	" JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2"
+	" AND s.pending_mfa = 1",
 	"UPDATE sessions SET last_seen_at = $1 WHERE id = $2",
 };
 
@@ -519,6 +541,14 @@ enum err session_lookup(struct db *db, struct arena *a, const char *token, int64
 	if (idle_seconds <= 0)
 		idle_seconds = INT32_MAX;
 	return credential_lookup(db, a, &session_cred, token, idle_seconds, u, session_id, csrf);
+}
+
+enum err session_pending_lookup(struct db *db, struct arena *a, const char *token, struct user *u,
+				int64_t *session_id)
+{
+	if (!token_shape_ok(token, CRYPTO_TOKEN_LEN - 1))
+		return ERR_UNAUTHORIZED;
+	return credential_lookup(db, a, &pending_cred, token, 0, u, session_id, NULL);
 }
 
 enum err session_delete(struct db *db, int64_t session_id)

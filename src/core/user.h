@@ -60,6 +60,13 @@ enum err session_create(struct db *db, struct arena *a, int64_t user_id, int64_t
 enum err session_lookup(struct db *db, struct arena *a, const char *token, int64_t idle_seconds,
 			struct user *u, int64_t *session_id, const char **csrf) WUR;
 enum err session_delete(struct db *db, int64_t session_id) WUR;
+/* A sign-in whose password was right and whose second factor is still to come: it grants
+ * nothing (session_lookup never finds it) and expires after SESSION_PENDING_TTL seconds. */
+#define SESSION_PENDING_TTL 300
+enum err session_create_pending(struct db *db, struct arena *a, int64_t user_id,
+				const char **token) WUR;
+enum err session_pending_lookup(struct db *db, struct arena *a, const char *token, struct user *u,
+				int64_t *session_id) WUR;
 
 /* A bearer token "cst_..." (shown once). expires_at may be NULL (no expiry). */
 /* permissions: NULL for all of the owner's rights, else a list authz_permissions_valid() accepts.

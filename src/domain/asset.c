@@ -116,7 +116,7 @@ static const struct field asset_fields[] = {
 	  .choices = asset_statuses,
 	  .dflt = "in_use" },
 	{ .name = "acquired_on", .label = "Acquired on", .type = FT_DATE },
-	{ .name = "review_on", .label = "Next review", .type = FT_DATE, .flags = FF_LIST },
+	{ .name = "review_on", .label = "Next review", .type = FT_DATE, .flags = FF_LIST | FF_DUE },
 };
 
 const struct entity entity_asset = {

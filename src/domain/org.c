@@ -146,7 +146,7 @@ static const struct field party_fields[] = {
 	  .type = FT_BOOL,
 	  .flags = FF_LIST,
 	  .dflt = "true" },
-	{ .name = "review_on", .label = "Next review", .type = FT_DATE, .flags = FF_LIST },
+	{ .name = "review_on", .label = "Next review", .type = FT_DATE, .flags = FF_LIST | FF_DUE },
 };
 
 const struct entity entity_interested_party = {

@@ -10,8 +10,8 @@
 
 /* Inside the write transaction: the record must be readable (else it does not exist for this
  * user), and both its old and its new state must lie in the scope of the action. */
-static enum err write_guard(void *arg, const struct entity *e, const struct record *before,
-			    const struct record *after)
+enum err http_write_guard(void *arg, const struct entity *e, const struct record *before,
+			  const struct record *after)
 {
 	struct ctx *c = arg;
 	const struct authz_subject *s = &c->who.subject;
@@ -25,12 +25,12 @@ static enum err write_guard(void *arg, const struct entity *e, const struct reco
 	return ERR_OK;
 }
 
-static struct repo_ctx repo_of(struct ctx *c)
+struct repo_ctx http_repo(struct ctx *c)
 {
 	c->actor.id = c->who.user_id;
 	c->actor.name = c->who.email;
 	return (struct repo_ctx){
-		.db = c->db, .a = c->a, .who = &c->actor, .guard = write_guard, .guard_arg = c
+		.db = c->db, .a = c->a, .who = &c->actor, .guard = http_write_guard, .guard_arg = c
 	};
 }
 
@@ -51,7 +51,7 @@ static enum err visible(struct ctx *c, int64_t id, unsigned scope)
 {
 	if (scope & SCOPE_ALL)
 		return ERR_OK;
-	struct repo_ctx rc = repo_of(c);
+	struct repo_ctx rc = http_repo(c);
 	struct record *r;
 	enum err e = repo_load(&rc, c->entity, id, &r);
 	if (e)
@@ -163,7 +163,7 @@ void api_list(struct ctx *c)
 		respond_field_error(c, ERR_BAD_REQUEST, arena_strdup(c->a, la.bad_name), la.why);
 		return;
 	}
-	struct repo_ctx rc = repo_of(c);
+	struct repo_ctx rc = http_repo(c);
 	const char *why = NULL;
 	enum err e = repo_list_json(&rc, c->entity, lq, &c->resp->body, &why);
 	if (e == ERR_BAD_REQUEST) {
@@ -187,7 +187,7 @@ static void set_etag(struct ctx *c, int64_t version)
 /* Answers with the stored record as JSON, its ETag and the given status. */
 static void answer_record(struct ctx *c, int64_t id, int status)
 {
-	struct repo_ctx rc = repo_of(c);
+	struct repo_ctx rc = http_repo(c);
 	int64_t version = 0;
 	buf_reset(&c->resp->body);
 	enum err e = repo_read_json(&rc, c->entity, id, &c->resp->body, &version);
@@ -271,7 +271,7 @@ void api_create(struct ctx *c)
 	/* parse errors and rule errors are reported together: repo_create stops before writing */
 	model_from_json(c->a, c->entity, body, rec, &ve);
 	json_decref(body);
-	struct repo_ctx rc = repo_of(c);
+	struct repo_ctx rc = http_repo(c);
 	int64_t id = 0;
 	enum err e = repo_create(&rc, rec, &ve, &id);
 	if (e) {
@@ -307,7 +307,7 @@ void api_update(struct ctx *c)
 	}
 	model_from_json(c->a, c->entity, body, patch, &ve);
 	json_decref(body);
-	struct repo_ctx rc = repo_of(c);
+	struct repo_ctx rc = http_repo(c);
 	enum err e = repo_update(&rc, c->entity, id, patch, ver, &ve);
 	if (e) {
 		answer_write_error(c, e, &ve);
@@ -327,7 +327,7 @@ void api_delete(struct ctx *c)
 				    "must be an ETag such as \"3\"");
 		return;
 	}
-	struct repo_ctx rc = repo_of(c);
+	struct repo_ctx rc = http_repo(c);
 	struct verrors ve = { 0 };
 	enum err e = repo_delete(&rc, c->entity, id, ver, &ve);
 	if (e) {

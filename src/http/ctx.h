@@ -11,6 +11,7 @@
 #include "core/model.h"
 #include "http/http.h"
 #include "store/db.h"
+#include "util/form.h"
 
 struct app_config {
 	const char *db_url;
@@ -54,6 +55,8 @@ struct ctx {
 	size_t nparams;
 	const char *params[CTX_MAX_PARAMS];
 	const struct entity *entity;
+	struct form *form; /* a UI form post, decoded by the router */
+	void *ui_cache;	   /* per-request look-ups of referenced records' labels */
 };
 
 #endif

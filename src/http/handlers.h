@@ -4,6 +4,8 @@
 
 #include <jansson.h>
 
+#include "core/repo.h"
+#include "core/user.h"
 #include "http/ctx.h"
 
 /* api.c: generic register handlers */
@@ -15,6 +17,11 @@ void api_delete(struct ctx *c);
 void api_history(struct ctx *c);
 /* Parses the request body as a JSON object; on failure the problem answer is already set. */
 json_t *api_body_json(struct ctx *c);
+/* The repository as the signed-in user: writes checked by http_write_guard inside their
+ * transaction (the stored and the new state both in the user's scope for the action). */
+struct repo_ctx http_repo(struct ctx *c);
+enum err http_write_guard(void *arg, const struct entity *e, const struct record *before,
+			  const struct record *after) WUR;
 /* The {id} route parameter, or 0 after answering 404. */
 int64_t api_param_id(struct ctx *c, size_t i);
 
@@ -29,6 +36,23 @@ void tokens_del(struct ctx *c);
 /* Resolves bearer token or session cookie into c->who: ERR_UNAUTHORIZED when neither is
  * valid, another error when the store failed. */
 enum err session_authenticate(struct ctx *c) WUR;
+/* Sign-in shared by the API and the UI: throttled per account and address, failures counted. */
+enum sign_in {
+	SIGN_IN_OK,
+	SIGN_IN_WRONG,	     /* unknown e-mail or wrong password: the same answer */
+	SIGN_IN_TOTP_NEEDED, /* the password is right; the account needs its second factor */
+	SIGN_IN_TOTP_WRONG,
+	SIGN_IN_THROTTLED, /* *wait seconds before the next try */
+};
+enum err session_check(struct ctx *c, const char *email, const char *pw, const char *totp,
+		       struct user *u, enum sign_in *res, int64_t *wait) WUR;
+/* The second factor alone, for an account whose password was checked already. */
+enum err session_check_totp(struct ctx *c, const struct user *u, const char *totp,
+			    enum sign_in *res, int64_t *wait) WUR;
+/* Starts a session for u: the row, the cookie and c->who (with its CSRF token). */
+enum err session_open(struct ctx *c, const struct user *u) WUR;
+/* Ends the caller's cookie session and clears the cookie. */
+enum err session_close(struct ctx *c) WUR;
 
 /* mfa.c: two-factor sign-in */
 void mfa_post(struct ctx *c);
@@ -46,6 +70,34 @@ void users_update(struct ctx *c);
 /* openapi.c */
 void openapi_get(struct ctx *c);
 void health_get(struct ctx *c);
-void index_get(struct ctx *c);
+
+/* static.c: the embedded CSS and JavaScript */
+void static_get(struct ctx *c);
+
+/* ui_home.c, ui_register.c, ui_account.c: the web UI */
+void ui_home(struct ctx *c);
+void ui_login_get(struct ctx *c);
+void ui_login_post(struct ctx *c);
+void ui_login_verify(struct ctx *c);
+void ui_logout(struct ctx *c);
+void ui_list(struct ctx *c);
+void ui_show(struct ctx *c);
+void ui_new(struct ctx *c);
+void ui_edit(struct ctx *c);
+void ui_create(struct ctx *c);
+void ui_update(struct ctx *c);
+void ui_delete(struct ctx *c);
+void ui_account(struct ctx *c);
+void ui_account_password(struct ctx *c);
+void ui_account_mfa(struct ctx *c);
+void ui_account_mfa_confirm(struct ctx *c);
+void ui_account_mfa_disable(struct ctx *c);
+void ui_account_token(struct ctx *c);
+void ui_account_token_revoke(struct ctx *c);
+void ui_users(struct ctx *c);
+void ui_user_new(struct ctx *c);
+void ui_user_create(struct ctx *c);
+void ui_user_show(struct ctx *c);
+void ui_user_update(struct ctx *c);
 
 #endif

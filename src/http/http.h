@@ -51,6 +51,8 @@ const char *http_client_addr(struct http_req *r);
 
 /* Response helpers. The value is copied into the request arena. */
 void http_set_header(struct http_req *r, struct http_resp *s, const char *name, const char *value);
+/* Adds a header even when one of the same name is set (Set-Cookie). */
+void http_add_header(struct http_req *r, struct http_resp *s, const char *name, const char *value);
 bool http_method_is_safe(enum http_method m);
 
 #endif

@@ -530,21 +530,6 @@ void openapi_get(struct ctx *c)
 }
 
 /* Until the web interface lands, the root page says what this server is and where the API is. */
-void index_get(struct ctx *c)
-{
-	buf_adds(&c->resp->body,
-		 "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-		 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-		 "<title>Custos</title></head><body><main>"
-		 "<h1>Custos</h1><p>An ISO/IEC 27001 information security management system.</p>"
-		 "<p>This server speaks the JSON API at <code>/api/v1</code>: sign in with "
-		 "<code>POST /api/v1/session</code>, then read its description at "
-		 "<a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a>.</p>"
-		 "<p>Health: <a href=\"/healthz\">/healthz</a></p></main></body></html>\n");
-	c->resp->status = 200;
-	c->resp->content_type = "text/html; charset=utf-8";
-}
-
 void health_get(struct ctx *c)
 {
 	struct db_stmt *st;

@@ -6,6 +6,8 @@
 #include "http/handlers.h"
 #include "http/respond.h"
 #include "http/server.h"
+#include "http/ui.h"
+#include "util/html.h"
 #include "util/crypto.h"
 #include "util/log.h"
 #include "util/str.h"
@@ -13,6 +15,7 @@
 enum route_flag {
 	ROUTE_PUBLIC = 1u << 0,	   /* no authentication */
 	ROUTE_MFA_SETUP = 1u << 1, /* reachable while a required second factor is not set up */
+	ROUTE_UI = 1u << 2,	   /* an HTML page: redirects to sign-in, form posts, HTML errors */
 };
 
 struct route {
@@ -23,8 +26,8 @@ struct route {
 };
 
 static const struct route routes[] = {
-	{ HTTP_GET, "/", index_get, ROUTE_PUBLIC },
 	{ HTTP_GET, "/healthz", health_get, ROUTE_PUBLIC },
+	{ HTTP_GET, "/static/{file}", static_get, ROUTE_PUBLIC },
 	{ HTTP_GET, "/api/v1/openapi.json", openapi_get, 0 },
 	{ HTTP_POST, "/api/v1/session", session_post, ROUTE_PUBLIC },
 	{ HTTP_GET, "/api/v1/session", session_get, ROUTE_MFA_SETUP },
@@ -48,6 +51,31 @@ static const struct route routes[] = {
 	{ HTTP_PATCH, "/api/v1/{entity}/{id}", api_update, 0 },
 	{ HTTP_DELETE, "/api/v1/{entity}/{id}", api_delete, 0 },
 	{ HTTP_GET, "/api/v1/{entity}/{id}/history", api_history, 0 },
+
+	{ HTTP_GET, "/", ui_home, ROUTE_UI },
+	{ HTTP_GET, "/login", ui_login_get, ROUTE_UI | ROUTE_PUBLIC },
+	{ HTTP_POST, "/login", ui_login_post, ROUTE_UI | ROUTE_PUBLIC },
+	{ HTTP_POST, "/login/verify", ui_login_verify, ROUTE_UI | ROUTE_PUBLIC },
+	{ HTTP_POST, "/logout", ui_logout, ROUTE_UI | ROUTE_MFA_SETUP },
+	{ HTTP_GET, "/account", ui_account, ROUTE_UI | ROUTE_MFA_SETUP },
+	{ HTTP_POST, "/account/password", ui_account_password, ROUTE_UI | ROUTE_MFA_SETUP },
+	{ HTTP_POST, "/account/mfa", ui_account_mfa, ROUTE_UI | ROUTE_MFA_SETUP },
+	{ HTTP_POST, "/account/mfa/confirm", ui_account_mfa_confirm, ROUTE_UI | ROUTE_MFA_SETUP },
+	{ HTTP_POST, "/account/mfa/disable", ui_account_mfa_disable, ROUTE_UI },
+	{ HTTP_POST, "/account/tokens", ui_account_token, ROUTE_UI },
+	{ HTTP_POST, "/account/tokens/{id}/revoke", ui_account_token_revoke, ROUTE_UI },
+	{ HTTP_GET, "/admin/users", ui_users, ROUTE_UI },
+	{ HTTP_GET, "/admin/users/new", ui_user_new, ROUTE_UI },
+	{ HTTP_POST, "/admin/users", ui_user_create, ROUTE_UI },
+	{ HTTP_GET, "/admin/users/{id}", ui_user_show, ROUTE_UI },
+	{ HTTP_POST, "/admin/users/{id}", ui_user_update, ROUTE_UI },
+	{ HTTP_GET, "/{entity}", ui_list, ROUTE_UI },
+	{ HTTP_POST, "/{entity}", ui_create, ROUTE_UI },
+	{ HTTP_GET, "/{entity}/new", ui_new, ROUTE_UI },
+	{ HTTP_GET, "/{entity}/{id}", ui_show, ROUTE_UI },
+	{ HTTP_POST, "/{entity}/{id}", ui_update, ROUTE_UI },
+	{ HTTP_GET, "/{entity}/{id}/edit", ui_edit, ROUTE_UI },
+	{ HTTP_POST, "/{entity}/{id}/delete", ui_delete, ROUTE_UI },
 };
 
 static const char *method_names[] = { "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "?" };
@@ -102,6 +130,72 @@ static void security_headers(struct ctx *c)
 	http_set_header(r, s, "Cache-Control", "no-store");
 }
 
+static bool keep_query(void *arg, const char *k, const char *v)
+{
+	struct buf *q = arg;
+	if (q->len)
+		buf_addc(q, '&');
+	url_esc(q, k);
+	buf_addc(q, '=');
+	url_esc(q, v);
+	return q->len < 2048;
+}
+
+/* A UI form post's fields, decoded into c->form; answers an error page when malformed. */
+static bool ui_read_form(struct ctx *c)
+{
+	struct http_req *r = c->req;
+	if (r->method != HTTP_POST)
+		return true;
+	if (r->body_too_large) {
+		ui_error(c, ERR_TOO_LARGE, "The form is larger than 1 MiB.");
+		return false;
+	}
+	const char *ct = http_header(r, "Content-Type");
+	const char *want = "application/x-www-form-urlencoded";
+	if (!ct || strncasecmp(ct, want, strlen(want)) != 0) {
+		ui_error(c, ERR_MEDIA_TYPE, "Send the form as application/x-www-form-urlencoded.");
+		return false;
+	}
+	c->form = arena_alloc(c->a, sizeof(*c->form));
+	const char *why = "could not be read";
+	if (!c->form || form_parse(c->a, r->body.p ? r->body.p : "", r->body.len, c->form, &why)) {
+		c->form = NULL;
+		ui_error(c, ERR_BAD_REQUEST, arena_printf(c->a, "The form %s.", why));
+		return false;
+	}
+	return true;
+}
+
+/* Not signed in: a page asks for sign-in and comes back; a form post cannot be replayed. */
+static void sign_in_first(struct ctx *c)
+{
+	struct http_req *r = c->req;
+	if (r->method != HTTP_GET && r->method != HTTP_HEAD) {
+		ui_redirect(c, "/login?m=expired");
+		return;
+	}
+	struct buf b;
+	buf_init(&b, 0);
+	buf_adds(&b, "/login?next=");
+	url_esc(&b, r->path);
+	const char *qs = NULL;
+	/* the query string is kept so a filtered list link survives the detour */
+	struct qs_arg {
+		struct buf q;
+	} qa;
+	buf_init(&qa.q, 0);
+	http_query_each(r, keep_query, &qa.q);
+	if (qa.q.len) {
+		url_esc(&b, "?");
+		qs = buf_cstr(&qa.q);
+		url_esc(&b, qs);
+	}
+	ui_redirect(c, buf_cstr(&b));
+	buf_free(&qa.q);
+	buf_free(&b);
+}
+
 void router_each(void (*fn)(void *arg, const char *method, const char *pattern, bool auth),
 		 void *arg)
 {
@@ -135,12 +229,16 @@ void router_dispatch(struct app *app, struct http_req *req, struct http_resp *re
 			 method_names[routes[i].method]);
 	}
 	if (!found) {
-		if (allow[0]) {
+		if (allow[0])
 			http_set_header(req, resp, "Allow", allow);
-			respond_problem(&c, ERR_METHOD, "this method is not allowed here", NULL);
-		} else {
-			respond_problem(&c, ERR_NOT_FOUND, "no such resource", NULL);
-		}
+		enum err e = allow[0] ? ERR_METHOD : ERR_NOT_FOUND;
+		if (ui_path(req->path))
+			ui_error(&c, e, NULL);
+		else
+			respond_problem(&c, e,
+					allow[0] ? "this method is not allowed here"
+						 : "no such resource",
+					NULL);
 		return;
 	}
 	route_match(&c, found->pattern, req->path); /* re-capture: later patterns overwrote it */
@@ -150,10 +248,18 @@ void router_dispatch(struct app *app, struct http_req *req, struct http_resp *re
 		respond_problem(&c, e, "the database is not available", NULL);
 		return;
 	}
+	bool ui = found->flags & ROUTE_UI;
+	if (ui && !ui_read_form(&c))
+		return;
 	if (!(found->flags & ROUTE_PUBLIC)) {
 		e = session_authenticate(&c);
 		if (e && e != ERR_UNAUTHORIZED) {
 			respond_problem(&c, e, "credentials could not be checked", NULL);
+			return;
+		}
+		if (e && ui) {
+			c.authed = false;
+			sign_in_first(&c);
 			return;
 		}
 		if (e) {
@@ -161,6 +267,10 @@ void router_dispatch(struct app *app, struct http_req *req, struct http_resp *re
 			respond_problem(&c, ERR_UNAUTHORIZED,
 					"sign in (POST /api/v1/session) or send a bearer token",
 					NULL);
+			return;
+		}
+		if (c.who.mfa_due && !(found->flags & ROUTE_MFA_SETUP) && ui) {
+			ui_redirect(&c, "/account");
 			return;
 		}
 		if (c.who.mfa_due && !(found->flags & ROUTE_MFA_SETUP)) {
@@ -172,8 +282,16 @@ void router_dispatch(struct app *app, struct http_req *req, struct http_resp *re
 		}
 		if (c.who.via_cookie && !http_method_is_safe(req->method)) {
 			const char *t = http_header(req, "X-CSRF-Token");
+			if (!t && ui)
+				t = ui_field(&c, "_csrf");
 			size_t n = c.who.csrf ? strlen(c.who.csrf) : 0;
 			if (!t || !n || strlen(t) != n || !crypto_equal(t, c.who.csrf, n)) {
+				if (ui) {
+					ui_error(&c, ERR_FORBIDDEN,
+						 "The form has expired or did not come from this "
+						 "site. Go back, reload the page and try again.");
+					return;
+				}
 				respond_problem(&c, ERR_FORBIDDEN,
 						"missing or wrong CSRF token (X-CSRF-Token header)",
 						NULL);

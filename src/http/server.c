@@ -100,6 +100,15 @@ void http_set_header(struct http_req *r, struct http_resp *s, const char *name, 
 	}
 }
 
+void http_add_header(struct http_req *r, struct http_resp *s, const char *name, const char *value)
+{
+	if (s->nheaders < HTTP_MAX_HEADERS) {
+		s->headers[s->nheaders].name = name;
+		s->headers[s->nheaders].value = arena_strdup(r->a, value);
+		s->nheaders++;
+	}
+}
+
 bool http_method_is_safe(enum http_method m)
 {
 	return m == HTTP_GET || m == HTTP_HEAD;

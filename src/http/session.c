@@ -175,10 +175,16 @@ void session_post(struct ctx *c)
 	const char *totp = string_member(body, "totp");
 	totp = totp ? arena_strdup(c->a, totp) : NULL;
 	json_decref(body);
-	const char *addr = http_client_addr(c->req);
+	struct user u = { 0 };
+	enum sign_in res;
 	int64_t wait = 0;
-	enum err e = throttle_check(c->db, email, addr, &wait);
-	if (!e && wait > 0) {
+	enum err e = session_check(c, email, pw, totp, &u, &res, &wait);
+	if (e) {
+		respond_problem(c, e, NULL, NULL);
+		return;
+	}
+	switch (res) {
+	case SIGN_IN_THROTTLED: {
 		char secs[24];
 		snprintf(secs, sizeof(secs), "%lld", (long long)wait);
 		http_set_header(c->req, c->resp, "Retry-After", secs);
@@ -189,58 +195,125 @@ void session_post(struct ctx *c)
 				NULL);
 		return;
 	}
-	struct user u = { 0 };
-	if (!e)
-		e = user_authenticate(c->db, c->a, email, pw, &u);
-	if (e == ERR_UNAUTHORIZED) {
-		if (throttle_fail(c->db, email, addr) != ERR_OK)
-			log_warn("could not record a failed sign-in");
-		respond_problem(c, e, "wrong e-mail or password", NULL);
+	case SIGN_IN_WRONG:
+		respond_problem(c, ERR_UNAUTHORIZED, "wrong e-mail or password", NULL);
 		return;
+	case SIGN_IN_TOTP_NEEDED:
+		respond_field_error(c, ERR_UNAUTHORIZED, "totp",
+				    "is required: this account signs in with a second factor");
+		return;
+	case SIGN_IN_TOTP_WRONG:
+		respond_field_error(c, ERR_UNAUTHORIZED, "totp",
+				    "is not a valid code (or was used already)");
+		return;
+	case SIGN_IN_OK:
+		break;
 	}
-	/* the password is right; an account with a second factor needs its code too */
-	bool enrolled = false;
-	if (!e)
-		e = mfa_enrolled(c->db, u.id, &enrolled);
-	if (!e && enrolled) {
-		struct actor self = { u.id, u.email };
-		if (!totp || !*totp) {
-			respond_field_error(
-				c, ERR_UNAUTHORIZED, "totp",
-				"is required: this account signs in with a second factor");
-			return;
-		}
-		e = mfa_verify(c->db, &self, u.id, totp);
-		if (e == ERR_UNAUTHORIZED) {
-			if (throttle_fail(c->db, email, addr) != ERR_OK)
-				log_warn("could not record a failed sign-in");
-			respond_field_error(c, e, "totp",
-					    "is not a valid code (or was used already)");
-			return;
-		}
-	}
-	if (!e && throttle_clear(c->db, email) != ERR_OK)
-		log_warn("could not clear failed sign-ins");
-	if (e) {
+	if ((e = session_open(c, &u))) {
 		respond_problem(c, e, NULL, NULL);
 		return;
 	}
-	const char *token, *csrf;
-	int64_t ttl = c->app->cfg.session_ttl;
-	if ((e = session_create(c->db, c->a, u.id, ttl, &token, &csrf))) {
-		respond_problem(c, e, NULL, NULL);
-		return;
-	}
-	set_session_cookie(c, token, ttl);
-	principal_from_user(c, &u);
 	struct buf *b = &c->resp->body;
 	buf_adds(b, "{\"csrf\":");
-	buf_add_json_str(b, csrf, strlen(csrf));
+	buf_add_json_str(b, c->who.csrf, strlen(c->who.csrf));
 	buf_adds(b, ",\"user\":");
 	user_json(b, &c->who);
 	buf_addc(b, '}');
-	log_info("sign-in: user %lld", (long long)u.id);
 	respond_json(c, 200);
+}
+
+static void note_failure(struct ctx *c, const char *email, const char *addr)
+{
+	if (throttle_fail(c->db, email, addr) != ERR_OK)
+		log_warn("could not record a failed sign-in");
+}
+
+enum err session_check_totp(struct ctx *c, const struct user *u, const char *totp,
+			    enum sign_in *res, int64_t *wait)
+{
+	const char *addr = http_client_addr(c->req);
+	enum err e = throttle_check(c->db, u->email, addr, wait);
+	if (e)
+		return e;
+	if (*wait > 0) {
+		*res = SIGN_IN_THROTTLED;
+		return ERR_OK;
+	}
+	if (!totp || !*totp) {
+		*res = SIGN_IN_TOTP_NEEDED;
+		return ERR_OK;
+	}
+	struct actor self = { u->id, u->email };
+	e = mfa_verify(c->db, &self, u->id, totp);
+	if (e == ERR_UNAUTHORIZED) {
+		note_failure(c, u->email, addr);
+		*res = SIGN_IN_TOTP_WRONG;
+		return ERR_OK;
+	}
+	if (e)
+		return e;
+	if (throttle_clear(c->db, u->email) != ERR_OK)
+		log_warn("could not clear failed sign-ins");
+	*res = SIGN_IN_OK;
+	return ERR_OK;
+}
+
+enum err session_check(struct ctx *c, const char *email, const char *pw, const char *totp,
+		       struct user *u, enum sign_in *res, int64_t *wait)
+{
+	const char *addr = http_client_addr(c->req);
+	*wait = 0;
+	enum err e = throttle_check(c->db, email, addr, wait);
+	if (e)
+		return e;
+	if (*wait > 0) {
+		*res = SIGN_IN_THROTTLED;
+		return ERR_OK;
+	}
+	e = user_authenticate(c->db, c->a, email, pw, u);
+	if (e == ERR_UNAUTHORIZED) {
+		note_failure(c, email, addr);
+		*res = SIGN_IN_WRONG;
+		return ERR_OK;
+	}
+	if (e)
+		return e;
+	/* the password is right; an account with a second factor needs its code too */
+	bool enrolled = false;
+	if ((e = mfa_enrolled(c->db, u->id, &enrolled)))
+		return e;
+	if (enrolled)
+		return session_check_totp(c, u, totp, res, wait);
+	if (throttle_clear(c->db, email) != ERR_OK)
+		log_warn("could not clear failed sign-ins");
+	*res = SIGN_IN_OK;
+	return ERR_OK;
+}
+
+enum err session_open(struct ctx *c, const struct user *u)
+{
+	const char *token, *csrf;
+	int64_t ttl = c->app->cfg.session_ttl;
+	enum err e = session_create(c->db, c->a, u->id, ttl, &token, &csrf);
+	if (e)
+		return e;
+	set_session_cookie(c, token, ttl);
+	principal_from_user(c, u);
+	c->who.via_cookie = true;
+	c->who.csrf = csrf;
+	log_info("sign-in: user %lld", (long long)u->id);
+	return ERR_OK;
+}
+
+enum err session_close(struct ctx *c)
+{
+	if (c->who.via_cookie) {
+		enum err e = session_delete(c->db, c->who.session_id);
+		if (e)
+			return e;
+	}
+	set_session_cookie(c, "", 0);
+	return ERR_OK;
 }
 
 void session_get(struct ctx *c)
@@ -262,14 +335,11 @@ void session_get(struct ctx *c)
 
 void session_del(struct ctx *c)
 {
-	if (c->who.via_cookie) {
-		enum err e = session_delete(c->db, c->who.session_id);
-		if (e) {
-			respond_problem(c, e, NULL, NULL);
-			return;
-		}
+	enum err e = session_close(c);
+	if (e) {
+		respond_problem(c, e, NULL, NULL);
+		return;
 	}
-	set_session_cookie(c, "", 0);
 	c->resp->status = 204;
 }
 

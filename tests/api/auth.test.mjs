@@ -17,7 +17,7 @@ function everyRoute() {
   const out = [];
   for (const line of cli(['routes']).stdout.trim().split('\n')) {
     const [method, pattern, auth] = line.split(/\s+/);
-    if (auth !== 'auth') continue;
+    if (auth !== 'auth' || !pattern.startsWith('/api/')) continue; // UI pages: ui.test.mjs
     const plurals = pattern.includes('{entity}') ? registers : [null];
     for (const p of plurals) out.push([method, pattern.replace('{entity}', p).replace('{id}', '1')]);
   }
@@ -38,14 +38,18 @@ test('every API route answers 401 without valid credentials', async () => {
   }
 });
 
-test('health and the root page are public', async () => {
+test('health and the sign-in page are public; the root page asks to sign in', async () => {
   const h = await server.req('GET', '/healthz');
   assert.equal(h.status, 200);
   assert.deepEqual(h.json, { status: 'ok' });
-  const root = await server.req('GET', '/');
-  assert.equal(root.status, 200);
-  assert.match(root.headers.get('content-security-policy'), /default-src 'none'/);
-  assert.equal(root.headers.get('x-content-type-options'), 'nosniff');
+  const root = await server.req('GET', '/', { redirect: 'manual' });
+  assert.equal(root.status, 303);
+  assert.equal(root.headers.get('location'), '/login?next=%2F');
+  const login = await server.req('GET', '/login');
+  assert.equal(login.status, 200);
+  assert.match(login.headers.get('content-security-policy'), /default-src 'none'/);
+  assert.doesNotMatch(login.headers.get('content-security-policy'), /unsafe-inline/);
+  assert.equal(login.headers.get('x-content-type-options'), 'nosniff');
 });
 
 test('unknown routes are 404 and wrong methods 405 with Allow', async () => {
