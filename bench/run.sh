@@ -104,6 +104,17 @@ CONNS_SAVED=$CONNS
 CONNS=256
 BIG=$(run list256 "http://127.0.0.1:$PORT$LIST" "$AUTH")
 CONNS=$CONNS_SAVED
+# the web UI: the same list as an HTML page (filters, drop-downs, labels of referenced records)
+# and a record page (fields, related records, history); one connection gives the render time
+UI_LIST="/assets?department_id=3&status=in_use&sort=name"
+UI_ONE="/assets/$((N / 2))"
+curl -sf -H "$AUTH" "http://127.0.0.1:$PORT$UI_LIST" | grep -q 'class="count' || { echo "UI list failed"; exit 1; }
+UL=$(run uilist "http://127.0.0.1:$PORT$UI_LIST" "$AUTH")
+UO=$(run uione "http://127.0.0.1:$PORT$UI_ONE" "$AUTH")
+CONNS=1
+UL1=$(run uilist1 "http://127.0.0.1:$PORT$UI_LIST" "$AUTH")
+UO1=$(run uione1 "http://127.0.0.1:$PORT$UI_ONE" "$AUTH")
+CONNS=$CONNS_SAVED
 HWM=$(hwm)
 
 # PostgreSQL: the same data copied with migrate-data, then 1, 2 and 3 nodes on one database
@@ -167,15 +178,18 @@ NGX
 	PG_ROWS="$R1|$R2|$R3"
 fi
 
-python3 - "$NG" "$LS" "$ONE_R" "$BIG" "$RSS_LIST" "$HWM" "$N" "$PG_ROWS" <<'PY'
+python3 - "$NG" "$LS" "$ONE_R" "$BIG" "$RSS_LIST" "$HWM" "$N" "$PG_ROWS" "$UL" "$UO" "$UL1" "$UO1" <<'PY'
 import sys
 ng, ls, one, big = (s.split() for s in sys.argv[1:5])
 rss, hwm, n = int(sys.argv[5]), int(sys.argv[6]), sys.argv[7]
-pg = [r.split() for r in sys.argv[8].split('|')] if len(sys.argv) > 8 and sys.argv[8] else []
+pg = [r.split() for r in sys.argv[8].split('|')] if sys.argv[8] else []
+ul, uo, ul1, uo1 = (s.split() for s in sys.argv[9:13])
 print()
 print('%-34s %10s %9s %9s %8s  %s' % ('case', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'socket errors'))
 for name, r in (('nginx static 200 B', ng), ('custos list 50 rows (filter+sort)', ls),
-                ('custos single asset', one), ('custos list, 256 connections', big)):
+                ('custos single asset', one), ('custos list, 256 connections', big),
+                ('UI list page (HTML)', ul), ('UI record page (HTML)', uo),
+                ('UI list page, 1 connection', ul1), ('UI record page, 1 connection', uo1)):
     print('%-34s %10s %9s %9s %8s  %s' % (name, r[0], r[1], r[2], r[3], r[4]))
 print()
 base = float(ng[0])
@@ -184,6 +198,9 @@ print('ratio list/nginx:   %.2f  (goal >= 0.30)' % (float(ls[0]) / base))
 print('ratio single/nginx: %.2f  (goal >= 0.60)' % (float(one[0]) / base))
 print('p99 list at 64 connections: %s ms (goal <= 10)' % ls[2])
 print('256 connections: %s req/s, socket errors: %s' % (big[0], big[4]))
+print('ratio UI list page/nginx: %.2f' % (float(ul[0]) / base))
+print('UI page render (1 connection, p50 / p99): list %s / %s ms, record %s / %s ms (goal well under 50)'
+      % (ul1[1], ul1[2], uo1[1], uo1[2]))
 print('custos RSS after the list run: %.1f MB, peak %.1f MB (goal <= 32)' % (rss / 1024, hwm / 1024))
 if pg:
     print()

@@ -176,7 +176,8 @@ int cmd_serve(struct cli_args *a)
 		printf(loaded ? "custos: demo organisation loaded.\n"
 			      : "custos: the database already holds data; demo not loaded "
 				"again.\n");
-		printf("custos: sign in as %s (Information Security Manager) with password %s\n"
+		printf("custos: open the address below in a browser and sign in as %s\n"
+		       "        (Information Security Manager) with password %s\n"
 		       "custos: other demo accounts, same password: %s (administrator),\n"
 		       "        amelia.hart@ (board), priya.natarajan@ (operations), grace.mensah@ "
 		       "(HR),\n"

@@ -1062,6 +1062,24 @@ static enum err row_json_cached(struct repo_ctx *c, const struct entity *e, int6
 	return err;
 }
 
+enum err repo_count(struct repo_ctx *c, const struct entity *e, const struct list_query *lq,
+		    int64_t *total)
+{
+	struct binds *bs = arena_alloc_raw(c->a, sizeof(*bs));
+	if (!bs)
+		return ERR_NOMEM;
+	bs->n = 0;
+	bs->overflow = false;
+	struct buf sql;
+	buf_init(&sql, 0);
+	buf_printf(&sql, "SELECT count(*) FROM %s", e->plural);
+	where_clause(db_dialect(c->db), e, lq, c->a, &sql, bs);
+	enum err err =
+		buf_failed(&sql) || bs->overflow ? ERR_NOMEM : list_total(c, e, sql.p, bs, total);
+	buf_free(&sql);
+	return err;
+}
+
 enum err repo_list_json(struct repo_ctx *c, const struct entity *e, const struct list_query *lq0,
 			struct buf *out, const char **why)
 {

@@ -62,7 +62,10 @@ enum err list_query_param(struct arena *a, const struct entity *e, struct list_q
 /* {"items":[...],"next":...,"total":N}. ERR_BAD_REQUEST with *why for a bad cursor. */
 enum err repo_list_json(struct repo_ctx *c, const struct entity *e, const struct list_query *lq,
 			struct buf *out, const char **why) WUR;
-/* Rows of the list as records, for exports and pages (same filters, cursor, limit). */
+/* Only the number of rows the query's filters and scope select (cached like list totals):
+ * for counts on pages, without reading a row. */
+enum err repo_count(struct repo_ctx *c, const struct entity *e, const struct list_query *lq,
+		    int64_t *total) WUR;
 enum err repo_get_json(struct repo_ctx *c, const struct entity *e, int64_t id, struct buf *out) WUR;
 /* The same, also giving the record's version (for ETags). */
 enum err repo_read_json(struct repo_ctx *c, const struct entity *e, int64_t id, struct buf *out,

@@ -334,11 +334,10 @@ static int64_t count(struct ctx *c, const struct entity *e, const char *name, co
 	const char *why;
 	if (name && list_query_param(c->a, e, &lq, name, value, &why) != ERR_OK)
 		return -1;
-	lq.limit = 1;
-	json_t *page = run_list(c, e, &lq);
-	int64_t n = page ? json_integer_value(json_object_get(page, "total")) : -1;
-	json_decref(page);
-	return n;
+	struct actor none = { 0 };
+	struct repo_ctx rc = { .db = c->db, .a = c->a, .who = &none };
+	int64_t n;
+	return repo_count(&rc, e, &lq, &n) == ERR_OK ? n : -1;
 }
 
 static void stat(struct ctx *c, const char *href, int64_t n, const char *label, bool bad)

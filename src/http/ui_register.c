@@ -163,12 +163,16 @@ static json_t *ref_options(struct ctx *c, const struct field *f)
 		return NULL;
 	struct list_query lq;
 	scoped_query(c, re, &lq, scope);
-	lq.limit = REF_OPTIONS_MAX;
-	const char *why;
-	if (list_query_param(c->a, re, &lq, "sort", re->label_field, &why) != ERR_OK)
+	/* the size first (a cached total): a large register is not read just to be dropped */
+	struct repo_ctx rc = http_repo(c);
+	int64_t total;
+	if (repo_count(&rc, re, &lq, &total) != ERR_OK || total > REF_OPTIONS_MAX)
 		return NULL;
+	const char *why;
 	json_t *page = NULL;
-	if (list_page(c, re, &lq, &page, &why) != ERR_OK)
+	lq.limit = REF_OPTIONS_MAX;
+	if (list_query_param(c->a, re, &lq, "sort", re->label_field, &why) != ERR_OK ||
+	    list_page(c, re, &lq, &page, &why) != ERR_OK)
 		return NULL;
 	if (!json_is_null(json_object_get(page, "next"))) {
 		json_decref(page);
