@@ -12,3 +12,6 @@ document.addEventListener('keydown', (ev) => {
   const q = document.querySelector('form[role=search] input[name=q]');
   if (q) { ev.preventDefault(); q.focus(); }
 });
+// After a failed submit, take keyboard and screen-reader users to the list of errors.
+const problems = document.querySelector('form.record [aria-invalid=true]') && document.querySelector('main [role=alert]');
+if (problems) problems.focus();

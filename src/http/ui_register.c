@@ -477,6 +477,7 @@ static const char *record_title(struct ctx *c, json_t *j)
 /* Records of other registers that point at this one, a few of each, with a link to all. */
 static void related(struct ctx *c, int64_t id)
 {
+	bool any = false;
 	for (size_t i = 0; i < model_registry_count(); i++) {
 		const struct entity *re = model_registry_at(i);
 		unsigned scope = authz_scope(&c->who.subject, re, AUTHZ_READ);
@@ -495,6 +496,10 @@ static void related(struct ctx *c, int64_t id)
 			    list_page(c, re, &lq, &page, &why) != ERR_OK)
 				continue;
 			int64_t total = json_integer_value(json_object_get(page, "total"));
+			if (total > 0 && !any) {
+				ui_html(c, "<h2>Related records</h2><div class=\"related\">");
+				any = true;
+			}
 			if (total > 0) {
 				ui_html(c, "<section class=\"card\"><h3>");
 				ui_text(c, re->title_plural);
@@ -524,6 +529,8 @@ static void related(struct ctx *c, int64_t id)
 			json_decref(page);
 		}
 	}
+	if (any)
+		ui_html(c, "</div>");
 }
 
 static void change_value(struct ctx *c, const struct field *f, json_t *v)
@@ -851,24 +858,26 @@ static void form_page(struct ctx *c, int64_t id, const struct form_view *fv, int
 	ui_text(c, title);
 	ui_html(c, "</h1>");
 	if (alert || (fv->ve && fv->ve->n)) {
-		ui_html(c, "<div role=\"alert\"><p>");
+		ui_html(c, "<div role=\"alert\" tabindex=\"-1\"><p>");
 		ui_text(c, alert ? alert : "Please correct the errors below.");
-		ui_html(c, "</p>");
-		/* errors not tied to a field of the form (rules across fields) */
+		ui_html(c, "</p><ul>");
+		/* each error links to its field; errors of rules across fields stand alone */
 		for (size_t i = 0; fv->ve && i < fv->ve->n; i++) {
 			const char *fn = fv->ve->items[i].field;
 			const struct field *f = fn ? model_field(e, fn) : NULL;
-			if (f && !(f->flags & FF_READONLY))
-				continue;
-			ui_html(c, "<p>");
-			if (fn) {
-				ui_text(c, fn);
-				ui_html(c, " ");
+			bool linked = f && !(f->flags & FF_READONLY);
+			ui_html(c, "<li>");
+			if (linked) {
+				ui_html(c, "<a href=\"#f-");
+				ui_text(c, f->name);
+				ui_html(c, "\">");
 			}
+			ui_text(c, f ? f->label : fn);
+			ui_html(c, fn ? " " : "");
 			ui_text(c, fv->ve->items[i].message);
-			ui_html(c, "</p>");
+			ui_html(c, linked ? "</a></li>" : "</li>");
 		}
-		ui_html(c, "</div>");
+		ui_html(c, "</ul></div>");
 	}
 	ui_html(c, "<form class=\"record card\" method=\"post\" novalidate action=\"/");
 	ui_text(c, e->plural);
