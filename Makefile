@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 DB         ?= sqlite:custos-demo.db
 LISTEN     ?= 127.0.0.1:8080
 
-.PHONY: all deps build run test unit api test-pg lint bench clean
+.PHONY: all deps build run test unit api browser test-pg lint bench clean
 
 all: build
 
@@ -26,25 +26,34 @@ $(ASAN_BUILD)/build.ninja:
 	meson setup $(ASAN_BUILD) --buildtype=debug -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dc_args=-fno-sanitize-recover=all
 
-# Everything: lint, a warning-free release build, then unit tests and the API tests under
-# ASan+UBSan, the API tests once on SQLite and once on PostgreSQL.
+# Everything: lint, a warning-free release build, then unit tests, the API tests and the
+# browser tests under ASan+UBSan, the API tests once on SQLite and once on PostgreSQL.
 test:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory lint build $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
-	@$(MAKE) --no-print-directory unit api test-pg
+	@$(MAKE) --no-print-directory unit api browser test-pg
 
 unit:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		meson test -C $(ASAN_BUILD) --print-errorlogs
 
-tests/api/node_modules: tests/api/package-lock.json
-	npm ci --prefix tests/api --no-audit --no-fund --loglevel=error
+# The node suites' tools (tests/api, tests/browser), installed exactly as their lock files say.
+tests/%/node_modules: tests/%/package-lock.json
+	npm ci --prefix tests/$* --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# A node test suite against the ASan+UBSan binary.
+NODE_TEST = ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	CUSTOS_BIN=$(CURDIR)/$(ASAN_BUILD)/custos node --test --test-concurrency=2
+
 api: tests/api/node_modules
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		CUSTOS_BIN=$(CURDIR)/$(ASAN_BUILD)/custos node --test --test-concurrency=2 tests/api/
+	$(NODE_TEST) tests/api/
+
+# The web UI in headless Chromium (Debian's, or $CHROMIUM) driven by playwright-core;
+# screenshots of the main pages go to build/screenshots/ (or $SCREENSHOT_DIR).
+browser: tests/browser/node_modules
+	$(NODE_TEST) tests/browser/
 
 # The unit and API tests again on PostgreSQL: a throw-away cluster in a temporary directory.
 test-pg: tests/api/node_modules
@@ -53,8 +62,7 @@ test-pg: tests/api/node_modules
 	echo "PostgreSQL test cluster at $$url"; \
 	CUSTOS_TEST_PG=$$url ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1 meson test -C $(ASAN_BUILD) --print-errorlogs; \
-	CUSTOS_TEST_PG=$$url ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		CUSTOS_BIN=$(CURDIR)/$(ASAN_BUILD)/custos node --test --test-concurrency=2 tests/api/
+	CUSTOS_TEST_PG=$$url $(NODE_TEST) tests/api/
 
 lint:
 	@scripts/lint.sh

@@ -1,0 +1,116 @@
+// pages.test.mjs - the frame of every signed-in page (header, navigation by permission, sign
+// out), the home page per role, my account, and user administration for admins only.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { suite, open, clean, shot, visit, ADMIN, ISM, STAFF, AUDITOR, REGISTERS } from './browser.mjs';
+
+const s = suite();
+
+// The links of the main navigation, by name.
+async function navLinks(page) {
+  return page.getByRole('navigation', { name: 'Main' }).getByRole('link')
+    .evaluateAll((as) => as.map((a) => a.textContent.trim()));
+}
+
+async function assertFrame(page, { admin }) {
+  const header = page.locator('header');
+  const home = header.getByRole('link', { name: 'Custos', exact: true });
+  assert.equal(await home.getAttribute('href'), '/');
+  const users = page.getByRole('link', { name: 'Users', exact: true });
+  if (admin) assert.equal(await users.getAttribute('href'), '/admin/users');
+  else assert.equal(await users.count(), 0, 'a "Users" link for someone who is not an admin');
+  assert.equal(await page.getByRole('link', { name: 'My account', exact: true }).getAttribute('href'), '/account');
+  const form = page.locator('form', { has: page.getByRole('button', { name: 'Sign out' }) });
+  assert.equal((await form.getAttribute('method')).toLowerCase(), 'post');
+  assert.equal(await form.getAttribute('action'), '/logout');
+}
+
+test('the ISM: every register in the navigation, the ISMS dashboard, no user administration', async () => {
+  const { context, page, watch } = await open(s, { email: ISM });
+  await page.goto('/');
+  await page.getByRole('heading', { level: 1, name: 'Home' }).waitFor();
+  await assertFrame(page, { admin: false });
+  const nav = await navLinks(page);
+  for (const r of REGISTERS) assert.ok(nav.includes(r), `no "${r}" in the navigation: ${nav}`);
+  const main = page.locator('main');
+  await main.getByRole('heading', { name: 'My tasks' }).waitFor();
+  await main.getByRole('heading', { name: 'ISMS dashboard' }).waitFor();
+  // counts per register: every register is named on the home page with a number
+  const text = await main.textContent();
+  for (const r of REGISTERS) assert.ok(text.includes(r), `the home page does not mention ${r}`);
+  assert.match(text, /\d/);
+  await shot(page, 'home-ism');
+  // every page has the same frame
+  for (const path of ['/assets', '/assets/new', '/people', '/departments', '/account']) {
+    assert.equal(await visit(page, path), 200, path);
+    await assertFrame(page, { admin: false });
+  }
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Assets', exact: true }).click();
+  await page.waitForURL((u) => u.pathname === '/assets');
+  assert.equal(await visit(page, '/admin/users'), 403);
+  await page.getByRole('heading', { level: 1, name: 'Not allowed' }).waitFor();
+  clean(watch);
+  await context.close();
+});
+
+test('staff: only the registers they may read, no dashboard, no admin pages', async () => {
+  const { context, page, watch } = await open(s, { email: STAFF });
+  await page.goto('/');
+  await page.getByRole('heading', { level: 1, name: 'Home' }).waitFor();
+  await assertFrame(page, { admin: false });
+  const nav = await navLinks(page);
+  assert.ok(nav.includes('Assets'), `staff may read their own assets: ${nav}`);
+  assert.ok(!nav.includes('Interested parties'), `staff may not read interested parties: ${nav}`);
+  await page.locator('main').getByRole('heading', { name: 'My tasks' }).waitFor();
+  assert.equal(await page.getByRole('heading', { name: 'ISMS dashboard' }).count(), 0);
+  await shot(page, 'home-staff');
+  assert.equal(await visit(page, '/admin/users'), 403);
+  await page.getByRole('heading', { level: 1, name: 'Not allowed' }).waitFor();
+  await assertFrame(page, { admin: false });
+  assert.equal(await visit(page, '/admin/users/new'), 403);
+  // no "New asset" for someone who may not create one, and the form itself is refused
+  assert.equal(await visit(page, '/assets'), 200);
+  assert.equal(await page.getByRole('link', { name: 'New asset' }).count(), 0);
+  assert.equal(await visit(page, '/assets/new'), 403);
+  clean(watch);
+  await context.close();
+});
+
+test('the auditor reads everything but administers nothing', async () => {
+  const { context, page, watch } = await open(s, { email: AUDITOR });
+  await page.goto('/');
+  await assertFrame(page, { admin: false });
+  const nav = await navLinks(page);
+  for (const r of REGISTERS) assert.ok(nav.includes(r), `no "${r}" in the navigation: ${nav}`);
+  assert.equal(await visit(page, '/admin/users'), 403);
+  clean(watch);
+  await context.close();
+});
+
+test('an admin: the "Users" link and the user administration page', async () => {
+  const { context, page, watch } = await open(s, { email: ADMIN });
+  await page.goto('/');
+  await assertFrame(page, { admin: true });
+  const nav = await navLinks(page);
+  assert.ok(!nav.includes('Assets'), `an admin may not read assets: ${nav}`);
+  await page.getByRole('link', { name: 'Users', exact: true }).click();
+  await page.waitForURL((u) => u.pathname === '/admin/users');
+  await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+  const text = await page.locator('main').textContent();
+  for (const who of [ISM, STAFF, AUDITOR]) assert.ok(text.includes(who), `${who} is not listed`);
+  await shot(page, 'admin-users');
+  clean(watch);
+  await context.close();
+});
+
+test('my account: password, two-factor sign-in, API tokens', async () => {
+  const { context, page, watch } = await open(s, { email: STAFF });
+  await page.getByRole('link', { name: 'My account', exact: true }).click();
+  await page.waitForURL((u) => u.pathname === '/account');
+  await page.getByRole('heading', { level: 1, name: 'My account' }).waitFor();
+  for (const h of ['Password', 'Two-factor sign-in', 'API tokens'])
+    await page.getByRole('heading', { name: h, exact: true }).waitFor();
+  await shot(page, 'account');
+  clean(watch);
+  await context.close();
+});
