@@ -62,7 +62,12 @@ test('create an asset: a validation error, then fixed', async () => {
   await page.locator('#f-name').evaluate((e) => { e.form.noValidate = true; });
   const bad = await submit(page, page.getByRole('button', { name: 'Save' }), '/assets');
   assert.equal(bad.status(), 422);
-  await page.locator('[role=alert]').first().waitFor();
+  // the summary links to each field in error, and takes the focus
+  const summary = page.locator('[role=alert]').first();
+  await summary.waitFor();
+  for (const f of ['name', 'identifier'])
+    assert.equal(await summary.locator(`a[href="#f-${f}"]`).count(), 1, `the summary does not link to #f-${f}`);
+  await page.waitForFunction(() => document.activeElement?.closest('[role=alert]'), null, { timeout: 3000 });
   for (const f of ['name', 'identifier']) {
     const error = page.locator(`#f-${f}-error`);
     assert.ok((await error.textContent()).trim().length > 0, `no message for ${f}`);
@@ -158,6 +163,23 @@ test('an edit that someone else overtook is refused with 409', async () => {
   await page.locator('[role=alert]', { hasText: 'changed by someone else' }).waitFor();
   const got = await api.get(`/api/v1/assets/${created.id}`);
   assert.equal(got.json.location, 'Moved by the API');
+  clean(watch);
+  await context.close();
+});
+
+test('a form posted without its CSRF token is refused', async () => {
+  const api = await apiAs(s.server, ISM);
+  const before = (await api.get('/api/v1/assets?limit=1')).json.total;
+  const { context, page, watch } = await open(s, { email: ISM });
+  await page.goto('/assets/new');
+  await page.locator('#f-name').fill('Forged');
+  await page.locator('#f-type').selectOption('paper');
+  for (const f of ['owner_id', 'department_id', 'confidentiality', 'integrity', 'availability'])
+    await chooseFirst(page, `f-${f}`, 1);
+  await page.locator('input[name=_csrf]').evaluateAll((els) => els.forEach((e) => e.remove()));
+  const resp = await submit(page, page.getByRole('button', { name: 'Save' }), '/assets');
+  assert.equal(resp.status(), 403);
+  assert.equal((await api.get('/api/v1/assets?limit=1')).json.total, before, 'the asset was created');
   clean(watch);
   await context.close();
 });
