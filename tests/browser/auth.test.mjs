@@ -74,6 +74,22 @@ test('the sign-in form works with the keyboard alone', async () => {
   await context.close();
 });
 
+test('a sign-in form on another site is refused (login CSRF)', async () => {
+  const { context, page, watch } = await open(s);
+  // a page of another origin that posts the demo credentials to Custos
+  await page.route('http://evil.example/', (route) => route.fulfill({ contentType: 'text/html',
+    body: `<form method="post" action="${s.server.base}/login"><input name="email" value="${ISM}">
+      <input name="password" value="${DEMO_PASSWORD}"><button>Go</button></form>` }));
+  await page.goto('http://evil.example/');
+  const [resp] = await Promise.all([page.waitForResponse((r) => r.url().startsWith(s.server.base)),
+    page.getByRole('button', { name: 'Go' }).click()]);
+  assert.equal(resp.status(), 403);
+  await page.goto(`${s.server.base}/`);
+  assert.equal(new URL(page.url()).pathname, '/login', 'the other site signed the browser in');
+  clean(watch);
+  await context.close();
+});
+
 test('two-factor sign-in asks for a code on a second page', async () => {
   // enrol through the API, as the account page would
   const api = await apiAs(s.server, SUPPORT);

@@ -2,7 +2,7 @@
 // out), the home page per role, my account, and user administration for admins only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { suite, open, clean, shot, visit, apiAs, ADMIN, ISM, STAFF, AUDITOR, REGISTERS } from './browser.mjs';
+import { suite, open, clean, shot, visit, apiAs, ADMIN, ISM, STAFF, AUDITOR, HEAD, REGISTERS } from './browser.mjs';
 
 const s = suite();
 
@@ -114,6 +114,23 @@ test('my account: password, two-factor sign-in, API tokens', async () => {
   for (const h of ['Password', 'Two-factor sign-in', 'API tokens'])
     await page.getByRole('heading', { name: h, exact: true }).waitFor();
   await shot(page, 'account');
+  clean(watch);
+  await context.close();
+});
+
+test("a head of department sees her department's assets, not the others'", async () => {
+  const api = await apiAs(s.server, HEAD);
+  const mine = await api.get('/api/v1/assets?limit=500');
+  const all = (await (await apiAs(s.server, ISM)).get('/api/v1/assets?limit=500')).json.items;
+  const other = all.find((a) => !mine.json.items.some((m) => m.id === a.id));
+  assert.ok(mine.json.total > 0 && other, 'the demo data does not exercise department scope');
+  const { context, page, watch } = await open(s, { email: HEAD });
+  assert.equal(await visit(page, '/assets'), 200);
+  assert.match(await page.locator('p.count').textContent(), new RegExp(`^\\s*${mine.json.total} asset`));
+  assert.equal(await page.getByRole('link', { name: 'New asset' }).count(), 1);
+  assert.equal(await visit(page, `/assets/${mine.json.items[0].id}/edit`), 200);
+  assert.equal(await visit(page, `/assets/${other.id}`), 404);
+  assert.equal(await visit(page, `/assets/${other.id}/edit`), 404);
   clean(watch);
   await context.close();
 });
