@@ -163,6 +163,38 @@ test('an edit that someone else overtook is refused with 409', async () => {
   await page.locator('[role=alert]', { hasText: 'changed by someone else' }).waitFor();
   const got = await api.get(`/api/v1/assets/${created.id}`);
   assert.equal(got.json.location, 'Moved by the API');
+  // what was typed is still there, and saving again (deliberately) applies it
+  assert.equal(await page.locator('#f-location').inputValue(), 'Moved in the browser');
+  const again = await submit(page, page.getByRole('button', { name: 'Save' }), `/assets/${created.id}`);
+  assert.equal(again.status(), 303);
+  assert.equal((await api.get(`/api/v1/assets/${created.id}`)).json.location, 'Moved in the browser');
+  clean(watch);
+  await context.close();
+});
+
+test('a boolean is a labelled checkbox, and unticking it saves false', async () => {
+  const { context, page, watch } = await open(s, { email: ISM });
+  await page.goto('/interested_parties/new');
+  const box = page.getByLabel('Relevant to the ISMS');
+  assert.equal(await box.getAttribute('type'), 'checkbox');
+  assert.equal(await box.getAttribute('id'), 'f-in_scope');
+  assert.equal(await box.isChecked(), true, 'the default (true) is not ticked');
+  await page.locator('#f-name').fill('Browser test regulator');
+  await page.locator('#f-category').selectOption('regulator');
+  await page.locator('#f-requirements').fill('Reports within 72 hours.');
+  await submit(page, page.getByRole('button', { name: 'Save' }), '/interested_parties');
+  const id = Number(new URL(page.url()).pathname.match(/^\/interested_parties\/(\d+)$/)?.[1]);
+  assert.ok(id, `after saving: ${page.url()}`);
+  const api = await apiAs(s.server, ISM);
+  assert.equal((await api.get(`/api/v1/interested_parties/${id}`)).json.in_scope, true);
+  // an unticked box is not sent at all: the server must read that as false
+  await page.goto(`/interested_parties/${id}/edit`);
+  await page.locator('#f-in_scope').uncheck();
+  const r = await submit(page, page.getByRole('button', { name: 'Save' }), `/interested_parties/${id}`);
+  assert.equal(r.status(), 303);
+  assert.equal((await api.get(`/api/v1/interested_parties/${id}`)).json.in_scope, false);
+  await page.goto(`/interested_parties/${id}/edit`);
+  assert.equal(await page.locator('#f-in_scope').isChecked(), false);
   clean(watch);
   await context.close();
 });
