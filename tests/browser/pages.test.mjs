@@ -106,18 +106,6 @@ test('an admin: the "Users" link and the user administration page', async () => 
   await context.close();
 });
 
-test('my account: password, two-factor sign-in, API tokens', async () => {
-  const { context, page, watch } = await open(s, { email: STAFF });
-  await page.getByRole('link', { name: 'My account', exact: true }).click();
-  await page.waitForURL((u) => u.pathname === '/account');
-  await page.getByRole('heading', { level: 1, name: 'My account' }).waitFor();
-  for (const h of ['Password', 'Two-factor sign-in', 'API tokens'])
-    await page.getByRole('heading', { name: h, exact: true }).waitFor();
-  await shot(page, 'account');
-  clean(watch);
-  await context.close();
-});
-
 test("a head of department sees her department's assets, not the others'", async () => {
   const api = await apiAs(s.server, HEAD);
   const mine = await api.get('/api/v1/assets?limit=500');
