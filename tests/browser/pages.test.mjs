@@ -2,7 +2,7 @@
 // out), the home page per role, my account, and user administration for admins only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { suite, open, clean, shot, visit, apiAs, ADMIN, ISM, STAFF, AUDITOR, HEAD, REGISTERS } from './browser.mjs';
+import { suite, open, clean, shot, visit, submit, signIn, apiAs, ADMIN, ISM, STAFF, AUDITOR, HEAD, REGISTERS } from './browser.mjs';
 
 const s = suite();
 
@@ -120,5 +120,38 @@ test("a head of department sees her department's assets, not the others'", async
   assert.equal(await visit(page, `/assets/${other.id}`), 404);
   assert.equal(await visit(page, `/assets/${other.id}/edit`), 404);
   clean(watch);
+  await context.close();
+});
+
+test('an admin creates an account, which signs in, and deactivating it signs it out at once', async () => {
+  const { context, page, watch } = await open(s, { email: ADMIN });
+  await page.goto('/admin/users');
+  await page.goto('/admin/users/new');
+  await page.getByLabel('E-mail').fill('new.starter@westcloud.example');
+  await page.getByLabel('Name', { exact: true }).fill('New Starter');
+  await page.locator('input[name=roles][value=staff]').check();
+  const created = await submit(page, page.getByRole('button', { name: 'Create' }), '/admin/users');
+  assert.ok(created.status() < 400, `creating the account answered ${created.status()}`);
+  const password = (await page.locator('main code').first().textContent()).trim();
+  assert.ok(password.length >= 12, `no first password shown: ${password}`);
+
+  const user = await open(s);
+  await signIn(user.page, 'new.starter@westcloud.example', { password });
+  await user.page.getByRole('heading', { level: 1, name: 'Home' }).waitFor();
+
+  await page.goto('/admin/users');
+  await page.getByRole('link', { name: 'new.starter@westcloud.example' }).click();
+  await page.locator('input[name=active]').uncheck();
+  await submit(page, page.getByRole('button', { name: 'Save' }));
+  await user.page.goto('/');
+  assert.equal(new URL(user.page.url()).pathname, '/login', 'a deactivated account is still signed in');
+  await user.page.locator('#email').fill('new.starter@westcloud.example');
+  await user.page.locator('#password').fill(password);
+  await user.page.getByRole('button', { name: 'Sign in' }).click();
+  await user.page.locator('[role=alert]').first().waitFor();
+  assert.equal(new URL(user.page.url()).pathname, '/login');
+  clean(watch);
+  clean(user.watch);
+  await user.context.close();
   await context.close();
 });
