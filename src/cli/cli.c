@@ -83,6 +83,23 @@ static const struct cli_cmd commands[] = {
 	  0,
 	  { DB_OPT },
 	  cmd_audit_verify },
+	{ "export",
+	  "export ENTITY --format csv|xlsx|json [--output FILE] [--db URL]",
+	  "export a register as CSV, XLSX or JSON",
+	  "Writes every record of the register ENTITY (its plural, e.g. assets; custos\n"
+	  "registers lists them) to standard output, or to FILE with --output (written to a\n"
+	  "temporary file first, then renamed; mode 0640). Columns: id, the register's fields,\n"
+	  "version, created_at, updated_at. CSV holds the stored values (references as ids),\n"
+	  "so it can be imported again; XLSX shows labels under a frozen header with filters;\n"
+	  "JSON is {\"items\":[...],\"total\":N}. Text a spreadsheet would run as a formula\n"
+	  "(starting with = + - @, TAB or CR) gets a leading apostrophe in CSV and XLSX.\n"
+	  "At most 1,000,000 records.",
+	  1,
+	  1,
+	  { DB_OPT,
+	    { "format", "F", "csv, xlsx or json (required)" },
+	    { "output", "FILE", "write to FILE instead of standard output" } },
+	  cmd_export },
 	{ "routes",
 	  "routes",
 	  "list the HTTP routes",

@@ -15,6 +15,7 @@ void api_create(struct ctx *c);
 void api_update(struct ctx *c);
 void api_delete(struct ctx *c);
 void api_history(struct ctx *c);
+void api_export(struct ctx *c); /* export.c: a register as a CSV, XLSX or JSON download */
 /* Parses the request body as a JSON object; on failure the problem answer is already set. */
 json_t *api_body_json(struct ctx *c);
 /* The repository as the signed-in user: writes checked by http_write_guard inside their

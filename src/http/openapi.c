@@ -190,6 +190,52 @@ static json_t *param(const char *name, const char *in, json_t *schema, const cha
 			 "description", desc, "required", required);
 }
 
+/* GET /api/v1/{plural}/export: the list's search, filters and sort (not its limit and cursor:
+ * an export holds every record) and the format, answered with a file. */
+static void add_export_path(json_t *paths, const struct entity *e, const char *record,
+			    const json_t *list_params)
+{
+	json_t *ps = json_array();
+	json_array_append_new(ps, param("format", "query",
+					json_pack("{ss,s[sss]}", "type", "string", "enum", "csv",
+						  "xlsx", "json"),
+					"csv (stored values, for import), xlsx (labels) or json",
+					true));
+	size_t i;
+	json_t *p;
+	json_array_foreach(list_params, i, p)
+	{
+		const char *n = json_string_value(json_object_get(p, "name"));
+		if (n && strcmp(n, "limit") != 0 && strcmp(n, "cursor") != 0)
+			json_array_append_new(ps, json_deep_copy(p));
+	}
+	json_t *content = json_object();
+	json_object_set_new(content, "text/csv", json_pack("{s{ss}}", "schema", "type", "string"));
+	json_object_set_new(content,
+			    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+			    json_pack("{s{ss,ss}}", "schema", "type", "string", "format", "binary"));
+	json_object_set_new(content, "application/json",
+			    json_pack("{s{ss,s{s{ss,so},s{ss}},s[ss]}}", "schema", "type", "object",
+				      "properties", "items", "type", "array", "items", ref(record),
+				      "total", "type", "integer", "required", "items", "total"));
+	json_t *r = errors_for(false, false);
+	json_object_set_new(r, "400", problem_response("Bad format, unknown parameter or value"));
+	json_object_set_new(r, "413", problem_response("More than 1,000,000 records"));
+	json_object_set_new(r, "200",
+			    json_pack("{ss,so,s{s{s{ss}}}}", "description",
+				      "Every matching record; Content-Disposition names the file",
+				      "content", content, "headers", "Content-Disposition", "schema",
+				      "type", "string"));
+	char opid[96], summary[160], path[128];
+	snprintf(opid, sizeof(opid), "export_%s", e->plural);
+	snprintf(summary, sizeof(summary), "Export %s as CSV, XLSX or JSON", e->title_plural);
+	snprintf(path, sizeof(path), "/api/v1/%s/export", e->plural);
+	json_object_set_new(paths, path,
+			    json_pack("{s{ss,ss,s[s],so,so}}", "get", "operationId", opid, "summary",
+				      summary, "tags", e->title_plural, "parameters", ps,
+				      "responses", r));
+}
+
 static void add_entity_paths(json_t *paths, const struct entity *e)
 {
 	char name[64], input[64], patch[64], list[64];
@@ -239,6 +285,7 @@ static void add_entity_paths(json_t *paths, const struct entity *e)
 				param(pn, "query", json_pack("{ss}", "type", "string"), d, false));
 		}
 	}
+	add_export_path(paths, e, name, lp);
 	char opid[96];
 	json_t *coll = json_object();
 	json_t *r = errors_for(false, false);
