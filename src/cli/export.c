@@ -94,6 +94,9 @@ int cmd_export(struct cli_args *a)
 		return cli_usage_error(a->cmd, "--format is required (csv, xlsx or json)");
 	if (!export_format_parse(fs, &fmt))
 		return cli_usage_error(a->cmd, "--format: '%s' is not csv, xlsx or json", fs);
+	/* a workbook is binary: on a terminal it would only garble the screen */
+	if (fmt == EXPORT_XLSX && !cli_value(a, "output") && isatty(STDOUT_FILENO))
+		return cli_usage_error(a->cmd, "--format xlsx needs --output FILE (or a pipe)");
 	/* exporting must not create an empty database where a mistyped path points */
 	if (!db_exists(a->db_url)) {
 		fprintf(stderr, "custos: there is no database at %s\n", a->db_url);

@@ -39,11 +39,13 @@ bool export_format_parse(const char *s, enum export_format *out)
 
 const char *export_content_type(enum export_format f)
 {
+	assert((size_t)f < sizeof(formats) / sizeof(formats[0]));
 	return formats[f].content_type;
 }
 
 const char *export_extension(enum export_format f)
 {
+	assert((size_t)f < sizeof(formats) / sizeof(formats[0]));
 	return formats[f].name;
 }
 
