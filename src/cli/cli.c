@@ -112,7 +112,8 @@ static const struct cli_cmd commands[] = {
 	{ "registers",
 	  "registers",
 	  "list the registers and their fields",
-	  "Prints every register: its URL name, title and fields with their types.",
+	  "Prints every register: its URL name, title, fields with their types, and the steps of\n"
+	  "its workflow, if it has one.",
 	  0,
 	  0,
 	  { { 0 } },

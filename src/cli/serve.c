@@ -248,6 +248,12 @@ int cmd_registers(struct cli_args *a)
 			       f->flags & FF_REQUIRED ? " required" : "", f->ref ? " -> " : "",
 			       f->ref ? f->ref : "");
 		}
+		if (e->workflow) {
+			printf("  steps:");
+			for (size_t k = 0; k < e->workflow->nsteps; k++)
+				printf(" %s", e->workflow->steps[k].name);
+			printf("\n");
+		}
 	}
 	return CLI_EXIT_OK;
 }
@@ -272,6 +278,12 @@ int cmd_permissions(struct cli_args *a)
 				unsigned sc = authz_scope(&s, e, (enum authz_action)act);
 				if (sc != SCOPE_NONE)
 					printf(" %c:%s", letters[act], authz_scope_name(sc));
+			}
+			for (size_t k = 0; e->workflow && k < e->workflow->nsteps; k++) {
+				const char *step = e->workflow->steps[k].name;
+				unsigned sc = authz_step_scope(&s, e, step);
+				if (sc != SCOPE_NONE)
+					printf(" %s:%s", step, authz_scope_name(sc));
 			}
 			printf(" |");
 		}

@@ -78,7 +78,73 @@ static const struct rule rules[] = {
 	/* administrators run accounts; they see the organisation they assign people to */
 	{ ROLE_ADMIN, "department", RO(ALL) },
 	{ ROLE_ADMIN, "person", RO(ALL) },
+	/* risk management (ISO 27001 6.1.2, 6.1.3, 8.2, 8.3): the ISM runs the method and the
+	 * register; heads of department assess their department's risks; owners see theirs */
+	{ ROLE_ISMS_MANAGER, "risk_method", RW(ALL) },
+	{ ROLE_ISMS_MANAGER, "risk", RW(ALL) },
+	{ ROLE_ISMS_MANAGER, "risk_action", RW(ALL) },
+	{ ROLE_ISMS_MANAGER, "risk_asset", RW(ALL) },
+	{ ROLE_BOARD, "risk_method", RO(ALL) },
+	{ ROLE_BOARD, "risk", RO(ALL) },
+	{ ROLE_BOARD, "risk_action", RO(ALL) },
+	{ ROLE_BOARD, "risk_asset", RO(ALL) },
+	{ ROLE_AUDITOR, "risk_method", RO(ALL) },
+	{ ROLE_AUDITOR, "risk", RO(ALL) },
+	{ ROLE_AUDITOR, "risk_action", RO(ALL) },
+	{ ROLE_AUDITOR, "risk_asset", RO(ALL) },
+	{ ROLE_OPERATIONS_MANAGER, "risk_method", RO(ALL) },
+	{ ROLE_OPERATIONS_MANAGER, "risk", { ALL, ALL, ALL, 0 } },
+	{ ROLE_OPERATIONS_MANAGER, "risk_action", RW(ALL) },
+	{ ROLE_OPERATIONS_MANAGER, "risk_asset", RW(ALL) },
+	{ ROLE_DEPARTMENT_HEAD, "risk_method", RO(ALL) },
+	{ ROLE_DEPARTMENT_HEAD, "risk", { DEP | OWN, DEP, DEP, 0 } },
+	{ ROLE_DEPARTMENT_HEAD, "risk_action", { OWN, 0, OWN, 0 } },
+	{ ROLE_DEPARTMENT_HEAD, "risk_asset", RO(ALL) },
+	{ ROLE_HR_MANAGER, "risk_method", RO(ALL) },
+	{ ROLE_HR_MANAGER, "risk", RO(OWN) },
+	{ ROLE_HR_MANAGER, "risk_action", { OWN, 0, OWN, 0 } },
+	{ ROLE_SUPPORT, "risk", RO(OWN) },
+	{ ROLE_SUPPORT, "risk_action", { OWN, 0, OWN, 0 } },
+	{ ROLE_STAFF, "risk", RO(OWN) },
+	{ ROLE_STAFF, "risk_action", { OWN, 0, OWN, 0 } },
 	/* external parties: published documents only (none of these registers) */
+};
+
+/* Workflow steps: who may take which step of which register, with the same scopes. */
+struct step_rule {
+	enum role role;
+	const char *entity;
+	const char *step;
+	unsigned scope;
+};
+
+static const struct step_rule step_rules[] = {
+	{ ROLE_ISMS_MANAGER, "risk_method", "activate", ALL },
+	/* whoever assesses a risk asks its owner to accept it */
+	{ ROLE_ISMS_MANAGER, "risk", "submit", ALL },
+	{ ROLE_OPERATIONS_MANAGER, "risk", "submit", ALL },
+	{ ROLE_DEPARTMENT_HEAD, "risk", "submit", DEP },
+	/* the owner accepts (the step itself checks it is the owner); any role can own a risk */
+	{ ROLE_ISMS_MANAGER, "risk", "accept", OWN },
+	{ ROLE_BOARD, "risk", "accept", OWN },
+	{ ROLE_OPERATIONS_MANAGER, "risk", "accept", OWN },
+	{ ROLE_HR_MANAGER, "risk", "accept", OWN },
+	{ ROLE_DEPARTMENT_HEAD, "risk", "accept", OWN },
+	{ ROLE_SUPPORT, "risk", "accept", OWN },
+	{ ROLE_STAFF, "risk", "accept", OWN },
+	{ ROLE_ISMS_MANAGER, "risk", "reject", OWN },
+	{ ROLE_BOARD, "risk", "reject", ALL },
+	{ ROLE_OPERATIONS_MANAGER, "risk", "reject", OWN },
+	{ ROLE_HR_MANAGER, "risk", "reject", OWN },
+	{ ROLE_DEPARTMENT_HEAD, "risk", "reject", OWN },
+	{ ROLE_SUPPORT, "risk", "reject", OWN },
+	{ ROLE_STAFF, "risk", "reject", OWN },
+	/* above the appetite, the Board (policy 1: the Board accepts risks above appetite) */
+	{ ROLE_BOARD, "risk", "board_accept", ALL },
+	{ ROLE_ISMS_MANAGER, "risk", "review", ALL },
+	{ ROLE_DEPARTMENT_HEAD, "risk", "review", DEP | OWN },
+	{ ROLE_ISMS_MANAGER, "risk", "close", ALL },
+	{ ROLE_ISMS_MANAGER, "risk", "reopen", ALL },
 };
 
 const char *authz_role_name(enum role r)
@@ -183,12 +249,29 @@ bool authz_permissions_valid(const char *list)
 			const char *nm = authz_action_name((enum authz_action)i);
 			act = an == strlen(nm) && !strncmp(colon + 1, nm, an);
 		}
+		for (size_t i = 0; !act && i < model_registry_count(); i++) {
+			const struct workflow *w = model_registry_at(i)->workflow;
+			for (size_t k = 0; !act && w && k < w->nsteps; k++) {
+				const char *nm = w->steps[k].name;
+				act = an == strlen(nm) && !strncmp(colon + 1, nm, an);
+			}
+		}
 		if (!reg || !act)
 			return false;
 		if (!end)
 			return true;
 		p = end + 1;
 	}
+}
+
+/* Drops the scopes the register cannot express. */
+static unsigned expressible(const struct entity *e, unsigned scope)
+{
+	if (!e->own_column)
+		scope &= ~(unsigned)SCOPE_OWN;
+	if (!e->dept_column)
+		scope &= ~(unsigned)SCOPE_DEPT;
+	return scope;
 }
 
 unsigned authz_scope(const struct authz_subject *s, const struct entity *e, enum authz_action a)
@@ -203,11 +286,22 @@ unsigned authz_scope(const struct authz_subject *s, const struct entity *e, enum
 		if (authz_has_role(s, rules[i].role) && strcmp(rules[i].entity, e->name) == 0)
 			scope |= rules[i].scope[a];
 	/* a scope the register cannot express grants nothing */
-	if (!e->own_column)
-		scope &= ~(unsigned)SCOPE_OWN;
-	if (!e->dept_column)
-		scope &= ~(unsigned)SCOPE_DEPT;
-	return scope;
+	return expressible(e, scope);
+}
+
+unsigned authz_step_scope(const struct authz_subject *s, const struct entity *e, const char *step)
+{
+	if (!s || !s->authenticated || !e || !step || !model_step(e, step))
+		return SCOPE_NONE;
+	if (s->token_permissions && !token_permits(s->token_permissions, e->plural, step))
+		return SCOPE_NONE;
+	unsigned scope = SCOPE_NONE;
+	for (size_t i = 0; i < sizeof(step_rules) / sizeof(step_rules[0]); i++)
+		if (step_rules[i].entity && authz_has_role(s, step_rules[i].role) &&
+		    strcmp(step_rules[i].entity, e->name) == 0 &&
+		    strcmp(step_rules[i].step, step) == 0)
+			scope |= step_rules[i].scope;
+	return expressible(e, scope);
 }
 
 static int64_t column_value(const struct entity *e, const struct record *r, const char *col)

@@ -56,6 +56,8 @@ const char *authz_scope_name(unsigned scope);
 
 /* What the subject may do with the register: SCOPE_NONE means not at all. */
 unsigned authz_scope(const struct authz_subject *s, const struct entity *e, enum authz_action a);
+/* What the subject may do with a workflow step of the register (model.h): the same scopes. */
+unsigned authz_step_scope(const struct authz_subject *s, const struct entity *e, const char *step);
 /* Whether a stored (or about to be stored) record lies inside the given scope. */
 bool authz_record_in_scope(const struct authz_subject *s, const struct entity *e, unsigned scope,
 			   const struct record *r);

@@ -51,6 +51,20 @@ const struct job jobs_all[] = {
 };
 const size_t jobs_count = sizeof(jobs_all) / sizeof(jobs_all[0]);
 
+static const struct job *domain_jobs;
+static size_t domain_jobs_count;
+
+size_t jobs_total(void)
+{
+	return jobs_count + domain_jobs_count;
+}
+
+void jobs_set_domain(const struct job *list, size_t n)
+{
+	domain_jobs = list;
+	domain_jobs_count = n;
+}
+
 /* Takes the lease on one job if it is due and free; *got tells whether it did. */
 static enum err lease(struct db *db, const struct job *j, const char *node, bool *got)
 {
@@ -102,8 +116,8 @@ fail:
 enum err jobs_run_due(struct db *db, const char *node, int *ran)
 {
 	*ran = 0;
-	for (size_t i = 0; i < jobs_count; i++) {
-		const struct job *j = &jobs_all[i];
+	for (size_t i = 0; i < jobs_count + domain_jobs_count; i++) {
+		const struct job *j = i < jobs_count ? &jobs_all[i] : &domain_jobs[i - jobs_count];
 		bool got;
 		enum err e = lease(db, j, node, &got);
 		if (e)

@@ -21,6 +21,11 @@ struct job {
 extern const struct job jobs_all[];
 extern const size_t jobs_count;
 
+/* The domain's jobs (expiring risk acceptances ...), added to the core's at start. */
+void jobs_set_domain(const struct job *list, size_t n);
+/* How many jobs there are in all, the core's and the domain's. */
+size_t jobs_total(void);
+
 /* Runs every due job this node can lease; *ran counts them. node names the lessee. */
 enum err jobs_run_due(struct db *db, const char *node, int *ran) WUR;
 

@@ -438,3 +438,52 @@ json_t *model_value_json(const struct field *f, const struct value *v)
 		return json_stringn(v->s ? v->s : "", v->n);
 	}
 }
+
+const struct step *model_step(const struct entity *e, const char *name)
+{
+	const struct workflow *w = e->workflow;
+	for (size_t i = 0; w && name && i < w->nsteps; i++)
+		if (strcmp(w->steps[i].name, name) == 0)
+			return &w->steps[i];
+	return NULL;
+}
+
+bool model_step_from(const struct step *st, const struct record *rec)
+{
+	const struct workflow *w = rec->e->workflow;
+	const struct value *v = w ? model_get(rec, w->state_field) : NULL;
+	for (const char *const *p = st->from; v && p && *p; p++)
+		if (v->set && !v->null && v->s && strcmp(v->s, *p) == 0)
+			return true;
+	return false;
+}
+
+bool model_step_input(const struct step *st, const char *name)
+{
+	for (const char *const *p = st->inputs; p && *p; p++)
+		if (strcmp(*p, name) == 0)
+			return true;
+	return false;
+}
+
+void model_step_from_json(struct arena *a, const struct entity *e, const struct step *st,
+			  json_t *obj, struct record *rec, struct verrors *ve)
+{
+	const char *key;
+	json_t *val;
+	if (!obj)
+		return;
+	json_object_foreach(obj, key, val)
+	{
+		int i = model_field_index(e, key);
+		if (i < 0 || !model_step_input(st, key)) {
+			const char *k = arena_strdup(a, key);
+			verrors_add(ve, k ? k : "?", "is not given with this step");
+			continue;
+		}
+		size_t before = ve->n;
+		from_json_value(a, &e->fields[i], val, &rec->v[i], ve);
+		if (ve->n != before)
+			rec->v[i].set = false;
+	}
+}

@@ -64,6 +64,8 @@ struct value {
 };
 
 struct entity;
+struct db;
+struct actor;
 
 struct record {
 	const struct entity *e;
@@ -98,8 +100,57 @@ struct entity {
 	const char *own_column;
 	const char *dept_column;
 	const char *default_sort;
+	/* Pages of the register besides its list (a heat map), shown as links on the list. */
+	const struct entity_page {
+		const char *href, *label;
+	} * pages; /* terminated by a {NULL} entry, or NULL */
+	/* Which records are still tasks for their owner when their FF_DUE date nears, as a list
+	 * query ("status=planned,in_progress"); NULL: all of them. */
+	const char *task_filter;
 	/* Domain rules across fields (end after start, ...); add errors to ve. */
 	void (*check)(const struct record *rec, struct arena *a, struct verrors *ve);
+	/* Computes the read-only fields from the others, inside the write transaction (a risk's
+	 * score and level from its likelihood, impact and the risk method); may read the
+	 * database. before is NULL on create. ERR_INVALID with ve, or a store error. */
+	enum err (*derive)(struct db *db, struct arena *a, const struct record *before,
+			   struct record *after, struct verrors *ve);
+	const struct workflow *workflow; /* NULL: the register has no states */
+};
+
+/* A workflow is data like the fields: the state field and the steps between states. A step is
+ * its own permission (authz.c: role x register x step -> scope), audit action and URL
+ * (POST /api/v1/{plural}/{id}/{step}). */
+struct step_env {
+	struct db *db;
+	struct arena *a;
+	const struct actor *who;
+	int64_t person_id; /* the acting user's person record, 0 if none */
+	unsigned roles;	   /* the acting user's roles (bit per enum role) */
+	const char *today; /* YYYY-MM-DD */
+	const char *now;   /* RFC 3339 */
+};
+
+struct step {
+	const char *name;	 /* "accept" */
+	const char *label;	 /* "Accept the residual risk" */
+	const char *help;	 /* what the step means, shown with its button */
+	const char *const *from; /* states it starts from, NULL-terminated */
+	const char *to;		 /* the state it leads to */
+	/* Offered on the home page ("my tasks") to whoever may take it on a record. */
+	bool task;
+	/* Fields the caller gives with the step (read-only otherwise), NULL-terminated or NULL. */
+	const char *const *inputs;
+	/* Rules and effects beyond the state change, inside the transaction: who may (beyond the
+	 * role table, e.g. only the risk's owner: ERR_FORBIDDEN with a message in ve), what must
+	 * be filled (ERR_INVALID), what is recorded (who accepted, when). May be NULL. */
+	enum err (*apply)(const struct step_env *env, const struct record *before,
+			  struct record *after, struct verrors *ve);
+};
+
+struct workflow {
+	const char *state_field; /* an FT_ENUM field, FF_READONLY: only steps change it */
+	const struct step *steps;
+	size_t nsteps;
 };
 
 enum model_mode { MODEL_CREATE, MODEL_PATCH };
@@ -129,6 +180,15 @@ void model_int_range(const struct field *f, int64_t *min, int64_t *max);
 const struct value *model_get(const struct record *rec, const char *name);
 struct record *model_record_new(struct arena *a, const struct entity *e);
 void verrors_add(struct verrors *ve, const char *field, const char *message);
+
+const struct step *model_step(const struct entity *e, const char *name);
+/* Whether the step can start from the record's current state. */
+bool model_step_from(const struct step *st, const struct record *rec);
+/* Whether field name is one of the step's inputs. */
+bool model_step_input(const struct step *st, const char *name);
+/* Reads a step's inputs from a JSON object (NULL: none) into rec, refusing other keys. */
+void model_step_from_json(struct arena *a, const struct entity *e, const struct step *st,
+			  json_t *obj, struct record *rec, struct verrors *ve);
 
 /* Reads a JSON object into rec: unknown or read-only keys, wrong JSON types and malformed
  * values become errors naming the field. In PATCH mode absent fields stay unset. */

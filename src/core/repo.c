@@ -402,6 +402,8 @@ enum err repo_create(struct repo_ctx *c, struct record *r, struct verrors *ve, i
 		return err;
 	if (c->guard && (err = c->guard(c->guard_arg, e, NULL, r)))
 		goto fail;
+	if (e->derive && (err = e->derive(c->db, c->a, NULL, r, ve)) && err != ERR_INVALID)
+		goto fail;
 	if ((err = check_refs(c, r, ve)) || (err = check_unique(c, r, 0, ve)))
 		goto fail;
 	if (ve->n) {
@@ -448,37 +450,20 @@ fail:
 	return err;
 }
 
-enum err repo_update(struct repo_ctx *c, const struct entity *e, int64_t id, struct record *patch,
-		     int64_t if_version, struct verrors *ve)
+/* Writes merged over old (both loaded in this transaction) with one audit event named action:
+ * derive, validate, then only the changed columns. Commits unless nothing changed. */
+static enum err write_update(struct repo_ctx *c, const struct entity *e, int64_t id,
+			     const struct record *old, struct record *merged,
+			     const struct record *patch, const char *action, struct verrors *ve)
 {
-	enum err err = tx_begin(c);
-	if (err)
+	enum err err = ERR_OK;
+	if (e->derive && (err = e->derive(c->db, c->a, old, merged, ve)) && err != ERR_INVALID)
 		return err;
-	struct record *old, *merged;
-	if ((err = load_row(c, e, id, true, &old)))
-		goto fail;
-	merged = model_record_new(c->a, e);
-	if (!merged) {
-		err = ERR_NOMEM;
-		goto fail;
-	}
-	merged->id = id;
-	for (size_t i = 0; i < e->nfields; i++)
-		merged->v[i] = patch->v[i].set ? patch->v[i] : old->v[i];
-	/* permission first: an invisible record must not reveal its version */
-	if (c->guard && (err = c->guard(c->guard_arg, e, old, merged)))
-		goto fail;
-	if (if_version && old->version != if_version) {
-		err = ERR_PRECONDITION;
-		goto fail;
-	}
 	model_validate(c->a, merged, ve);
 	if ((err = check_refs(c, patch, ve)) || (err = check_unique(c, patch, id, ve)))
-		goto fail;
-	if (ve->n) {
-		err = ERR_INVALID;
-		goto fail;
-	}
+		return err;
+	if (ve->n)
+		return ERR_INVALID;
 	bool changed = false;
 	for (size_t i = 0; i < e->nfields; i++)
 		if (!value_equal(&e->fields[i], &old->v[i], &merged->v[i]))
@@ -508,10 +493,86 @@ enum err repo_update(struct repo_ctx *c, const struct entity *e, int64_t id, str
 	err = buf_failed(&sql) ? ERR_NOMEM : run(c->db, sql.p, &bs, &row, NULL);
 	buf_free(&sql);
 	if (err)
+		return err;
+	if ((err = audit(c, action, e, id, old, merged)))
+		return err;
+	return tx_commit(c);
+}
+
+/* Loads (locked) and merges: fields set in patch over the stored ones. */
+static enum err load_merged(struct repo_ctx *c, const struct entity *e, int64_t id,
+			    const struct record *patch, struct record **old, struct record **merged)
+{
+	enum err err = load_row(c, e, id, true, old);
+	if (err)
+		return err;
+	*merged = model_record_new(c->a, e);
+	if (!*merged)
+		return ERR_NOMEM;
+	(*merged)->id = id;
+	for (size_t i = 0; i < e->nfields; i++)
+		(*merged)->v[i] = patch->v[i].set ? patch->v[i] : (*old)->v[i];
+	return ERR_OK;
+}
+
+/* Begins the write: the transaction, the locked record merged with patch, the guard, then the
+ * version (permission first: an invisible record must not reveal its version). On failure
+ * the transaction is already rolled back. */
+static enum err begin_write(struct repo_ctx *c, const struct entity *e, int64_t id,
+			    const struct record *patch, int64_t if_version, struct record **old,
+			    struct record **merged)
+{
+	enum err err = tx_begin(c);
+	if (err)
+		return err;
+	if ((err = load_merged(c, e, id, patch, old, merged)))
 		goto fail;
-	if ((err = audit(c, "update", e, id, old, merged)))
+	if (c->guard && (err = c->guard(c->guard_arg, e, *old, *merged)))
 		goto fail;
-	if ((err = tx_commit(c)))
+	if (if_version && (*old)->version != if_version) {
+		err = ERR_PRECONDITION;
+		goto fail;
+	}
+	return ERR_OK;
+fail:
+	tx_rollback(c);
+	return err;
+}
+
+enum err repo_update(struct repo_ctx *c, const struct entity *e, int64_t id, struct record *patch,
+		     int64_t if_version, struct verrors *ve)
+{
+	struct record *old, *merged;
+	enum err err = begin_write(c, e, id, patch, if_version, &old, &merged);
+	if (!err && (err = write_update(c, e, id, old, merged, patch, "update", ve)))
+		tx_rollback(c);
+	return err;
+}
+
+enum err repo_step(struct repo_ctx *c, const struct entity *e, int64_t id, const struct step *st,
+		   const struct step_env *env, struct record *inputs, int64_t if_version,
+		   struct verrors *ve)
+{
+	const struct workflow *w = e->workflow;
+	int si = w ? model_field_index(e, w->state_field) : -1;
+	if (si < 0)
+		return ERR_NOT_FOUND;
+	struct record *old, *merged;
+	enum err err = begin_write(c, e, id, inputs, if_version, &old, &merged);
+	if (err)
+		return err;
+	if (!model_step_from(st, old)) {
+		const struct value *sv = &old->v[si];
+		verrors_add(ve, w->state_field,
+			    arena_printf(c->a, "is '%s': '%s' cannot start from there",
+					 sv->s ? sv->s : "", st->name));
+		err = ERR_CONFLICT;
+		goto fail;
+	}
+	merged->v[si] = (struct value){ .set = true, .s = st->to, .n = strlen(st->to) };
+	if (st->apply && (err = st->apply(env, old, merged, ve)))
+		goto fail;
+	if ((err = write_update(c, e, id, old, merged, inputs, st->name, ve)))
 		goto fail;
 	return ERR_OK;
 fail:
@@ -785,7 +846,12 @@ static void where_clause(enum db_dialect d, const struct entity *e, const struct
 		}
 		buf_addc(sql, ')');
 	}
-	if (lq->q && *lq->q) {
+	bool searchable = false;
+	for (size_t i = 0; i < e->nfields; i++)
+		searchable = searchable || (e->fields[i].flags & FF_SEARCH);
+	if (lq->q && *lq->q && !searchable) {
+		buf_adds(sql, " AND 1=0"); /* nothing to search in: nothing matches */
+	} else if (lq->q && *lq->q) {
 		/* substring match; % _ and \ in the user's text are escaped */
 		size_t n = strlen(lq->q);
 		char *pat = arena_alloc(a, n * 2 + 3);

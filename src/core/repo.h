@@ -78,6 +78,13 @@ enum err repo_create(struct repo_ctx *c, struct record *rec, struct verrors *ve,
  * stored version differs. */
 enum err repo_update(struct repo_ctx *c, const struct entity *e, int64_t id, struct record *patch,
 		     int64_t if_version, struct verrors *ve) WUR;
+/* Takes a workflow step: the record must be in one of the step's start states (ERR_CONFLICT
+ * naming the state field otherwise); inputs holds the step's input fields; the state moves to
+ * the step's target, the step's apply hook runs, and one audit event named after the step is
+ * written. The guard is asked as for an update; it must know the step itself. */
+enum err repo_step(struct repo_ctx *c, const struct entity *e, int64_t id, const struct step *st,
+		   const struct step_env *env, struct record *inputs, int64_t if_version,
+		   struct verrors *ve) WUR;
 /* ERR_CONFLICT (with ve naming what still refers to it) when other records point here. */
 enum err repo_delete(struct repo_ctx *c, const struct entity *e, int64_t id, int64_t if_version,
 		     struct verrors *ve) WUR;

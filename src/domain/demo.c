@@ -1,6 +1,7 @@
 /* demo.c - loads the demo organisation (demo_data.c) through the generic create path, so the
  * demo has a full audit trail like any real installation, plus its sign-in accounts. */
 #include "domain/demo.h"
+#include "util/timeutil.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -64,6 +65,103 @@ static int64_t find_id(const int64_t *ids, size_t n, const char *const *keys, co
 		if (key && keys[i] && strcmp(keys[i], key) == 0)
 			return ids[i];
 	return 0;
+}
+
+struct people_index {
+	const int64_t *ids;
+	const char **emails;
+	size_t n;
+};
+struct dept_index {
+	const int64_t *ids;
+	const char **codes;
+	size_t n;
+};
+struct asset_index {
+	const int64_t *ids;
+	const char **tags;
+	size_t n;
+};
+
+/* One risk with its affected assets and action, then the steps its demo state names, taken as
+ * its owner would. */
+static enum err load_risk(struct repo_ctx *c, const struct demo_risk *d,
+			  const struct people_index *pi, const struct dept_index *di,
+			  const struct asset_index *ai)
+{
+	struct arena *a = c->a;
+	int64_t owner = find_id(pi->ids, pi->n, pi->emails, d->owner_email);
+	int64_t dept = find_id(di->ids, di->n, di->codes, d->department_code);
+	struct record *r = model_record_new(a, &entity_risk);
+	if (!r || !owner || !dept || !set(a, r, "title", d->title) ||
+	    !set(a, r, "category", d->category) || !set(a, r, "description", d->description) ||
+	    !set(a, r, "threat", d->threat) || !set(a, r, "vulnerability", d->vulnerability) ||
+	    !set(a, r, "existing_controls", d->existing_controls) ||
+	    !set_int(a, r, "owner_id", owner) || !set_int(a, r, "department_id", dept) ||
+	    !set_int(a, r, "inherent_likelihood", d->likelihood) ||
+	    !set_int(a, r, "inherent_impact", d->impact) || !set(a, r, "treatment", d->treatment) ||
+	    !set(a, r, "treatment_plan", d->treatment_plan) ||
+	    !set(a, r, "review_on", d->review_on))
+		return ERR_INVALID;
+	if (d->residual_likelihood &&
+	    (!set_int(a, r, "residual_likelihood", d->residual_likelihood) ||
+	     !set_int(a, r, "residual_impact", d->residual_impact)))
+		return ERR_INVALID;
+	int64_t id, link;
+	enum err e = create(c, r, &id);
+	if (e)
+		return e;
+	char *list = d->assets ? arena_strdup(a, d->assets) : NULL;
+	char *save = NULL;
+	for (char *tag = list ? strtok_r(list, ",", &save) : NULL; tag;
+	     tag = strtok_r(NULL, ",", &save)) {
+		int64_t asset = find_id(ai->ids, ai->n, ai->tags, tag);
+		struct record *l = model_record_new(a, &entity_risk_asset);
+		if (!l || !asset || !set_int(a, l, "risk_id", id) ||
+		    !set_int(a, l, "asset_id", asset))
+			return ERR_INVALID;
+		if ((e = create(c, l, &link)))
+			return e;
+	}
+	if (d->action) {
+		int64_t who = find_id(pi->ids, pi->n, pi->emails, d->action_owner_email);
+		struct record *act = model_record_new(a, &entity_risk_action);
+		if (!act || !who || !set(a, act, "title", d->action) ||
+		    !set_int(a, act, "risk_id", id) || !set_int(a, act, "owner_id", who) ||
+		    !set(a, act, "due_on", d->action_due) ||
+		    !set(a, act, "status", d->action_status))
+			return ERR_INVALID;
+		if ((e = create(c, act, &link)))
+			return e;
+	}
+	static const char *const submitted[] = { "submit", NULL };
+	static const char *const accepted[] = { "submit", "accept", NULL };
+	const char *const *steps = strcmp(d->state, "submitted") == 0  ? submitted
+				   : strcmp(d->state, "accepted") == 0 ? accepted
+								       : NULL;
+	char today[11], now[TIME_ISO_LEN];
+	time_format_date(time_now(), today);
+	time_format_iso(time_now(), now);
+	struct actor as_owner = { 0, d->owner_email };
+	struct step_env env = { .db = c->db,
+				.a = a,
+				.who = &as_owner,
+				.person_id = owner,
+				.today = today,
+				.now = now };
+	for (const char *const *s = steps; s && *s; s++) {
+		struct record *none = model_record_new(a, &entity_risk);
+		struct verrors ve = { 0 };
+		const struct actor *saved = c->who;
+		c->who = &as_owner;
+		e = none ? repo_step(c, &entity_risk, id, model_step(&entity_risk, *s), &env, none,
+				     0, &ve)
+			 : ERR_NOMEM;
+		c->who = saved;
+		if (e)
+			return e;
+	}
+	return ERR_OK;
 }
 
 enum err demo_load(struct db *db, bool *loaded)
@@ -134,12 +232,19 @@ enum err demo_load(struct db *db, bool *loaded)
 		if ((e = repo_update(&c, &entity_department, dept_ids[i], patch, 0, &ve)))
 			goto done;
 	}
-	for (size_t i = 0; i < demo_assets_count; i++) {
+	size_t na = demo_assets_count;
+	int64_t *asset_ids = arena_alloc(&a, sizeof(int64_t) * na);
+	const char **tags = arena_alloc(&a, sizeof(char *) * na);
+	e = ERR_NOMEM;
+	if (!asset_ids || !tags)
+		goto done;
+	for (size_t i = 0; i < na; i++) {
 		const struct demo_asset *s = &demo_assets[i];
 		struct record *r = model_record_new(&a, &entity_asset);
 		int64_t owner = find_id(person_ids, np, emails, s->owner_email);
 		int64_t dept = find_id(dept_ids, nd, dept_codes, s->department_code);
-		int64_t id;
+		int64_t *id = &asset_ids[i];
+		tags[i] = s->identifier ? s->identifier : "";
 		e = ERR_INVALID;
 		if (!r || !owner || !dept || !set(&a, r, "name", s->name) ||
 		    !set(&a, r, "identifier", s->identifier) || !set(&a, r, "type", s->type) ||
@@ -152,7 +257,7 @@ enum err demo_load(struct db *db, bool *loaded)
 		    !set(&a, r, "acquired_on", s->acquired_on) ||
 		    !set(&a, r, "review_on", s->review_on))
 			goto done;
-		if ((e = create(&c, r, &id)))
+		if ((e = create(&c, r, id)))
 			goto done;
 	}
 	for (size_t i = 0; i < demo_parties_count; i++) {
@@ -168,6 +273,14 @@ enum err demo_load(struct db *db, bool *loaded)
 		    !set(&a, r, "review_on", p->review_on))
 			goto done;
 		if ((e = create(&c, r, &id)))
+			goto done;
+	}
+
+	for (size_t i = 0; i < demo_risks_count; i++) {
+		struct people_index pi = { person_ids, emails, np };
+		struct dept_index di = { dept_ids, dept_codes, nd };
+		struct asset_index ai = { asset_ids, tags, na };
+		if ((e = load_risk(&c, &demo_risks[i], &pi, &di, &ai)))
 			goto done;
 	}
 

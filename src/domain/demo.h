@@ -52,12 +52,30 @@ struct demo_party {
 	const char *review_on; /* YYYY-MM-DD or NULL */
 };
 
+struct demo_risk {
+	const char *title;
+	const char *category; /* a value of the risk category enum (see risk.c) */
+	const char *description, *threat, *vulnerability, *existing_controls;
+	const char *owner_email;
+	const char *department_code;
+	int likelihood, impact; /* inherent, 1..5 on the default method */
+	const char *treatment;	/* modify, retain, avoid, share, or NULL */
+	const char *treatment_plan;
+	int residual_likelihood, residual_impact; /* 0: not assessed yet */
+	const char *review_on;
+	const char *assets; /* asset identifiers separated by commas, or NULL */
+	const char *action, *action_owner_email, *action_due, *action_status; /* or NULL */
+	const char *state; /* open, submitted (awaiting the owner), accepted (by the owner) */
+};
+
 extern const struct demo_department demo_departments[];
 extern const size_t demo_departments_count;
 extern const struct demo_person demo_people[];
 extern const size_t demo_people_count;
 extern const struct demo_asset demo_assets[];
 extern const size_t demo_assets_count;
+extern const struct demo_risk demo_risks[];
+extern const size_t demo_risks_count;
 extern const struct demo_party demo_parties[];
 extern const size_t demo_parties_count;
 

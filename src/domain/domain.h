@@ -9,8 +9,12 @@ extern const struct entity entity_department;
 extern const struct entity entity_person;
 extern const struct entity entity_asset;
 extern const struct entity entity_interested_party;
+extern const struct entity entity_risk_method;
+extern const struct entity entity_risk;
+extern const struct entity entity_risk_action;
+extern const struct entity entity_risk_asset;
 
-/* Registers every entity of this build with the core. Call once at start. */
+/* Registers every entity and job of this build with the core. Call once at start. */
 void domain_init(void);
 
 #endif

@@ -1,14 +1,19 @@
 /* registry.c - the list of every register in this build, in navigation order. */
+#include "core/jobs.h"
 #include "domain/domain.h"
+#include "domain/risk.h"
 
 static const struct entity *const all_entities[] = {
-	&entity_department,
-	&entity_person,
-	&entity_asset,
-	&entity_interested_party,
+	&entity_department, &entity_person,	 &entity_asset,	     &entity_interested_party,
+	&entity_risk,	    &entity_risk_action, &entity_risk_asset, &entity_risk_method,
+};
+
+static const struct job domain_jobs[] = {
+	{ "risk_acceptance_expiry", 3600, risk_expire_acceptances },
 };
 
 void domain_init(void)
 {
 	model_registry_set(all_entities, sizeof(all_entities) / sizeof(all_entities[0]));
+	jobs_set_domain(domain_jobs, sizeof(domain_jobs) / sizeof(domain_jobs[0]));
 }

@@ -7,6 +7,7 @@
 #include "http/handlers.h"
 #include "http/respond.h"
 #include "util/str.h"
+#include "util/timeutil.h"
 
 /* Inside the write transaction: the record must be readable (else it does not exist for this
  * user), and both its old and its new state must lie in the scope of the action. */
@@ -18,7 +19,7 @@ enum err http_write_guard(void *arg, const struct entity *e, const struct record
 	if (before && !authz_record_in_scope(s, e, authz_scope(s, e, AUTHZ_READ), before))
 		return ERR_NOT_FOUND;
 	enum authz_action act = !before ? AUTHZ_CREATE : !after ? AUTHZ_DELETE : AUTHZ_UPDATE;
-	unsigned scope = authz_scope(s, e, act);
+	unsigned scope = c->step ? authz_step_scope(s, e, c->step->name) : authz_scope(s, e, act);
 	if ((before && !authz_record_in_scope(s, e, scope, before)) ||
 	    (after && !authz_record_in_scope(s, e, scope, after)))
 		return ERR_FORBIDDEN;
@@ -360,4 +361,87 @@ void api_history(struct ctx *c)
 		return;
 	}
 	respond_json(c, 200);
+}
+
+/* The environment a step's rules see: who acts, today. */
+struct step_env http_step_env(struct ctx *c)
+{
+	char *today = arena_alloc(c->a, 11), *now = arena_alloc(c->a, TIME_ISO_LEN);
+	int64_t t = time_now();
+	if (today)
+		time_format_date(t, today);
+	if (now)
+		time_format_iso(t, now);
+	return (struct step_env){ .db = c->db,
+				  .a = c->a,
+				  .who = &c->actor,
+				  .person_id = c->who.subject.person_id,
+				  .roles = c->who.subject.roles,
+				  .today = today ? today : "",
+				  .now = now ? now : "" };
+}
+
+void api_step(struct ctx *c)
+{
+	int64_t id = api_param_id(c, 1);
+	if (!id)
+		return;
+	const struct step *st = model_step(c->entity, c->params[2]);
+	if (!st) {
+		respond_problem(c, ERR_NOT_FOUND, "no such workflow step for this register", NULL);
+		return;
+	}
+	if (authz_step_scope(&c->who.subject, c->entity, st->name) == SCOPE_NONE) {
+		/* an unreadable record stays unknown; a readable one says what is missing */
+		unsigned rs = authz_scope(&c->who.subject, c->entity, AUTHZ_READ);
+		enum err ve = rs ? visible(c, id, rs) : ERR_NOT_FOUND;
+		respond_problem(c, ve ? ve : ERR_FORBIDDEN,
+				ve ? "no such record"
+				   : arena_printf(c->a, "you may not %s %s", st->name,
+						  c->entity->title_plural),
+				NULL);
+		return;
+	}
+	int64_t ver = if_match(c);
+	if (ver < 0) {
+		respond_field_error(c, ERR_BAD_REQUEST, "If-Match",
+				    "must be an ETag such as \"3\"");
+		return;
+	}
+	json_t *body = NULL;
+	if (c->req->body.len) {
+		if (!(body = api_body_json(c)))
+			return;
+	}
+	struct record *inputs = model_record_new(c->a, c->entity);
+	struct verrors ve = { 0 };
+	if (!inputs) {
+		json_decref(body);
+		respond_problem(c, ERR_NOMEM, NULL, NULL);
+		return;
+	}
+	model_step_from_json(c->a, c->entity, st, body, inputs, &ve);
+	json_decref(body);
+	if (ve.n) {
+		respond_problem(c, ERR_INVALID, "the step's inputs are not valid; see errors", &ve);
+		return;
+	}
+	struct repo_ctx rc = http_repo(c);
+	struct step_env env = http_step_env(c);
+	c->step = st;
+	enum err e = repo_step(&rc, c->entity, id, st, &env, inputs, ver, &ve);
+	c->step = NULL;
+	if (e == ERR_CONFLICT) {
+		respond_problem(c, e, "the record is not in a state this step starts from", &ve);
+		return;
+	}
+	if (e == ERR_FORBIDDEN && ve.n) { /* the step's own rule said who may */
+		respond_problem(c, e, ve.items[0].message, &ve);
+		return;
+	}
+	if (e) {
+		answer_write_error(c, e, &ve);
+		return;
+	}
+	answer_record(c, id, 200);
 }

@@ -55,8 +55,9 @@ struct ctx {
 	size_t nparams;
 	const char *params[CTX_MAX_PARAMS];
 	const struct entity *entity;
-	struct form *form; /* a UI form post, decoded by the router */
-	void *ui_cache;	   /* per-request look-ups of referenced records' labels */
+	const struct step *step; /* the workflow step being taken, for the write guard */
+	struct form *form;	 /* a UI form post, decoded by the router */
+	void *ui_cache;		 /* per-request look-ups of referenced records' labels */
 };
 
 #endif

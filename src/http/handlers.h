@@ -16,6 +16,9 @@ void api_update(struct ctx *c);
 void api_delete(struct ctx *c);
 void api_history(struct ctx *c);
 void api_export(struct ctx *c); /* export.c: a register as a CSV, XLSX or JSON download */
+void api_step(struct ctx *c);
+/* Who takes a workflow step, and when (for the step's rules). */
+struct step_env http_step_env(struct ctx *c);
 /* Parses the request body as a JSON object; on failure the problem answer is already set. */
 json_t *api_body_json(struct ctx *c);
 /* The repository as the signed-in user: writes checked by http_write_guard inside their
@@ -88,6 +91,9 @@ void ui_edit(struct ctx *c);
 void ui_create(struct ctx *c);
 void ui_update(struct ctx *c);
 void ui_delete(struct ctx *c);
+void ui_step(struct ctx *c);
+void ui_export(struct ctx *c);
+void ui_risk_heatmap(struct ctx *c);
 void ui_account(struct ctx *c);
 void ui_account_password(struct ctx *c);
 void ui_account_mfa(struct ctx *c);

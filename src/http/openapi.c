@@ -196,11 +196,10 @@ static void add_export_path(json_t *paths, const struct entity *e, const char *r
 			    const json_t *list_params)
 {
 	json_t *ps = json_array();
-	json_array_append_new(ps, param("format", "query",
-					json_pack("{ss,s[sss]}", "type", "string", "enum", "csv",
-						  "xlsx", "json"),
-					"csv (stored values, for import), xlsx (labels) or json",
-					true));
+	json_array_append_new(
+		ps, param("format", "query",
+			  json_pack("{ss,s[sss]}", "type", "string", "enum", "csv", "xlsx", "json"),
+			  "csv (stored values, for import), xlsx (labels) or json", true));
 	size_t i;
 	json_t *p;
 	json_array_foreach(list_params, i, p)
@@ -211,9 +210,9 @@ static void add_export_path(json_t *paths, const struct entity *e, const char *r
 	}
 	json_t *content = json_object();
 	json_object_set_new(content, "text/csv", json_pack("{s{ss}}", "schema", "type", "string"));
-	json_object_set_new(content,
-			    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-			    json_pack("{s{ss,ss}}", "schema", "type", "string", "format", "binary"));
+	json_object_set_new(
+		content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+		json_pack("{s{ss,ss}}", "schema", "type", "string", "format", "binary"));
 	json_object_set_new(content, "application/json",
 			    json_pack("{s{ss,s{s{ss,so},s{ss}},s[ss]}}", "schema", "type", "object",
 				      "properties", "items", "type", "array", "items", ref(record),
@@ -224,15 +223,15 @@ static void add_export_path(json_t *paths, const struct entity *e, const char *r
 	json_object_set_new(r, "200",
 			    json_pack("{ss,so,s{s{s{ss}}}}", "description",
 				      "Every matching record; Content-Disposition names the file",
-				      "content", content, "headers", "Content-Disposition", "schema",
-				      "type", "string"));
+				      "content", content, "headers", "Content-Disposition",
+				      "schema", "type", "string"));
 	char opid[96], summary[160], path[128];
 	snprintf(opid, sizeof(opid), "export_%s", e->plural);
 	snprintf(summary, sizeof(summary), "Export %s as CSV, XLSX or JSON", e->title_plural);
 	snprintf(path, sizeof(path), "/api/v1/%s/export", e->plural);
 	json_object_set_new(paths, path,
-			    json_pack("{s{ss,ss,s[s],so,so}}", "get", "operationId", opid, "summary",
-				      summary, "tags", e->title_plural, "parameters", ps,
+			    json_pack("{s{ss,ss,s[s],so,so}}", "get", "operationId", opid,
+				      "summary", summary, "tags", e->title_plural, "parameters", ps,
 				      "responses", r));
 }
 
@@ -360,6 +359,38 @@ static void add_entity_paths(json_t *paths, const struct entity *e)
 				      "parameters", idp, "responses", r));
 	snprintf(path, sizeof(path), "/api/v1/%s/{id}/history", e->plural);
 	json_object_set_new(paths, path, hist);
+
+	/* workflow steps: one operation each, its inputs as the optional body */
+	for (size_t k = 0; e->workflow && k < e->workflow->nsteps; k++) {
+		const struct step *st = &e->workflow->steps[k];
+		json_t *props = json_object();
+		for (const char *const *in = st->inputs; in && *in; in++) {
+			const struct field *f = model_field(e, *in);
+			if (f)
+				json_object_set_new(props, f->name, field_schema(f, true));
+		}
+		json_t *body = json_pack("{ss,so,sb}", "type", "object", "properties", props,
+					 "additionalProperties", 0);
+		r = errors_for(true, true);
+		json_object_set_new(r, "200",
+				    json_pack("{ss,so}", "description", "The record after the step",
+					      "content", json_content(ref(name))));
+		json_object_set_new(r, "409",
+				    problem_response("The record is not in a state the step "
+						     "starts from"));
+		json_object_set_new(r, "412", problem_response("Changed by someone else"));
+		snprintf(opid, sizeof(opid), "%s_%s", st->name, e->name);
+		json_t *params = json_deep_copy(idp);
+		json_array_extend(params, ifm);
+		json_t *op =
+			json_pack("{ss,ss,s[s],so,s{sb,so},so}", "operationId", opid, "summary",
+				  st->label, "tags", tag, "parameters", params, "requestBody",
+				  "required", 0, "content", json_content(body), "responses", r);
+		if (st->help)
+			json_object_set_new(op, "description", json_string(st->help));
+		snprintf(path, sizeof(path), "/api/v1/%s/{id}/%s", e->plural, st->name);
+		json_object_set_new(paths, path, json_pack("{so}", "post", op));
+	}
 }
 
 /* The routes that are not registers, written out as JSON: easier to read than pack formats. */

@@ -52,6 +52,7 @@ static const struct route routes[] = {
 	{ HTTP_PATCH, "/api/v1/{entity}/{id}", api_update, 0 },
 	{ HTTP_DELETE, "/api/v1/{entity}/{id}", api_delete, 0 },
 	{ HTTP_GET, "/api/v1/{entity}/{id}/history", api_history, 0 },
+	{ HTTP_POST, "/api/v1/{entity}/{id}/{step}", api_step, 0 },
 
 	{ HTTP_GET, "/", ui_home, ROUTE_UI },
 	{ HTTP_GET, "/login", ui_login_get, ROUTE_UI | ROUTE_PUBLIC },
@@ -70,13 +71,16 @@ static const struct route routes[] = {
 	{ HTTP_POST, "/admin/users", ui_user_create, ROUTE_UI },
 	{ HTTP_GET, "/admin/users/{id}", ui_user_show, ROUTE_UI },
 	{ HTTP_POST, "/admin/users/{id}", ui_user_update, ROUTE_UI },
+	{ HTTP_GET, "/risks/heatmap", ui_risk_heatmap, ROUTE_UI },
 	{ HTTP_GET, "/{entity}", ui_list, ROUTE_UI },
 	{ HTTP_POST, "/{entity}", ui_create, ROUTE_UI },
 	{ HTTP_GET, "/{entity}/new", ui_new, ROUTE_UI },
+	{ HTTP_GET, "/{entity}/export.{format}", ui_export, ROUTE_UI },
 	{ HTTP_GET, "/{entity}/{id}", ui_show, ROUTE_UI },
 	{ HTTP_POST, "/{entity}/{id}", ui_update, ROUTE_UI },
 	{ HTTP_GET, "/{entity}/{id}/edit", ui_edit, ROUTE_UI },
 	{ HTTP_POST, "/{entity}/{id}/delete", ui_delete, ROUTE_UI },
+	{ HTTP_POST, "/{entity}/{id}/step/{step}", ui_step, ROUTE_UI },
 };
 
 static const char *method_names[] = { "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "?" };

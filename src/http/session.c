@@ -30,7 +30,7 @@ static void set_session_cookie(struct ctx *c, const char *token, int64_t max_age
 		arena_printf(c->a, "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Lax%s",
 			     secure ? COOKIE_HOST : COOKIE_NAME, token, (long long)max_age,
 			     secure ? "; Secure" : "");
-	http_set_header(c->req, c->resp, "Set-Cookie", cookie);
+	http_add_header(c->req, c->resp, "Set-Cookie", cookie); /* beside the sign-in step's */
 }
 
 static void principal_from_user(struct ctx *c, const struct user *u)

@@ -7,6 +7,7 @@
 #include "core/authz.h"
 #include "core/repo.h"
 #include "http/assets.h"
+#include "util/crypto.h"
 #include "util/html.h"
 #include "util/str.h"
 
@@ -57,10 +58,13 @@ static void asset_link(struct ctx *c, const char *name)
 	for (size_t i = 0; i < web_assets_count; i++) {
 		if (strcmp(web_assets[i].name, name) != 0)
 			continue;
+		char hash[CRYPTO_HASH_HEX];
+		crypto_hash_hex(web_assets[i].data, web_assets[i].len, NULL, 0, hash);
+		hash[16] = '\0'; /* the ETag's 64 bits: any change to the file changes the URL */
 		ui_html(c, "/static/");
 		ui_text(c, name);
 		ui_html(c, "?v=");
-		ui_int(c, (int64_t)web_assets[i].len);
+		ui_text(c, hash);
 		return;
 	}
 }
@@ -161,6 +165,7 @@ static const struct {
 	{ "created", " created.", true },
 	{ "saved", " saved.", true },
 	{ "deleted", " deleted.", true },
+	{ "step", ": the step was taken.", true },
 	{ "signed_out", "You have signed out.", false },
 	{ "password", "Your password was changed. Other sessions were signed out.", false },
 	{ "mfa_off", "Two-factor sign-in is off.", false },

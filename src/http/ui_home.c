@@ -267,6 +267,84 @@ static const struct field *due_field(const struct entity *e)
 	return NULL;
 }
 
+/* Applies a fixed query ("status=planned,in_progress&...") from the entity table. */
+static bool apply_filter(struct ctx *c, const struct entity *e, struct list_query *lq,
+			 const char *filter)
+{
+	char *q = filter ? arena_strdup(c->a, filter) : NULL;
+	for (char *p = q; p && *p;) {
+		char *amp = strchr(p, '&');
+		if (amp)
+			*amp = '\0';
+		char *eq = strchr(p, '=');
+		const char *why;
+		if (!eq)
+			return false;
+		*eq = '\0';
+		if (list_query_param(c->a, e, lq, p, eq + 1, &why) != ERR_OK)
+			return false;
+		p = amp ? amp + 1 : NULL;
+	}
+	return true;
+}
+
+/* Workflow steps that wait for this user: records in a step's start states, within the
+ * user's scope for that step (an owner's risks to accept, the Board's above appetite). */
+static int step_tasks(struct ctx *c, int shown)
+{
+	int n = 0;
+	for (size_t i = 0; i < model_registry_count(); i++) {
+		const struct entity *e = model_registry_at(i);
+		const struct workflow *w = e->workflow;
+		for (size_t k = 0; w && k < w->nsteps; k++) {
+			const struct step *st = &w->steps[k];
+			unsigned scope = authz_step_scope(&c->who.subject, e, st->name);
+			if (!st->task || !scope)
+				continue;
+			struct list_query lq;
+			list_query_init(&lq);
+			lq.scoped = true;
+			lq.scope = scope;
+			lq.scope_person = c->who.subject.person_id;
+			lq.scope_department = c->who.subject.department_id;
+			lq.limit = TASKS_PER_LIST;
+			struct buf states;
+			buf_init(&states, 0);
+			for (const char *const *f = st->from; f && *f; f++) {
+				buf_adds(&states, states.len ? "," : "");
+				buf_adds(&states, *f);
+			}
+			const char *why;
+			bool ok = list_query_param(c->a, e, &lq, w->state_field,
+						   arena_strdup(c->a, buf_cstr(&states)),
+						   &why) == ERR_OK;
+			buf_free(&states);
+			json_t *page = ok ? run_list(c, e, &lq) : NULL;
+			size_t r;
+			json_t *row;
+			json_array_foreach(json_object_get(page, "items"), r, row)
+			{
+				const char *label =
+					json_string_value(json_object_get(row, e->label_field));
+				if (!shown && !n)
+					ui_html(c, "<ul class=\"tasks\">");
+				n++;
+				ui_html(c, "<li>");
+				ui_text(c, st->label);
+				ui_html(c, ": <a href=\"/");
+				ui_text(c, e->plural);
+				ui_html(c, "/");
+				ui_int(c, json_integer_value(json_object_get(row, "id")));
+				ui_html(c, "\">");
+				ui_text(c, label ? label : e->title);
+				ui_html(c, "</a></li>");
+			}
+			json_decref(page);
+		}
+	}
+	return n;
+}
+
 /* Records whose due date falls within the horizon and that wait for this user: those the
  * user owns, or, in registers without owners, those the user may update everywhere. */
 static int tasks(struct ctx *c, const char *today, const char *horizon)
@@ -291,6 +369,7 @@ static int tasks(struct ctx *c, const char *today, const char *horizon)
 					      &why) == ERR_OK;
 		else if (own || !(authz_scope(&c->who.subject, e, AUTHZ_UPDATE) & SCOPE_ALL))
 			continue;
+		ok = ok && apply_filter(c, e, &lq, e->task_filter);
 		lq.limit = TASKS_PER_LIST;
 		json_t *page = ok ? run_list(c, e, &lq) : NULL;
 		size_t k;
@@ -321,6 +400,7 @@ static int tasks(struct ctx *c, const char *today, const char *horizon)
 		}
 		json_decref(page);
 	}
+	shown += step_tasks(c, shown);
 	if (shown)
 		ui_html(c, "</ul>");
 	return shown;
@@ -351,7 +431,8 @@ static void stat(struct ctx *c, const char *href, int64_t n, const char *label, 
 	ui_html(c, "</a>");
 }
 
-static void dashboard(struct ctx *c, const char *today)
+/* overdue_to: the last date that is overdue (yesterday: a review due today is not late) */
+static void dashboard(struct ctx *c, const char *overdue_to)
 {
 	ui_html(c, "<section aria-labelledby=\"dash-h\"><h2 id=\"dash-h\">ISMS dashboard</h2>"
 		   "<div class=\"grid\">");
@@ -361,14 +442,48 @@ static void dashboard(struct ctx *c, const char *today)
 		if (!due)
 			continue;
 		const char *name = arena_printf(c->a, "%s.lte", due->name);
-		int64_t overdue = count(c, e, name, today);
+		int64_t overdue = count(c, e, name, overdue_to);
 		int64_t undated = count(c, e, due->name, "null");
+		char *lbl = arena_strdup(c->a, due->label);
+		if (lbl && lbl[0] >= 'A' && lbl[0] <= 'Z')
+			lbl[0] = (char)(lbl[0] - 'A' + 'a');
 		if (overdue >= 0)
-			stat(c, arena_printf(c->a, "/%s?%s=%s", e->plural, name, today), overdue,
-			     arena_printf(c->a, "%s overdue for review", e->title_plural), true);
+			stat(c, arena_printf(c->a, "/%s?%s=%s", e->plural, name, overdue_to),
+			     overdue, arena_printf(c->a, "%s: %s passed", e->title_plural, lbl),
+			     true);
 		if (undated >= 0)
 			stat(c, arena_printf(c->a, "/%s?%s=null", e->plural, due->name), undated,
-			     arena_printf(c->a, "%s without a review date", e->title_plural), true);
+			     arena_printf(c->a, "%s without a %s", e->title_plural, lbl), true);
+	}
+	/* registers with a workflow: how many records wait in each state that is not an end */
+	for (size_t i = 0; i < model_registry_count(); i++) {
+		const struct entity *e = model_registry_at(i);
+		const struct workflow *w = e->workflow;
+		const struct field *sf = w ? model_field(e, w->state_field) : NULL;
+		for (const struct choice *ch = sf ? sf->choices : NULL; ch && ch->value; ch++) {
+			bool waits = false; /* a state some step starts from, marked as a task */
+			for (size_t k = 0; k < w->nsteps; k++)
+				for (const char *const *f = w->steps[k].from;
+				     w->steps[k].task && *f; f++)
+					waits = waits || strcmp(*f, ch->value) == 0;
+			int64_t n = waits ? count(c, e, sf->name, ch->value) : -1;
+			if (n > 0)
+				stat(c,
+				     arena_printf(c->a, "/%s?%s=%s", e->plural, sf->name,
+						  ch->value),
+				     n, arena_printf(c->a, "%s: %s", e->title_plural, ch->label),
+				     true);
+		}
+		for (const struct entity_page *pg = e->pages; pg && pg->href; pg++)
+			if (authz_scope(&c->who.subject, e, AUTHZ_READ)) {
+				ui_html(c, "<a class=\"stat\" href=\"");
+				ui_text(c, pg->href);
+				ui_html(c, "\"><strong>\xE2\x86\x92</strong>");
+				ui_text(c, e->title_plural);
+				ui_html(c, ": ");
+				ui_text(c, pg->label);
+				ui_html(c, "</a>");
+			}
 	}
 	int64_t events = 0;
 	char last[32];
@@ -377,8 +492,11 @@ static void dashboard(struct ctx *c, const char *today)
 		ui_int(c, events);
 		ui_html(c, "</strong>events in the audit trail");
 		if (last[0]) {
+			static const struct field at = { .name = "at", .type = FT_TIMESTAMP };
+			json_t *j = json_string(last);
 			ui_html(c, "<br><span class=\"muted\">last ");
-			ui_text(c, last);
+			ui_text(c, ui_value_text(c, &at, j));
+			json_decref(j);
 			ui_html(c, "</span>");
 		}
 		ui_html(c, "</div>");
@@ -406,8 +524,9 @@ void ui_home(struct ctx *c)
 	ui_html(c, ").</p>");
 
 	int64_t now = time_now();
-	char today[11], horizon[11];
+	char today[11], horizon[11], yesterday[11];
 	time_format_date(now, today);
+	time_format_date(now - 86400, yesterday);
 	time_format_date(now + TASK_HORIZON, horizon);
 	ui_html(c, "<section aria-labelledby=\"tasks-h\"><h2 id=\"tasks-h\">My tasks</h2>");
 	if (!tasks(c, today, horizon))
@@ -416,7 +535,7 @@ void ui_home(struct ctx *c)
 
 	const struct authz_subject *s = &c->who.subject;
 	if (authz_has_role(s, ROLE_ISMS_MANAGER) || authz_has_role(s, ROLE_BOARD))
-		dashboard(c, today);
+		dashboard(c, yesterday);
 
 	bool any = false;
 	for (size_t i = 0; i < model_registry_count(); i++) {

@@ -9,6 +9,7 @@
 #include "core/repo.h"
 #include "http/handlers.h"
 #include "http/ui.h"
+#include "io/export.h"
 #include "util/html.h"
 #include "util/str.h"
 #include "util/timeutil.h"
@@ -321,19 +322,27 @@ static bool ui_list_query(struct ctx *c, unsigned scope, struct list_query *lq, 
 	return true;
 }
 
+/* The read permission and the list's query from the URL; false after an error page. */
+static bool list_request(struct ctx *c, struct list_query **lq, struct list_state **ls)
+{
+	unsigned scope = allowed(c, AUTHZ_READ);
+	if (!scope)
+		return false;
+	*lq = arena_alloc(c->a, sizeof(**lq));
+	*ls = arena_alloc(c->a, sizeof(**ls));
+	if (!*lq || !*ls) {
+		ui_error(c, ERR_NOMEM, NULL);
+		return false;
+	}
+	return ui_list_query(c, scope, *lq, *ls);
+}
+
 void ui_list(struct ctx *c)
 {
 	const struct entity *e = c->entity;
-	unsigned scope = allowed(c, AUTHZ_READ);
-	if (!scope)
-		return;
-	struct list_query *lq = arena_alloc(c->a, sizeof(*lq));
-	struct list_state *ls = arena_alloc(c->a, sizeof(*ls));
-	if (!lq || !ls) {
-		ui_error(c, ERR_NOMEM, NULL);
-		return;
-	}
-	if (!ui_list_query(c, scope, lq, ls))
+	struct list_query *lq;
+	struct list_state *ls;
+	if (!list_request(c, &lq, &ls))
 		return;
 	json_t *page = NULL;
 	const char *why = NULL;
@@ -364,6 +373,13 @@ void ui_list(struct ctx *c)
 		ui_text(c, e->plural);
 		ui_html(c, "/new\">New ");
 		ui_text(c, plural_lower(c, e, 1));
+		ui_html(c, "</a>");
+	}
+	for (const struct entity_page *pg = e->pages; pg && pg->href; pg++) {
+		ui_html(c, "<a class=\"button plain\" href=\"");
+		ui_text(c, pg->href);
+		ui_html(c, "\">");
+		ui_text(c, pg->label);
 		ui_html(c, "</a>");
 	}
 	static const char *const formats[] = { "csv", "xlsx" };
@@ -549,8 +565,12 @@ static void change_value(struct ctx *c, const struct field *f, json_t *v)
 		return;
 	}
 	size_t n = strlen(t);
-	if (n > 200) /* long text: the start is enough to recognise the change */
-		t = arena_printf(c->a, "%.200s\xE2\x80\xA6", t);
+	if (n > 200) { /* long text: the start is enough to recognise the change */
+		size_t cut = 200;
+		while (cut > 0 && ((unsigned char)t[cut] & 0xC0) == 0x80)
+			cut--; /* not inside a character */
+		t = arena_printf(c->a, "%.*s\xE2\x80\xA6", (int)cut, t);
+	}
 	ui_text(c, t);
 }
 
@@ -612,11 +632,77 @@ static void history(struct ctx *c, int64_t id)
 	json_decref(j);
 }
 
-void ui_show(struct ctx *c)
+static void control(struct ctx *c, const struct field *f, const char *val, const char *err,
+		    const char *idp);
+
+/* The workflow steps this user may take on the record now, each a small form with its
+ * inputs; failed is the step whose inputs were just refused (its values are kept). */
+static void steps_panel(struct ctx *c, int64_t id, const struct record *rec, int64_t version,
+			const struct step *failed, const struct verrors *ve)
 {
 	const struct entity *e = c->entity;
+	const struct workflow *w = e->workflow;
+	bool any = false;
+	for (size_t k = 0; w && k < w->nsteps; k++) {
+		const struct step *st = &w->steps[k];
+		unsigned scope = authz_step_scope(&c->who.subject, e, st->name);
+		if (!scope || !model_step_from(st, rec) ||
+		    !authz_record_in_scope(&c->who.subject, e, scope, rec))
+			continue;
+		if (!any)
+			ui_html(c, "<section class=\"card steps\" aria-labelledby=\"steps-h\">"
+				   "<h2 id=\"steps-h\">Next steps</h2>");
+		any = true;
+		ui_html(c, "<form class=\"record step\" method=\"post\" action=\"/");
+		ui_text(c, e->plural);
+		ui_html(c, "/");
+		ui_int(c, id);
+		ui_html(c, "/step/");
+		ui_text(c, st->name);
+		ui_html(c, "\">");
+		ui_csrf(c);
+		ui_html(c, "<input type=\"hidden\" name=\"_version\" value=\"");
+		ui_int(c, version);
+		ui_html(c, "\">");
+		if (st->help) {
+			ui_html(c, "<p class=\"help\">");
+			ui_text(c, st->help);
+			ui_html(c, "</p>");
+		}
+		for (const char *const *in = st->inputs; in && *in; in++) {
+			const struct field *f = model_field(e, *in);
+			if (!f)
+				continue;
+			const char *err = NULL;
+			for (size_t i = 0; failed == st && ve && i < ve->n; i++)
+				if (ve->items[i].field && strcmp(ve->items[i].field, f->name) == 0)
+					err = ve->items[i].message;
+			control(c, f, failed == st ? ui_field(c, f->name) : NULL, err,
+				arena_printf(c->a, "s-%s-", st->name));
+		}
+		ui_html(c, "<button type=\"submit\">");
+		ui_text(c, st->label);
+		ui_html(c, "</button></form>");
+	}
+	if (any)
+		ui_html(c, "</section>");
+}
+
+static void show_page(struct ctx *c, int64_t id, int status, const char *alert,
+		      const struct verrors *ve, const struct step *failed);
+
+void ui_show(struct ctx *c)
+{
 	int64_t id = param_id(c);
-	unsigned scope = id ? allowed(c, AUTHZ_READ) : SCOPE_NONE;
+	if (id)
+		show_page(c, id, 200, NULL, NULL, NULL);
+}
+
+static void show_page(struct ctx *c, int64_t id, int status, const char *alert,
+		      const struct verrors *ve, const struct step *failed)
+{
+	const struct entity *e = c->entity;
+	unsigned scope = allowed(c, AUTHZ_READ);
 	if (!scope)
 		return;
 	struct record *rec;
@@ -633,6 +719,21 @@ void ui_show(struct ctx *c)
 	ui_text(c, title);
 	ui_html(c, "</h1>");
 	ui_flash(c);
+	if (alert || (ve && ve->n)) {
+		ui_html(c, "<div role=\"alert\" tabindex=\"-1\"><p>");
+		ui_text(c, alert ? alert : "The step was not taken.");
+		ui_html(c, "</p><ul>");
+		for (size_t i = 0; ve && i < ve->n; i++) {
+			const struct field *f =
+				ve->items[i].field ? model_field(e, ve->items[i].field) : NULL;
+			ui_html(c, "<li>");
+			ui_text(c, f ? f->label : ve->items[i].field);
+			ui_html(c, ve->items[i].field ? " " : "");
+			ui_text(c, ve->items[i].message);
+			ui_html(c, "</li>");
+		}
+		ui_html(c, "</ul></div>");
+	}
 	const struct authz_subject *s = &c->who.subject;
 	bool can_edit = authz_record_in_scope(s, e, authz_scope(s, e, AUTHZ_UPDATE), rec);
 	bool can_delete = authz_record_in_scope(s, e, authz_scope(s, e, AUTHZ_DELETE), rec);
@@ -660,6 +761,7 @@ void ui_show(struct ctx *c)
 		}
 		ui_html(c, "</div>");
 	}
+	steps_panel(c, id, rec, json_integer_value(json_object_get(j, "version")), failed, ve);
 	ui_html(c, "<dl class=\"record\">");
 	for (size_t i = 0; i < e->nfields; i++) {
 		const struct field *f = &e->fields[i];
@@ -685,7 +787,7 @@ void ui_show(struct ctx *c)
 	related(c, id);
 	history(c, id);
 	json_decref(j);
-	ui_end(c, 200);
+	ui_end(c, status);
 }
 
 /* ---- forms ---- */
@@ -726,9 +828,12 @@ static const char *field_error(const struct verrors *ve, const char *name)
 	return NULL;
 }
 
-static void control(struct ctx *c, const struct field *f, const char *val, const char *err)
+/* idp prefixes the control's id: "f-" on record forms, "s-STEP-" on step forms (several on
+ * one page may ask for the same field). */
+static void control(struct ctx *c, const struct field *f, const char *val, const char *err,
+		    const char *idp)
 {
-	const char *id = arena_printf(c->a, "f-%s", f->name);
+	const char *id = arena_printf(c->a, "%s%s", idp, f->name);
 	ui_html(c, "<div class=\"field\">");
 	bool check = f->type == FT_BOOL;
 	ui_html(c, "<label for=\"");
@@ -782,14 +887,22 @@ static void control(struct ctx *c, const struct field *f, const char *val, const
 			const struct entity *re = model_entity(f->ref);
 			size_t k;
 			json_t *row;
+			bool found = !val || !*val;
 			json_array_foreach(json_object_get(opts, "items"), k, row)
 			{
 				const char *rid = arena_printf(
 					c->a, "%lld",
 					(long long)json_integer_value(json_object_get(row, "id")));
 				const char *l = row_label(re, row);
-				option(c, rid, l ? l : rid, val && strcmp(val, rid) == 0);
+				bool sel = val && strcmp(val, rid) == 0;
+				found = found || sel;
+				option(c, rid, l ? l : rid, sel);
 			}
+			int64_t cur;
+			/* a current value the user may not read (an owner in another department)
+			 * stays selectable, so saving the form unchanged keeps it */
+			if (!found && str_parse_i64(val, &cur) && cur > 0)
+				option(c, val, ui_ref_label(c, f->ref, cur), true);
 			json_decref(opts);
 		}
 		ui_html(c, "</select>");
@@ -898,7 +1011,7 @@ static void form_page(struct ctx *c, int64_t id, const struct form_view *fv, int
 		const struct field *f = &e->fields[i];
 		if (f->flags & FF_READONLY)
 			continue;
-		control(c, f, control_value(c, fv, f, !id), field_error(fv->ve, f->name));
+		control(c, f, control_value(c, fv, f, !id), field_error(fv->ve, f->name), "f-");
 	}
 	ui_html(c, "<div class=\"bar\"><button type=\"submit\">Save</button><a href=\"/");
 	ui_text(c, e->plural);
@@ -989,7 +1102,8 @@ void ui_create(struct ctx *c)
 		return;
 	struct repo_ctx rc = http_repo(c);
 	int64_t id = 0;
-	enum err err = ve.n ? ERR_INVALID : repo_create(&rc, rec, &ve, &id);
+	/* parse errors and rule errors together: repo_create stops before writing */
+	enum err err = repo_create(&rc, rec, &ve, &id);
 	if (err == ERR_INVALID || err == ERR_CONFLICT) {
 		struct form_view fv = { .posted = true, .ve = &ve };
 		form_page(c, 0, &fv, 422, NULL);
@@ -1025,7 +1139,7 @@ void ui_update(struct ctx *c)
 	if (!patch)
 		return;
 	struct repo_ctx rc = http_repo(c);
-	enum err err = ve.n ? ERR_INVALID : repo_update(&rc, e, id, patch, ver, &ve);
+	enum err err = repo_update(&rc, e, id, patch, ver, &ve);
 	if (!err) {
 		ui_redirect(c, arena_printf(c->a, "/%s/%lld?m=saved", e->plural, (long long)id));
 		return;
@@ -1100,4 +1214,97 @@ void ui_delete(struct ctx *c)
 		 err == ERR_PRECONDITION ? "The record was changed since you opened it; reload it "
 					   "and try again."
 					 : NULL);
+}
+
+void ui_step(struct ctx *c)
+{
+	const struct entity *e = c->entity;
+	int64_t id = param_id(c);
+	if (!id)
+		return;
+	const struct step *st = model_step(e, c->params[2]);
+	if (!st) {
+		ui_error(c, ERR_NOT_FOUND, "This register has no such step.");
+		return;
+	}
+	if (authz_step_scope(&c->who.subject, e, st->name) == SCOPE_NONE) {
+		ui_error(c, ERR_FORBIDDEN, "Your roles do not allow this step.");
+		return;
+	}
+	struct record *inputs = model_record_new(c->a, e);
+	if (!inputs) {
+		ui_error(c, ERR_NOMEM, NULL);
+		return;
+	}
+	struct verrors ve = { 0 };
+	for (const char *const *in = st->inputs; in && *in; in++) {
+		int i = model_field_index(e, *in);
+		const char *v = ui_field(c, *in);
+		const char *why = NULL;
+		if (i < 0 || !v || !*v)
+			continue;
+		if (!model_parse_text(c->a, &e->fields[i], v, strlen(v), &inputs->v[i], &why))
+			verrors_add(&ve, e->fields[i].name, why ? why : "is not valid");
+	}
+	int64_t ver = posted_version(c);
+	struct repo_ctx rc = http_repo(c);
+	struct step_env env = http_step_env(c);
+	c->step = st;
+	enum err err = ve.n ? ERR_INVALID
+			    : repo_step(&rc, e, id, st, &env, inputs, ver > 0 ? ver : 0, &ve);
+	c->step = NULL;
+	if (!err) {
+		ui_redirect(c, arena_printf(c->a, "/%s/%lld?m=step", e->plural, (long long)id));
+		return;
+	}
+	if (err == ERR_NOT_FOUND) {
+		ui_error(c, err, NULL);
+		return;
+	}
+	const char *alert = err == ERR_PRECONDITION
+				    ? "The record was changed by someone else since you opened it; "
+				      "check it below and take the step again."
+			    : err == ERR_CONFLICT ? "The record is no longer in a state this step "
+						    "starts from."
+			    : err == ERR_FORBIDDEN && !ve.n ? "You may not take this step on this "
+							      "record."
+							    : NULL;
+	if (err != ERR_INVALID && err != ERR_CONFLICT && err != ERR_FORBIDDEN &&
+	    err != ERR_PRECONDITION) {
+		ui_error(c, err, NULL);
+		return;
+	}
+	show_page(c, id, err_http_status(err), alert, &ve, st);
+}
+
+void ui_export(struct ctx *c)
+{
+	const struct entity *e = c->entity;
+	enum export_format fmt;
+	if (c->nparams < 2 || strcmp(c->params[1], "json") == 0 ||
+	    !export_format_parse(c->params[1], &fmt)) {
+		ui_error(c, ERR_NOT_FOUND, "Exports are CSV or XLSX.");
+		return;
+	}
+	struct list_query *lq;
+	struct list_state *ls;
+	if (!list_request(c, &lq, &ls))
+		return;
+	struct repo_ctx rc = http_repo(c);
+	buf_reset(&c->resp->body);
+	enum err err = export_register(&rc, e, lq, fmt, &c->resp->body);
+	if (err) {
+		buf_reset(&c->resp->body);
+		ui_error(c, err,
+			 err == ERR_TOO_LARGE
+				 ? "Too many records for one file: narrow the list with "
+				   "filters first."
+				 : NULL);
+		return;
+	}
+	http_set_header(c->req, c->resp, "Content-Disposition",
+			arena_printf(c->a, "attachment; filename=\"%s.%s\"", e->plural,
+				     export_extension(fmt)));
+	c->resp->status = 200;
+	c->resp->content_type = export_content_type(fmt);
 }

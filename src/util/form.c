@@ -41,6 +41,18 @@ static char *decode(struct arena *a, const char *s, size_t n)
 	out[o] = '\0';
 	if (memchr(out, '\0', o) || !str_valid_utf8(out, o))
 		return NULL;
+	/* browsers send a textarea's line breaks as CR LF: keep one form, LF */
+	size_t w = 0;
+	for (size_t r = 0; r < o; r++) {
+		if (out[r] == '\r') {
+			out[w++] = '\n';
+			if (r + 1 < o && out[r + 1] == '\n')
+				r++;
+		} else {
+			out[w++] = out[r];
+		}
+	}
+	out[w] = '\0';
 	return out;
 }
 

@@ -140,13 +140,32 @@ test('the document has every register, with its operations', () => {
   for (const p of ['/api/v1/session', '/api/v1/tokens', '/api/v1/tokens/{id}', '/api/v1/openapi.json']) assert.ok(doc.paths[p], p);
 });
 
-// Every API route the server has, from its own table, with {entity} expanded.
+// Every register and its workflow steps, as `custos registers` prints them.
+function registersWithSteps() {
+  const out = new Map();
+  let cur = null;
+  for (const line of cli(['registers']).stdout.split('\n')) {
+    const m = line.match(/^(\w+) \(/);
+    if (m) { cur = m[1]; out.set(cur, []); continue; }
+    const s = line.match(/^  steps: (.*)$/);
+    if (s && cur) out.set(cur, s[1].split(/\s+/).filter(Boolean));
+  }
+  for (const p of REGISTERS) assert.ok(out.has(p), p);
+  return out;
+}
+
+// Every API route the server has, from its own table, with {entity} and {step} expanded.
 function servedOperations() {
   const out = [];
+  const regs = registersWithSteps();
   for (const line of cli(['routes']).stdout.trim().split('\n')) {
     const [method, pattern] = line.trim().split(/\s+/);
     if (!pattern.startsWith('/api/')) continue;
-    for (const p of pattern.includes('{entity}') ? REGISTERS : [null]) out.push(`${method} ${p ? pattern.replace('{entity}', p) : pattern}`);
+    for (const p of pattern.includes('{entity}') ? [...regs.keys()] : [null]) {
+      const path = p ? pattern.replace('{entity}', p) : pattern;
+      if (path.includes('{step}')) for (const st of regs.get(p)) out.push(`${method} ${path.replace('{step}', st)}`);
+      else out.push(`${method} ${path}`);
+    }
   }
   return out;
 }

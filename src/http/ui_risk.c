@@ -1,0 +1,178 @@
+/* ui_risk.c - the risk heat map (inherent and residual, counts per likelihood x impact cell,
+ * each cell a link to the risks in it) and the risk method as a readable document. Counts
+ * go through the same scoped queries as every list, so nobody sees risks they may not read. */
+#include <string.h>
+
+#include "core/authz.h"
+#include "core/repo.h"
+#include "domain/risk.h"
+#include "http/handlers.h"
+#include "http/ui.h"
+#include "util/html.h"
+
+#define CELL 64 /* px */
+#define LIVE "open,awaiting_owner,awaiting_board,accepted,review"
+
+static int64_t cell_count(struct ctx *c, unsigned scope, const char *lf, const char *imf, int l,
+			  int i)
+{
+	struct list_query lq;
+	list_query_init(&lq);
+	lq.scoped = true;
+	lq.scope = scope;
+	lq.scope_person = c->who.subject.person_id;
+	lq.scope_department = c->who.subject.department_id;
+	const char *why;
+	if (list_query_param(c->a, &entity_risk, &lq, lf, arena_printf(c->a, "%d", l), &why) ||
+	    list_query_param(c->a, &entity_risk, &lq, imf, arena_printf(c->a, "%d", i), &why) ||
+	    list_query_param(c->a, &entity_risk, &lq, "status", LIVE, &why))
+		return 0;
+	struct repo_ctx rc = http_repo(c);
+	int64_t n = 0;
+	return repo_count(&rc, &entity_risk, &lq, &n) == ERR_OK ? n : 0;
+}
+
+/* One matrix as SVG: likelihood upwards, impact to the right, band colours of the method. */
+static void matrix(struct ctx *c, const struct risk_method *m, unsigned scope, const char *title,
+		   const char *lf, const char *imf)
+{
+	int nl = m->nlevels[0], ni = m->nlevels[1];
+	int left = 120, top = 10, w = left + ni * CELL + 10, h = top + nl * CELL + 110;
+	ui_html(c, "<figure class=\"heatmap\"><figcaption>");
+	ui_text(c, title);
+	ui_html(c, "</figcaption><svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" "
+		   "viewBox=\"0 0 ");
+	ui_int(c, w);
+	ui_html(c, " ");
+	ui_int(c, h);
+	ui_html(c, "\" aria-label=\"");
+	ui_text(c, title);
+	ui_html(c, "\">");
+	for (int l = nl; l >= 1; l--) {
+		int y = top + (nl - l) * CELL;
+		ui_html(c, "<text class=\"axis\" x=\"");
+		ui_int(c, left - 6);
+		ui_html(c, "\" y=\"");
+		ui_int(c, y + CELL / 2 + 4);
+		ui_html(c, "\" text-anchor=\"end\">");
+		ui_int(c, l);
+		ui_html(c, " ");
+		ui_text(c, m->names[0][l - 1]);
+		ui_html(c, "</text>");
+		for (int i = 1; i <= ni; i++) {
+			int x = left + (i - 1) * CELL;
+			int score = risk_score(m, l, i);
+			const struct risk_band *b = risk_band(m, score);
+			int64_t n = cell_count(c, scope, lf, imf, l, i);
+			ui_html(c, "<a href=\"/risks?");
+			ui_text(c, lf);
+			ui_html(c, "=");
+			ui_int(c, l);
+			ui_html(c, "&amp;");
+			ui_text(c, imf);
+			ui_html(c, "=");
+			ui_int(c, i);
+			ui_html(c, "&amp;status=" LIVE "\"><title>");
+			ui_int(c, n);
+			ui_html(c, n == 1 ? " risk" : " risks");
+			ui_html(c, ": likelihood ");
+			ui_int(c, l);
+			ui_html(c, ", impact ");
+			ui_int(c, i);
+			ui_html(c, ", score ");
+			ui_int(c, score);
+			ui_html(c, "</title><rect x=\"");
+			ui_int(c, x + 1);
+			ui_html(c, "\" y=\"");
+			ui_int(c, y + 1);
+			ui_html(c, "\" width=\"");
+			ui_int(c, CELL - 2);
+			ui_html(c, "\" height=\"");
+			ui_int(c, CELL - 2);
+			ui_html(c, "\" rx=\"4\" fill=\"");
+			ui_text(c, b ? b->colour : "#cccccc");
+			ui_html(c, n ? "\" fill-opacity=\"1\"/>" : "\" fill-opacity=\"0.35\"/>");
+			ui_html(c, "<text class=\"count\" x=\"");
+			ui_int(c, x + CELL / 2);
+			ui_html(c, "\" y=\"");
+			ui_int(c, y + CELL / 2 + 7);
+			ui_html(c, "\" text-anchor=\"middle\">");
+			if (n)
+				ui_int(c, n);
+			ui_html(c, "</text></a>");
+		}
+	}
+	for (int i = 1; i <= ni; i++) {
+		int x = left + (i - 1) * CELL + CELL / 2, y = top + nl * CELL + 8;
+		ui_html(c, "<text class=\"axis\" x=\"");
+		ui_int(c, x);
+		ui_html(c, "\" y=\"");
+		ui_int(c, y);
+		ui_html(c, "\" text-anchor=\"end\" transform=\"rotate(-40 ");
+		ui_int(c, x);
+		ui_html(c, " ");
+		ui_int(c, y);
+		ui_html(c, ")\">");
+		ui_int(c, i);
+		ui_html(c, " ");
+		ui_text(c, m->names[1][i - 1]);
+		ui_html(c, "</text>");
+	}
+	ui_html(c, "</svg></figure>");
+}
+
+void ui_risk_heatmap(struct ctx *c)
+{
+	c->entity = &entity_risk;
+	unsigned scope = authz_scope(&c->who.subject, &entity_risk, AUTHZ_READ);
+	if (!scope) {
+		ui_error(c, ERR_FORBIDDEN, NULL);
+		return;
+	}
+	struct db_stmt *st;
+	int64_t mid = 0;
+	if (db_prepare(c->db, "SELECT id FROM risk_methods WHERE status = 'active'", &st) ==
+	    ERR_OK) {
+		bool row;
+		if (db_step(st, &row) == ERR_OK && row)
+			mid = db_col_int(st, 0);
+		db_done(st);
+	}
+	struct risk_method m;
+	if (!mid || risk_method_load(c->db, c->a, mid, &m) != ERR_OK) {
+		ui_error(c, ERR_NOT_FOUND, "There is no active risk method yet.");
+		return;
+	}
+	ui_begin(c, "Risk heat map");
+	ui_html(c, "<p class=\"muted\"><a href=\"/risks\">Risks</a></p><h1>Risk heat map</h1>"
+		   "<p>Risks that are not closed, by likelihood and impact, before and after "
+		   "treatment; each cell opens the risks in it. Colours are the level bands of "
+		   "<a href=\"/risk_methods/");
+	ui_int(c, m.id);
+	ui_html(c, "\">risk method version ");
+	ui_int(c, m.version);
+	ui_html(c, "</a>; the risk appetite is a score of ");
+	ui_int(c, m.appetite);
+	ui_html(c, ".</p><div class=\"heatmaps\">");
+	matrix(c, &m, scope, "Inherent risk (before treatment)", "inherent_likelihood",
+	       "inherent_impact");
+	matrix(c, &m, scope, "Residual risk (after treatment)", "residual_likelihood",
+	       "residual_impact");
+	ui_html(c, "</div><ul class=\"legend\">");
+	for (int i = 0; i < m.nbands; i++) {
+		ui_html(c, "<li><svg width=\"14\" height=\"14\" aria-hidden=\"true\"><rect "
+			   "width=\"14\" height=\"14\" rx=\"3\" fill=\"");
+		ui_text(c, m.bands[i].colour);
+		ui_html(c, "\"/></svg> <a href=\"/risks?residual_level=");
+		ui_text(c, m.bands[i].level);
+		ui_html(c, "\">");
+		ui_text(c, risk_level_label(m.bands[i].level));
+		ui_html(c, "</a>: ");
+		ui_int(c, m.bands[i].lo);
+		ui_html(c, "\xE2\x80\x93");
+		ui_int(c, m.bands[i].hi);
+		ui_html(c, "</li>");
+	}
+	ui_html(c, "</ul>");
+	ui_end(c, 200);
+}
