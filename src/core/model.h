@@ -104,6 +104,8 @@ struct entity {
 	const struct entity_page {
 		const char *href, *label;
 	} * pages; /* terminated by a {NULL} entry, or NULL */
+	/* Pages of each record ("/risk_methods/{id}/document"), linked from its detail page. */
+	const struct entity_page *record_pages;
 	/* Which records are still tasks for their owner when their FF_DUE date nears, as a list
 	 * query ("status=planned,in_progress"); NULL: all of them. */
 	const char *task_filter;

@@ -455,6 +455,11 @@ static const struct workflow method_workflow = {
 	.nsteps = sizeof(method_steps) / sizeof(method_steps[0]),
 };
 
+static const struct entity_page method_pages[] = {
+	{ "/risk_methods/{id}/document", "Read as a document" },
+	{ NULL, NULL },
+};
+
 const struct entity entity_risk_method = {
 	.name = "risk_method",
 	.plural = "risk_methods",
@@ -468,6 +473,7 @@ const struct entity entity_risk_method = {
 	.nfields = sizeof(method_fields) / sizeof(method_fields[0]),
 	.label_field = "name",
 	.default_sort = "-number",
+	.record_pages = method_pages,
 	.check = method_check,
 	.derive = method_derive,
 	.workflow = &method_workflow,

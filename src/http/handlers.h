@@ -94,6 +94,7 @@ void ui_delete(struct ctx *c);
 void ui_step(struct ctx *c);
 void ui_export(struct ctx *c);
 void ui_risk_heatmap(struct ctx *c);
+void ui_risk_method_document(struct ctx *c);
 void ui_account(struct ctx *c);
 void ui_account_password(struct ctx *c);
 void ui_account_mfa(struct ctx *c);

@@ -737,8 +737,22 @@ static void show_page(struct ctx *c, int64_t id, int status, const char *alert,
 	const struct authz_subject *s = &c->who.subject;
 	bool can_edit = authz_record_in_scope(s, e, authz_scope(s, e, AUTHZ_UPDATE), rec);
 	bool can_delete = authz_record_in_scope(s, e, authz_scope(s, e, AUTHZ_DELETE), rec);
-	if (can_edit || can_delete) {
+	if (can_edit || can_delete || e->record_pages) {
 		ui_html(c, "<div class=\"bar\">");
+		for (const struct entity_page *pg = e->record_pages; pg && pg->href; pg++) {
+			const char *at = strstr(pg->href, "{id}");
+			ui_html(c, "<a class=\"button plain\" href=\"");
+			if (at) {
+				html_escn(&c->resp->body, pg->href, (size_t)(at - pg->href));
+				ui_int(c, id);
+				ui_text(c, at + 4);
+			} else {
+				ui_text(c, pg->href);
+			}
+			ui_html(c, "\">");
+			ui_text(c, pg->label);
+			ui_html(c, "</a>");
+		}
 		if (can_edit) {
 			ui_html(c, "<a class=\"button\" href=\"/");
 			ui_text(c, e->plural);

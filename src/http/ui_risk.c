@@ -9,6 +9,7 @@
 #include "http/handlers.h"
 #include "http/ui.h"
 #include "util/html.h"
+#include "util/str.h"
 
 #define CELL 64 /* px */
 #define LIVE "open,awaiting_owner,awaiting_board,accepted,review"
@@ -174,5 +175,123 @@ void ui_risk_heatmap(struct ctx *c)
 		ui_html(c, "</li>");
 	}
 	ui_html(c, "</ul>");
+	ui_end(c, 200);
+}
+
+static void scale_table(struct ctx *c, const struct risk_method *m, int axis, const char *title)
+{
+	ui_html(c, "<h2>");
+	ui_text(c, title);
+	ui_html(c, "</h2><table><thead><tr><th scope=\"col\">Level</th><th scope=\"col\">Name"
+		   "</th><th scope=\"col\">Meaning</th></tr></thead><tbody>");
+	for (int i = 0; i < m->nlevels[axis]; i++) {
+		ui_html(c, "<tr><td>");
+		ui_int(c, i + 1);
+		ui_html(c, "</td><td>");
+		ui_text(c, m->names[axis][i]);
+		ui_html(c, "</td><td>");
+		ui_text(c, m->descriptions[axis][i]);
+		ui_html(c, "</td></tr>");
+	}
+	ui_html(c, "</tbody></table>");
+}
+
+/* The method as the documented information ISO 27001 6.1.2 asks for: readable, printable. */
+void ui_risk_method_document(struct ctx *c)
+{
+	c->entity = &entity_risk_method;
+	unsigned scope = authz_scope(&c->who.subject, &entity_risk_method, AUTHZ_READ);
+	int64_t id = 0;
+	if (!scope || c->nparams < 1 || !str_parse_i64(c->params[0], &id) || id <= 0) {
+		ui_error(c, scope ? ERR_NOT_FOUND : ERR_FORBIDDEN, NULL);
+		return;
+	}
+	struct repo_ctx rc = http_repo(c);
+	struct record *r;
+	enum err e = repo_load(&rc, &entity_risk_method, id, &r);
+	struct risk_method m;
+	struct verrors ve = { 0 };
+	if (!e && !risk_method_parse(c->a, r, &m, &ve))
+		e = ERR_INVALID;
+	if (e) {
+		ui_error(c, e, e == ERR_INVALID ? "This method version is not complete." : NULL);
+		return;
+	}
+	const struct value *name = model_get(r, "name"), *state = model_get(r, "status");
+	const struct value *at = model_get(r, "activated_at"), *by = model_get(r, "activated_by");
+	const struct value *notes = model_get(r, "notes");
+	ui_begin(c, name->s);
+	ui_html(c, "<p class=\"muted\"><a href=\"/risk_methods/");
+	ui_int(c, id);
+	ui_html(c, "\">Risk method record</a></p><article class=\"document\"><h1>");
+	ui_text(c, name->s);
+	ui_html(c, "</h1><p>Version ");
+	ui_int(c, m.version);
+	ui_html(c, " \xE2\x80\x94 ");
+	ui_text(c, state->s);
+	if (at->set && !at->null) {
+		ui_html(c, ", activated ");
+		ui_text(c, at->s);
+		ui_html(c, " by ");
+		ui_text(c, by->s);
+	}
+	ui_html(c,
+		".</p><h2>Purpose</h2><p>This method is how the organisation identifies, analyses "
+		"and evaluates information security risks (ISO/IEC 27001 clause 6.1.2). Each "
+		"risk is rated for likelihood and impact on the scales below, before treatment "
+		"(inherent) and after it (residual); the ratings give a score and a level.</p>");
+	scale_table(c, &m, 0, "Likelihood");
+	scale_table(c, &m, 1, "Impact");
+	ui_html(c, "<h2>Score</h2><p>");
+	ui_html(c, m.matrix_lookup ? "The score is read from this matrix (likelihood down, impact "
+				     "across):"
+				   : "The score is likelihood \xC3\x97 impact:");
+	ui_html(c, "</p><table><thead><tr><th scope=\"col\">Likelihood \\ Impact</th>");
+	for (int i = 1; i <= m.nlevels[1]; i++) {
+		ui_html(c, "<th scope=\"col\">");
+		ui_int(c, i);
+		ui_html(c, "</th>");
+	}
+	ui_html(c, "</tr></thead><tbody>");
+	for (int l = m.nlevels[0]; l >= 1; l--) {
+		ui_html(c, "<tr><th scope=\"row\">");
+		ui_int(c, l);
+		ui_html(c, "</th>");
+		for (int i = 1; i <= m.nlevels[1]; i++) {
+			int s = risk_score(&m, l, i);
+			const struct risk_band *b = risk_band(&m, s);
+			ui_html(c, "<td>");
+			ui_int(c, s);
+			ui_html(c, " <span class=\"muted\">");
+			ui_text(c, b ? risk_level_label(b->level) : "");
+			ui_html(c, "</span></td>");
+		}
+		ui_html(c, "</tr>");
+	}
+	ui_html(c, "</tbody></table><h2>Levels</h2><ul>");
+	for (int i = 0; i < m.nbands; i++) {
+		ui_html(c, "<li><strong>");
+		ui_text(c, risk_level_label(m.bands[i].level));
+		ui_html(c, "</strong>: scores ");
+		ui_int(c, m.bands[i].lo);
+		ui_html(c, " to ");
+		ui_int(c, m.bands[i].hi);
+		ui_html(c, "</li>");
+	}
+	ui_html(c, "</ul><h2>Risk acceptance</h2><p>The risk appetite is a residual score of ");
+	ui_int(c, m.appetite);
+	ui_html(c, ". A risk owner approves the treatment plan and accepts a residual risk up to "
+		   "it; above it the Board accepts the risk as well. An acceptance lasts until the "
+		   "date set when it is given (one year by default); then the risk returns to "
+		   "review. Changing this method makes a new version: every assessment records the "
+		   "version it used.</p>");
+	if (notes->set && !notes->null) {
+		static const struct field nf = { .name = "notes", .type = FT_MARKDOWN };
+		json_t *j = json_string(notes->s);
+		ui_html(c, "<h2>Notes</h2>");
+		ui_value(c, &nf, j);
+		json_decref(j);
+	}
+	ui_html(c, "</article>");
 	ui_end(c, 200);
 }
