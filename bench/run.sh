@@ -71,10 +71,12 @@ python3 -c "import json,sys; d=json.load(open('$OUT/list.json')); assert len(d['
 run() {
 	name=$1 url=$2
 	shift 2
+	threads=2
+	[ "$CONNS" -lt 2 ] && threads=1 # wrk needs a connection per thread
 	if [ $# -gt 0 ]; then
-		wrk -t2 -c"$CONNS" -d"$DURATION" --latency -H "$1" "$url" >"$OUT/$name.txt" 2>&1
+		wrk -t"$threads" -c"$CONNS" -d"$DURATION" --latency -H "$1" "$url" >"$OUT/$name.txt" 2>&1
 	else
-		wrk -t2 -c"$CONNS" -d"$DURATION" --latency "$url" >"$OUT/$name.txt" 2>&1
+		wrk -t"$threads" -c"$CONNS" -d"$DURATION" --latency "$url" >"$OUT/$name.txt" 2>&1
 	fi
 	python3 - "$OUT/$name.txt" <<'PY'
 import re, sys

@@ -269,12 +269,11 @@ enum err server_run(struct app *app)
 		flags, 0, NULL, NULL, on_request, app, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
 		app->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-		/* room for long query strings: each parameter costs a header record (~56 bytes)
-		 * in the connection's pool, and an exhausted pool drops the connection without
-		 * an answer; 512 KiB holds an 8 KB URL of 4000 bare names. Large pools are
-		 * mmap'ed, so untouched pages cost no memory.
-		 */
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(512 * 1024),
+		/* each query parameter costs a header record (~56 bytes) in the connection's
+		 * pool, which libmicrohttpd 0.9.75 also zeroes on every request: 128 KiB holds
+		 * over 1000 parameters and keeps memory at ~0.3 MB per busy connection. Past
+		 * that, the library drops the connection (docs/operations: URL limits). */
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_LISTEN_BACKLOG_SIZE,
 		(unsigned)1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
 	if (!d) {
