@@ -8,6 +8,7 @@
 
 #include "domain/domain.h"
 #include "store/db.h"
+#include "util/buf.h"
 #include "util/crypto.h"
 #include "util/log.h"
 
@@ -100,6 +101,23 @@ static const struct cli_cmd commands[] = {
 	    { "format", "F", "csv, xlsx or json (required)" },
 	    { "output", "FILE", "write to FILE instead of standard output" } },
 	  cmd_export },
+	{ "import csv",
+	  "import csv ENTITY FILE [--partial] [--db URL]",
+	  "import a register's records from a CSV file",
+	  "Reads records of the register ENTITY (its plural, e.g. assets; custos registers\n"
+	  "lists them) from FILE (- for standard input): CSV as custos export writes it, UTF-8\n"
+	  "with or without a byte order mark. The first row names the columns by field name;\n"
+	  "id, version, created_at and updated_at are ignored, so an export can be imported\n"
+	  "again. A cell holds the stored value (choices by value, references as ids, booleans\n"
+	  "true/false, dates YYYY-MM-DD); an empty cell is no value. Every row is checked as a\n"
+	  "form would check it and gets its audit event. Nothing is imported when a row is\n"
+	  "refused, unless --partial is given: then the valid rows are kept. Refused rows are\n"
+	  "listed as 'row N, FIELD: MESSAGE' (the header is row 1). Exits 0 when every row was\n"
+	  "imported, 1 when rows were refused. At most 100,000 rows.",
+	  2,
+	  2,
+	  { DB_OPT, { "partial", NULL, "keep the valid rows when others are refused" } },
+	  cmd_import_csv },
 	{ "routes",
 	  "routes",
 	  "list the HTTP routes",
@@ -193,6 +211,19 @@ int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 		fputs("usage: custos COMMAND [OPTIONS]   (custos help lists the commands)\n",
 		      stderr);
 	return CLI_EXIT_USAGE;
+}
+
+int cli_usage_bad_register(const struct cli_cmd *cmd, const char *name)
+{
+	struct buf list;
+	buf_init(&list, 4096);
+	for (size_t i = 0; i < model_registry_count(); i++) {
+		buf_adds(&list, i ? ", " : "");
+		buf_adds(&list, model_registry_at(i)->plural);
+	}
+	int rc = cli_usage_error(cmd, "no register '%s' (registers: %s)", name, buf_cstr(&list));
+	buf_free(&list);
+	return rc;
 }
 
 static void print_help(const struct cli_cmd *cmd)

@@ -41,6 +41,8 @@ bool cli_flag(const struct cli_args *a, const char *name);
 /* Prints "custos: <what>" and the usage of the command; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The same for a register name that is none, listing the registers. */
+int cli_usage_bad_register(const struct cli_cmd *cmd, const char *name);
 
 int cli_main(int argc, char **argv);
 
@@ -50,6 +52,7 @@ int cmd_init(struct cli_args *a);
 int cmd_user_add(struct cli_args *a);
 int cmd_audit_verify(struct cli_args *a);
 int cmd_export(struct cli_args *a);
+int cmd_import_csv(struct cli_args *a);
 int cmd_routes(struct cli_args *a);
 int cmd_registers(struct cli_args *a);
 int cmd_permissions(struct cli_args *a);

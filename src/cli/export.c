@@ -14,19 +14,6 @@
 /* The command line reads no request: allow a large register, but still a bounded one. */
 #define CLI_EXPORT_CAP (1u << 30)
 
-static int usage_bad_register(const struct cli_cmd *cmd, const char *name)
-{
-	struct buf list;
-	buf_init(&list, 4096);
-	for (size_t i = 0; i < model_registry_count(); i++) {
-		buf_adds(&list, i ? ", " : "");
-		buf_adds(&list, model_registry_at(i)->plural);
-	}
-	int rc = cli_usage_error(cmd, "no register '%s' (registers: %s)", name, buf_cstr(&list));
-	buf_free(&list);
-	return rc;
-}
-
 static bool write_all(int fd, const char *p, size_t n)
 {
 	while (n) {
@@ -87,7 +74,7 @@ int cmd_export(struct cli_args *a)
 {
 	const struct entity *e = model_entity_by_plural(a->args[0]);
 	if (!e)
-		return usage_bad_register(a->cmd, a->args[0]);
+		return cli_usage_bad_register(a->cmd, a->args[0]);
 	const char *fs = cli_value(a, "format");
 	enum export_format fmt;
 	if (!fs)
