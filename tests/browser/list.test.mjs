@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { suite, open, clean, shot, apiAs, column, count, parseCsv, ISM } from './browser.mjs';
+import { suite, open, clean, shot, apiAs, column, count, parseCsv, unzip, ISM } from './browser.mjs';
 
 let api;
 const s = suite(async ({ server }) => { api = await apiAs(server, ISM); });
@@ -175,8 +175,12 @@ test('export the filtered view as CSV and XLSX', async () => {
   assert.equal(xhref.searchParams.get('type'), 'server');
   const [xd] = await Promise.all([page.waitForEvent('download'), xlsxLink.click()]);
   assert.match(xd.suggestedFilename(), /\.xlsx$/);
-  const bytes = readFileSync(await xd.path());
-  assert.equal(bytes.subarray(0, 2).toString(), 'PK', 'the XLSX is not a zip file');
+  const xlsx = unzip(readFileSync(await xd.path()));
+  const sheet = xlsx['xl/worksheets/sheet1.xml']?.toString('utf8');
+  assert.ok(sheet, `no first worksheet in ${Object.keys(xlsx)}`);
+  assert.equal(sheet.match(/<row\b/g).length, expected + 1, 'the XLSX does not hold a header and every filtered record');
+  const strings = xlsx['xl/sharedStrings.xml']?.toString('utf8') ?? sheet;
+  for (const name of apiDesc) assert.ok(strings.includes(name.replace(/&/g, '&amp;')), `${name} is not in the XLSX`);
   const xr = await page.request.get(xhref.toString());
   assert.equal(xr.headers()['content-type'], 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
   clean(watch);
