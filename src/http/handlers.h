@@ -16,6 +16,7 @@ void api_update(struct ctx *c);
 void api_delete(struct ctx *c);
 void api_history(struct ctx *c);
 void api_export(struct ctx *c); /* export.c: a register as a CSV, XLSX or JSON download */
+void api_import(struct ctx *c); /* import.c: a register's records from a CSV body */
 void api_step(struct ctx *c);
 /* Who takes a workflow step, and when (for the step's rules). */
 struct step_env http_step_env(struct ctx *c);
@@ -93,6 +94,8 @@ void ui_update(struct ctx *c);
 void ui_delete(struct ctx *c);
 void ui_step(struct ctx *c);
 void ui_export(struct ctx *c);
+void ui_import_form(struct ctx *c); /* ui_import.c: upload a CSV file into a register */
+void ui_import(struct ctx *c);
 void ui_risk_heatmap(struct ctx *c);
 void ui_risk_method_document(struct ctx *c);
 void ui_account(struct ctx *c);

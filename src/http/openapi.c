@@ -235,6 +235,63 @@ static void add_export_path(json_t *paths, const struct entity *e, const char *r
 				      "responses", r));
 }
 
+/* The answer of an import: its counts and the refused rows (in a problem as well). */
+static json_t *import_report_schema(bool problem)
+{
+	json_t *err =
+		json_pack("{ss,s{s{ss},s{s[ss]},s{ss}},s[sss]}", "type", "object", "properties",
+			  "row", "type", "integer", "field", "type", "string", "null", "message",
+			  "type", "string", "required", "row", "field", "message");
+	json_t *s = json_pack("{ss,s{s{ss},s{ss},s{ss},s{ss},s{ss,so}},s[sssss]}", "type", "object",
+			      "properties", "rows", "type", "integer", "created", "type", "integer",
+			      "failed", "type", "integer", "truncated", "type", "boolean", "errors",
+			      "type", "array", "items", err, "required", "rows", "created",
+			      "failed", "truncated", "errors");
+	return problem ? json_pack("{s[oo]}", "allOf", ref("Problem"), s) : s;
+}
+
+/* POST /api/v1/{plural}/import: CSV in, the import's report out. */
+static void add_import_path(json_t *paths, const struct entity *e)
+{
+	json_t *ps = json_array();
+	json_array_append_new(ps,
+			      param("partial", "query",
+				    json_pack("{ss,s[ss],ss}", "type", "string", "enum", "true",
+					      "false", "default", "false"),
+				    "true: keep the valid rows when others are refused", false));
+	json_t *body = json_pack(
+		"{sb,ss,s{s{s{ss}}}}", "required", 1, "description",
+		"CSV (RFC 4180, UTF-8): a header row of field names, then one record per row; id, "
+		"version, created_at and updated_at columns are ignored",
+		"content", "text/csv", "schema", "type", "string");
+	json_t *r = errors_for(false, false);
+	json_object_set_new(r, "200",
+			    json_pack("{ss,so}", "description",
+				      "Imported (with partial=true, refused rows are listed)",
+				      "content", json_content(import_report_schema(false))));
+	static const struct {
+		const char *status, *desc;
+	} refusals[] = {
+		{ "400", "Not CSV, or a bad parameter; nothing imported" },
+		{ "413", "Larger than 1 MiB or more than 100,000 rows; nothing imported" },
+		{ "422", "Rows or the header refused; nothing imported" },
+	};
+	for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
+		json_object_set_new(r, refusals[i].status,
+				    json_pack("{ss,s{s{so}}}", "description", refusals[i].desc,
+					      "content", "application/problem+json", "schema",
+					      import_report_schema(true)));
+	json_object_set_new(r, "415", problem_response("Not text/csv"));
+	char opid[96], summary[160], path[128];
+	snprintf(opid, sizeof(opid), "import_%s", e->plural);
+	snprintf(summary, sizeof(summary), "Import %s from CSV", e->title_plural);
+	snprintf(path, sizeof(path), "/api/v1/%s/import", e->plural);
+	json_object_set_new(paths, path,
+			    json_pack("{s{ss,ss,s[s],so,so,so}}", "post", "operationId", opid,
+				      "summary", summary, "tags", e->title_plural, "parameters", ps,
+				      "requestBody", body, "responses", r));
+}
+
 static void add_entity_paths(json_t *paths, const struct entity *e)
 {
 	char name[64], input[64], patch[64], list[64];
@@ -285,6 +342,7 @@ static void add_entity_paths(json_t *paths, const struct entity *e)
 		}
 	}
 	add_export_path(paths, e, name, lp);
+	add_import_path(paths, e);
 	char opid[96];
 	json_t *coll = json_object();
 	json_t *r = errors_for(false, false);

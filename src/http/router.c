@@ -10,12 +10,14 @@
 #include "util/html.h"
 #include "util/crypto.h"
 #include "util/log.h"
+#include "util/multipart.h"
 #include "util/str.h"
 
 enum route_flag {
 	ROUTE_PUBLIC = 1u << 0,	   /* no authentication */
 	ROUTE_MFA_SETUP = 1u << 1, /* reachable while a required second factor is not set up */
 	ROUTE_UI = 1u << 2,	   /* an HTML page: redirects to sign-in, form posts, HTML errors */
+	ROUTE_UPLOAD = 1u << 3,	   /* a form post that may carry files (multipart/form-data) */
 };
 
 struct route {
@@ -48,6 +50,7 @@ static const struct route routes[] = {
 	{ HTTP_GET, "/api/v1/{entity}", api_list, 0 },
 	{ HTTP_POST, "/api/v1/{entity}", api_create, 0 },
 	{ HTTP_GET, "/api/v1/{entity}/export", api_export, 0 },
+	{ HTTP_POST, "/api/v1/{entity}/import", api_import, 0 },
 	{ HTTP_GET, "/api/v1/{entity}/{id}", api_get, 0 },
 	{ HTTP_PATCH, "/api/v1/{entity}/{id}", api_update, 0 },
 	{ HTTP_DELETE, "/api/v1/{entity}/{id}", api_delete, 0 },
@@ -77,6 +80,8 @@ static const struct route routes[] = {
 	{ HTTP_POST, "/{entity}", ui_create, ROUTE_UI },
 	{ HTTP_GET, "/{entity}/new", ui_new, ROUTE_UI },
 	{ HTTP_GET, "/{entity}/export.{format}", ui_export, ROUTE_UI },
+	{ HTTP_GET, "/{entity}/import", ui_import_form, ROUTE_UI },
+	{ HTTP_POST, "/{entity}/import", ui_import, ROUTE_UI | ROUTE_UPLOAD },
 	{ HTTP_GET, "/{entity}/{id}", ui_show, ROUTE_UI },
 	{ HTTP_POST, "/{entity}/{id}", ui_update, ROUTE_UI },
 	{ HTTP_GET, "/{entity}/{id}/edit", ui_edit, ROUTE_UI },
@@ -147,8 +152,9 @@ static bool keep_query(void *arg, const char *k, const char *v)
 	return q->len < 2048;
 }
 
-/* A UI form post's fields, decoded into c->form; answers an error page when malformed. */
-static bool ui_read_form(struct ctx *c)
+/* A UI form post's fields, decoded into c->form; answers an error page when malformed. Only
+ * routes that take files accept multipart/form-data: other forms have no use for it. */
+static bool ui_read_form(struct ctx *c, bool upload)
 {
 	struct http_req *r = c->req;
 	if (r->method != HTTP_POST)
@@ -159,13 +165,15 @@ static bool ui_read_form(struct ctx *c)
 	}
 	const char *ct = http_header(r, "Content-Type");
 	const char *want = "application/x-www-form-urlencoded";
-	if (!ct || strncasecmp(ct, want, strlen(want)) != 0) {
+	bool multipart = upload && multipart_is_form(ct);
+	if (!multipart && (!ct || strncasecmp(ct, want, strlen(want)) != 0)) {
 		ui_error(c, ERR_MEDIA_TYPE, "Send the form as application/x-www-form-urlencoded.");
 		return false;
 	}
 	c->form = arena_alloc(c->a, sizeof(*c->form));
-	const char *why = "could not be read";
-	if (!c->form || form_parse(c->a, r->body.p ? r->body.p : "", r->body.len, c->form, &why)) {
+	const char *why = "could not be read", *body = r->body.p ? r->body.p : "";
+	if (!c->form || (multipart ? multipart_form(c->a, ct, body, r->body.len, c->form, &why)
+				   : form_parse(c->a, body, r->body.len, c->form, &why))) {
 		c->form = NULL;
 		ui_error(c, ERR_BAD_REQUEST, arena_printf(c->a, "The form %s.", why));
 		return false;
@@ -255,7 +263,7 @@ void router_dispatch(struct app *app, struct http_req *req, struct http_resp *re
 		return;
 	}
 	bool ui = found->flags & ROUTE_UI;
-	if (ui && !ui_read_form(&c))
+	if (ui && !ui_read_form(&c, found->flags & ROUTE_UPLOAD))
 		return;
 	if (!(found->flags & ROUTE_PUBLIC)) {
 		e = session_authenticate(&c);

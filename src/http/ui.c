@@ -170,6 +170,7 @@ static const struct {
 	{ "password", "Your password was changed. Other sessions were signed out.", false },
 	{ "mfa_off", "Two-factor sign-in is off.", false },
 	{ "token_revoked", "The token was revoked.", false },
+	{ "imported", "The CSV file was imported: every row was stored.", false },
 	{ "user_saved", "The account was saved.", false },
 	{ "expired", "Your session ended. Please sign in again.", false },
 };

@@ -373,7 +373,9 @@ void ui_list(struct ctx *c)
 		ui_text(c, e->plural);
 		ui_html(c, "/new\">New ");
 		ui_text(c, plural_lower(c, e, 1));
-		ui_html(c, "</a>");
+		ui_html(c, "</a><a class=\"button plain\" href=\"/");
+		ui_text(c, e->plural);
+		ui_html(c, "/import\">Import CSV</a>");
 	}
 	for (const struct entity_page *pg = e->pages; pg && pg->href; pg++) {
 		ui_html(c, "<a class=\"button plain\" href=\"");
