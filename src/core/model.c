@@ -319,13 +319,15 @@ void model_from_json(struct arena *a, const struct entity *e, json_t *obj, struc
 	}
 }
 
-void model_validate(struct arena *a, const struct record *r, struct verrors *ve)
+/* only: check just the step's inputs that are set (read-only fields a step may write). */
+static void validate(struct arena *a, const struct record *r, const struct step *only,
+		     struct verrors *ve)
 {
 	const struct entity *e = r->e;
 	for (size_t i = 0; i < e->nfields; i++) {
 		const struct field *f = &e->fields[i];
 		const struct value *v = &r->v[i];
-		if (f->flags & FF_READONLY)
+		if (only ? !v->set || !model_step_input(only, f->name) : (f->flags & FF_READONLY))
 			continue;
 		bool empty = !v->set || v->null ||
 			     (v->s && f->type != FT_INT && f->type != FT_BOOL &&
@@ -420,8 +422,19 @@ void model_validate(struct arena *a, const struct record *r, struct verrors *ve)
 			break;
 		}
 	}
-	if (e->check && ve->n == 0)
+	if (!only && e->check && ve->n == 0)
 		e->check(r, a, ve);
+}
+
+void model_validate(struct arena *a, const struct record *r, struct verrors *ve)
+{
+	validate(a, r, NULL, ve);
+}
+
+void model_validate_inputs(struct arena *a, const struct record *inputs, const struct step *st,
+			   struct verrors *ve)
+{
+	validate(a, inputs, st, ve);
 }
 
 json_t *model_value_json(const struct field *f, const struct value *v)

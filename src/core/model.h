@@ -109,6 +109,9 @@ struct entity {
 	/* Which records are still tasks for their owner when their FF_DUE date nears, as a list
 	 * query ("status=planned,in_progress"); NULL: all of them. */
 	const char *task_filter;
+	/* Whether a stored record may be deleted (a risk method in use may not): ERR_CONFLICT
+	 * with ve saying why. Inside the delete's transaction; NULL: always. */
+	enum err (*can_delete)(struct db *db, const struct record *rec, struct verrors *ve);
 	/* Domain rules across fields (end after start, ...); add errors to ve. */
 	void (*check)(const struct record *rec, struct arena *a, struct verrors *ve);
 	/* Computes the read-only fields from the others, inside the write transaction (a risk's
@@ -202,6 +205,9 @@ bool model_parse_text(struct arena *a, const struct field *f, const char *s, siz
 /* Field rules that need no database: required, lengths, enum membership, ranges, and the
  * entity's check hook. For PATCH, `merged` is the record as it will be after the change. */
 void model_validate(struct arena *a, const struct record *merged, struct verrors *ve);
+/* The same field rules for a step's inputs (which are read-only fields elsewhere). */
+void model_validate_inputs(struct arena *a, const struct record *inputs, const struct step *st,
+			   struct verrors *ve);
 /* A value as JSON (new reference). */
 json_t *model_value_json(const struct field *f, const struct value *v);
 

@@ -557,6 +557,9 @@ enum err repo_step(struct repo_ctx *c, const struct entity *e, int64_t id, const
 	int si = w ? model_field_index(e, w->state_field) : -1;
 	if (si < 0)
 		return ERR_NOT_FOUND;
+	model_validate_inputs(c->a, inputs, st, ve);
+	if (ve->n)
+		return ERR_INVALID;
 	struct record *old, *merged;
 	enum err err = begin_write(c, e, id, inputs, if_version, &old, &merged);
 	if (err)
@@ -630,6 +633,8 @@ enum err repo_delete(struct repo_ctx *c, const struct entity *e, int64_t id, int
 		goto fail;
 	}
 	if ((err = check_referrers(c, e, id, ve)))
+		goto fail;
+	if (!ve->n && e->can_delete && (err = e->can_delete(c->db, old, ve)))
 		goto fail;
 	if (ve->n) {
 		err = ERR_CONFLICT;

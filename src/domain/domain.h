@@ -13,6 +13,12 @@ extern const struct entity entity_risk_method;
 extern const struct entity entity_risk;
 extern const struct entity entity_risk_action;
 extern const struct entity entity_risk_asset;
+extern const struct entity entity_framework;
+extern const struct entity entity_catalog_control;
+extern const struct entity entity_control_mapping;
+extern const struct entity entity_control;
+extern const struct entity entity_control_risk;
+extern const struct entity entity_evidence;
 
 /* Registers every entity and job of this build with the core. Call once at start. */
 void domain_init(void);

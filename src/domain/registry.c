@@ -4,8 +4,22 @@
 #include "domain/risk.h"
 
 static const struct entity *const all_entities[] = {
-	&entity_department, &entity_person,	 &entity_asset,	     &entity_interested_party,
-	&entity_risk,	    &entity_risk_action, &entity_risk_asset, &entity_risk_method,
+	/* clang-format off */
+	&entity_department,
+	&entity_person,
+	&entity_asset,
+	&entity_interested_party,
+	&entity_risk,
+	&entity_risk_action,
+	&entity_risk_asset,
+	&entity_risk_method,
+	&entity_control,
+	&entity_evidence,
+	&entity_control_risk,
+	&entity_framework,
+	&entity_catalog_control,
+	&entity_control_mapping,
+	/* clang-format on */
 };
 
 static const struct job domain_jobs[] = {

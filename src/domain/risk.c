@@ -259,8 +259,8 @@ bool risk_method_parse(struct arena *a, const struct record *r, struct risk_meth
 			why = "must read: level | lowest | highest | #rrggbb";
 		else if (!model_choice(&(struct field){ .choices = levels }, p[0]))
 			why = "level must be low, medium, high or critical";
-		else if (!parse_int(p[1], &lo) || !parse_int(p[2], &hi) || lo > hi)
-			why = "needs a lowest and a highest score";
+		else if (!parse_int(p[1], &lo) || !parse_int(p[2], &hi) || lo > hi || hi > 1000)
+			why = "needs a lowest and a highest score, at most 1000";
 		else if (lo != next)
 			why = "must start where the band before ended (the first at 1)";
 		else if (strlen(p[3]) != 7 || p[3][0] != '#' ||
@@ -436,6 +436,18 @@ static enum err method_activate(const struct step_env *env, const struct record 
 	return ERR_OK;
 }
 
+/* Versions that were in use are the method's documented history: only drafts go. */
+static enum err method_can_delete(struct db *db, const struct record *rec, struct verrors *ve)
+{
+	(void)db;
+	const char *state = text_of(rec, "status");
+	if (state && strcmp(state, "draft") == 0)
+		return ERR_OK;
+	verrors_add(ve, "status",
+		    "is not draft: a version that was in use stays as the method's history");
+	return ERR_CONFLICT;
+}
+
 static const char *const from_draft[] = { "draft", NULL };
 
 static const struct step method_steps[] = {
@@ -476,6 +488,7 @@ const struct entity entity_risk_method = {
 	.record_pages = method_pages,
 	.check = method_check,
 	.derive = method_derive,
+	.can_delete = method_can_delete,
 	.workflow = &method_workflow,
 };
 
@@ -790,7 +803,9 @@ static enum err risk_accept(const struct step_env *env, const struct record *bef
 	struct risk_method m;
 	if ((e = risk_method_load(env->db, env->a, int_of(before, "method_id", 0), &m)))
 		return e;
-	const char *until = text_of(after, "accepted_until");
+	/* a date given with this step, else a year: an old acceptance's date does not carry over */
+	const char *until =
+		differs(before, after, "accepted_until") ? text_of(after, "accepted_until") : NULL;
 	if (!until) {
 		char d[11];
 		time_format_date(time_now() + 365 * 86400, d);
@@ -829,7 +844,10 @@ static enum err risk_reject(const struct step_env *env, const struct record *bef
 		if (e)
 			return e;
 	}
-	if (!text_of(after, "acceptance_note")) {
+	/* the reason is this step's own: not empty, and not the note an acceptance left */
+	const char *note = text_of(after, "acceptance_note");
+	if (!note || strspn(note, " \t\n\r") == strlen(note) ||
+	    !differs(before, after, "acceptance_note")) {
 		verrors_add(ve, "acceptance_note", "is needed: say why the risk is not accepted");
 		return ERR_INVALID;
 	}
@@ -918,6 +936,7 @@ const struct entity entity_risk = {
 	.label_field = "title",
 	.default_sort = "-residual_score",
 	.pages = risk_pages,
+	.task_filter = "status=open,awaiting_owner,awaiting_board,accepted,review",
 	.own_column = "owner_id",
 	.dept_column = "department_id",
 	.check = risk_check,

@@ -435,6 +435,11 @@ void api_step(struct ctx *c)
 		respond_problem(c, e, "the record is not in a state this step starts from", &ve);
 		return;
 	}
+	if (e == ERR_FORBIDDEN && !ve.n && c->entity->own_column &&
+	    !(authz_step_scope(&c->who.subject, c->entity, st->name) & ~(unsigned)SCOPE_OWN))
+		/* the role may take this step only on what the user owns */
+		verrors_add(&ve, c->entity->own_column,
+			    arena_printf(c->a, "is not you: only the owner may %s it", st->name));
 	if (e == ERR_FORBIDDEN && ve.n) { /* the step's own rule said who may */
 		respond_problem(c, e, ve.items[0].message, &ve);
 		return;

@@ -34,10 +34,36 @@ static int64_t cell_count(struct ctx *c, unsigned scope, const char *lf, const c
 }
 
 /* One matrix as SVG: likelihood upwards, impact to the right, band colours of the method. */
+/* The largest rating a live risk has on an axis: risks assessed with an older, larger method
+ * version must still have a cell. */
+static int widest(struct ctx *c, const char *col, int at_least)
+{
+	static const char *const sql[] = {
+		"SELECT max(inherent_likelihood) FROM risks WHERE status <> 'closed'",
+		"SELECT max(inherent_impact) FROM risks WHERE status <> 'closed'",
+		"SELECT max(residual_likelihood) FROM risks WHERE status <> 'closed'",
+		"SELECT max(residual_impact) FROM risks WHERE status <> 'closed'",
+	};
+	static const char *const cols[] = { "inherent_likelihood", "inherent_impact",
+					    "residual_likelihood", "residual_impact" };
+	int n = at_least;
+	for (size_t i = 0; i < 4; i++) {
+		struct db_stmt *st;
+		bool row;
+		if (strcmp(cols[i], col) != 0 || db_prepare(c->db, sql[i], &st) != ERR_OK)
+			continue;
+		if (db_step(st, &row) == ERR_OK && row && !db_col_null(st, 0) &&
+		    db_col_int(st, 0) > n && db_col_int(st, 0) <= RISK_MAX_LEVELS)
+			n = (int)db_col_int(st, 0);
+		db_done(st);
+	}
+	return n;
+}
+
 static void matrix(struct ctx *c, const struct risk_method *m, unsigned scope, const char *title,
 		   const char *lf, const char *imf)
 {
-	int nl = m->nlevels[0], ni = m->nlevels[1];
+	int nl = widest(c, lf, m->nlevels[0]), ni = widest(c, imf, m->nlevels[1]);
 	int left = 120, top = 10, w = left + ni * CELL + 10, h = top + nl * CELL + 110;
 	ui_html(c, "<figure class=\"heatmap\"><figcaption>");
 	ui_text(c, title);
@@ -58,7 +84,7 @@ static void matrix(struct ctx *c, const struct risk_method *m, unsigned scope, c
 		ui_html(c, "\" text-anchor=\"end\">");
 		ui_int(c, l);
 		ui_html(c, " ");
-		ui_text(c, m->names[0][l - 1]);
+		ui_text(c, l <= m->nlevels[0] ? m->names[0][l - 1] : "(older scale)");
 		ui_html(c, "</text>");
 		for (int i = 1; i <= ni; i++) {
 			int x = left + (i - 1) * CELL;
@@ -116,7 +142,7 @@ static void matrix(struct ctx *c, const struct risk_method *m, unsigned scope, c
 		ui_html(c, ")\">");
 		ui_int(c, i);
 		ui_html(c, " ");
-		ui_text(c, m->names[1][i - 1]);
+		ui_text(c, i <= m->nlevels[1] ? m->names[1][i - 1] : "(older scale)");
 		ui_html(c, "</text>");
 	}
 	ui_html(c, "</svg></figure>");

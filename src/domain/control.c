@@ -1,0 +1,386 @@
+/* control.c - controls (ISO 27001 6.1.3 c/d, Annex A; policy 2.4, 3.3.5): catalogues of
+ * controls from frameworks (ISO/IEC 27001:2013 and 2022 Annex A, NIST SP 800-53, any OSCAL
+ * catalog), mappings between them, the organisation's implementation of each control it adopts
+ * with its evidence and the risks it treats. The Statement of Applicability is built from
+ * these records. */
+#include <string.h>
+
+#include "domain/domain.h"
+#include "store/db.h"
+
+static const struct choice framework_kinds[] = {
+	{ "iso27001", "ISO/IEC 27001 Annex A", NULL },
+	{ "nist80053", "NIST SP 800-53", NULL },
+	{ "other", "Other", NULL },
+	{ NULL, NULL, NULL },
+};
+
+static const struct field framework_fields[] = {
+	{ .name = "code",
+	  .label = "Code",
+	  .type = FT_TEXT,
+	  .flags = FF_REQUIRED | FF_UNIQUE | FF_SEARCH | FF_LIST,
+	  .max = 64,
+	  .help = "A short unique name, e.g. iso27001-2022." },
+	{ .name = "name",
+	  .label = "Name",
+	  .type = FT_TEXT,
+	  .flags = FF_REQUIRED | FF_SEARCH | FF_LIST,
+	  .max = 200 },
+	{ .name = "kind",
+	  .label = "Kind",
+	  .type = FT_ENUM,
+	  .flags = FF_REQUIRED | FF_LIST,
+	  .choices = framework_kinds,
+	  .dflt = "other" },
+	{ .name = "edition",
+	  .label = "Version",
+	  .type = FT_TEXT,
+	  .flags = FF_LIST,
+	  .max = 64,
+	  .help = "The framework's own version, e.g. 2022 or Rev 5." },
+	{ .name = "source",
+	  .label = "Source",
+	  .type = FT_TEXT,
+	  .flags = FF_SEARCH,
+	  .max = 500,
+	  .help = "Where the catalogue came from (built in, or the imported file)." },
+	{ .name = "description", .label = "Description", .type = FT_MARKDOWN, .flags = FF_SEARCH },
+};
+
+const struct entity entity_framework = {
+	.name = "framework",
+	.plural = "frameworks",
+	.title = "Framework",
+	.title_plural = "Frameworks",
+	.area = "controls",
+	.description = "Control catalogues: ISO/IEC 27001 Annex A, NIST SP 800-53 and others.",
+	.fields = framework_fields,
+	.nfields = sizeof(framework_fields) / sizeof(framework_fields[0]),
+	.label_field = "name",
+	.default_sort = "code",
+};
+
+static const struct field catalog_fields[] = {
+	{ .name = "framework_id",
+	  .label = "Framework",
+	  .type = FT_REF,
+	  .flags = FF_REQUIRED | FF_LIST,
+	  .ref = "framework" },
+	{ .name = "control_id",
+	  .label = "Identifier",
+	  .type = FT_TEXT,
+	  .flags = FF_REQUIRED | FF_SEARCH | FF_LIST,
+	  .max = 64,
+	  .help = "As the framework numbers it, e.g. A.9.2.1, 5.15 or AC-2(1)." },
+	{ .name = "title",
+	  .label = "Title",
+	  .type = FT_TEXT,
+	  .flags = FF_REQUIRED | FF_SEARCH | FF_LIST,
+	  .max = 500 },
+	{ .name = "group_id",
+	  .label = "Group",
+	  .type = FT_TEXT,
+	  .flags = FF_LIST,
+	  .max = 64,
+	  .help = "The domain, theme or family, e.g. A.9, 5 or AC." },
+	{ .name = "group_title",
+	  .label = "Group title",
+	  .type = FT_TEXT,
+	  .flags = FF_SEARCH,
+	  .max = 200 },
+	{ .name = "parent_id",
+	  .label = "Enhancement of",
+	  .type = FT_REF,
+	  .ref = "catalog_control",
+	  .help = "For a control enhancement (NIST), the control it enhances." },
+	{ .name = "statement", .label = "Statement", .type = FT_MARKDOWN, .flags = FF_SEARCH },
+	{ .name = "guidance", .label = "Guidance", .type = FT_MARKDOWN },
+	{ .name = "withdrawn",
+	  .label = "Withdrawn",
+	  .type = FT_BOOL,
+	  .flags = FF_LIST,
+	  .dflt = "false" },
+	{ .name = "sort_order",
+	  .label = "Order",
+	  .type = FT_INT,
+	  .min = 0,
+	  .max = 1000000,
+	  .help = "The position in the catalogue." },
+};
+
+const struct entity entity_catalog_control = {
+	.name = "catalog_control",
+	.plural = "catalog_controls",
+	.title = "Catalogue control",
+	.title_plural = "Catalogue controls",
+	.area = "controls",
+	.description = "The controls of each framework, as the catalogue states them.",
+	.fields = catalog_fields,
+	.nfields = sizeof(catalog_fields) / sizeof(catalog_fields[0]),
+	.label_field = "title",
+	.default_sort = "sort_order",
+};
+
+static const struct choice relationships[] = {
+	{ "equal", "Equal", "Both controls ask for the same thing." },
+	{ "subset", "Subset", "The first control is part of the second." },
+	{ "superset", "Superset", "The first control covers more than the second." },
+	{ "intersects", "Intersects", "The controls overlap in part." },
+	{ NULL, NULL, NULL },
+};
+
+static const struct field mapping_fields[] = {
+	{ .name = "from_id",
+	  .label = "Control",
+	  .type = FT_REF,
+	  .flags = FF_REQUIRED | FF_LIST,
+	  .ref = "catalog_control" },
+	{ .name = "relationship",
+	  .label = "Relationship",
+	  .type = FT_ENUM,
+	  .flags = FF_REQUIRED | FF_LIST,
+	  .choices = relationships,
+	  .dflt = "intersects" },
+	{ .name = "to_id",
+	  .label = "Equivalent control",
+	  .type = FT_REF,
+	  .flags = FF_REQUIRED | FF_LIST,
+	  .ref = "catalog_control" },
+	{ .name = "source",
+	  .label = "Source",
+	  .type = FT_TEXT,
+	  .flags = FF_SEARCH | FF_LIST,
+	  .max = 500 },
+};
+
+const struct entity entity_control_mapping = {
+	.name = "control_mapping",
+	.plural = "control_mappings",
+	.title = "Control mapping",
+	.title_plural = "Control mappings",
+	.area = "controls",
+	.description = "Which controls of one framework correspond to which of another.",
+	.fields = mapping_fields,
+	.nfields = sizeof(mapping_fields) / sizeof(mapping_fields[0]),
+	.label_field = "source",
+	.default_sort = "from_id",
+};
+
+static const struct choice impl_states[] = {
+	{ "not_started", "Not started", NULL },
+	{ "partial", "Partly implemented", NULL },
+	{ "implemented", "Implemented", NULL },
+	{ "not_applicable", "Not applicable", NULL },
+	{ NULL, NULL, NULL },
+};
+
+static const struct field control_fields[] = {
+	{ .name = "name",
+	  .label = "Name",
+	  .type = FT_TEXT,
+	  .flags = FF_READONLY | FF_SEARCH | FF_LIST,
+	  .max = 600,
+	  .help = "The catalogue control's identifier and title." },
+	{ .name = "catalog_control_id",
+	  .label = "Control",
+	  .type = FT_REF,
+	  .flags = FF_REQUIRED | FF_UNIQUE | FF_LIST,
+	  .ref = "catalog_control",
+	  .help = "The catalogue control this record implements." },
+	{ .name = "applicable",
+	  .label = "Applicable",
+	  .type = FT_BOOL,
+	  .flags = FF_LIST,
+	  .dflt = "true" },
+	{ .name = "status",
+	  .label = "Implementation",
+	  .type = FT_ENUM,
+	  .flags = FF_REQUIRED | FF_LIST,
+	  .choices = impl_states,
+	  .dflt = "not_started" },
+	{ .name = "owner_id", .label = "Owner", .type = FT_REF, .flags = FF_LIST, .ref = "person" },
+	{ .name = "department_id", .label = "Department", .type = FT_REF, .ref = "department" },
+	{ .name = "reason_risk",
+	  .label = "Included for risks",
+	  .type = FT_BOOL,
+	  .dflt = "false",
+	  .help = "The control treats risks of the risk register (linked below)." },
+	{ .name = "reason_legal",
+	  .label = "Included for legal or regulatory reasons",
+	  .type = FT_BOOL,
+	  .dflt = "false" },
+	{ .name = "reason_contract",
+	  .label = "Included for contractual reasons",
+	  .type = FT_BOOL,
+	  .dflt = "false" },
+	{ .name = "reason_business",
+	  .label = "Included for business needs or good practice",
+	  .type = FT_BOOL,
+	  .dflt = "false" },
+	{ .name = "justification",
+	  .label = "Justification",
+	  .type = FT_LONGTEXT,
+	  .flags = FF_SEARCH,
+	  .help = "Why the control is included or excluded (ISO 27001 6.1.3 d)." },
+	{ .name = "implementation",
+	  .label = "How it is implemented",
+	  .type = FT_MARKDOWN,
+	  .flags = FF_SEARCH },
+	{ .name = "review_on", .label = "Next review", .type = FT_DATE, .flags = FF_LIST | FF_DUE },
+};
+
+/* An excluded control needs its reason; an included one at least one reason to be there. */
+static void control_check(const struct record *r, struct arena *a, struct verrors *ve)
+{
+	(void)a;
+	const struct value *app = model_get(r, "applicable"), *st = model_get(r, "status");
+	const struct value *just = model_get(r, "justification");
+	bool applicable = !app->set || app->null || app->i;
+	bool has_just = just->set && !just->null && just->n > 0;
+	if (!applicable && !has_just)
+		verrors_add(ve, "justification", "is needed to exclude a control");
+	bool na = st->set && !st->null && st->s && strcmp(st->s, "not_applicable") == 0;
+	if (applicable && na)
+		verrors_add(ve, "status", "cannot be not applicable for an applicable control");
+	if (!applicable && st->set && !st->null && st->s && !na)
+		verrors_add(ve, "status", "must be not applicable for an excluded control");
+}
+
+/* The name follows the catalogue control: identifier and title, so lists read like the SoA. */
+static enum err control_derive(struct db *db, struct arena *a, const struct record *before,
+			       struct record *after, struct verrors *ve)
+{
+	(void)before;
+	(void)ve;
+	const struct value *cc = model_get(after, "catalog_control_id");
+	if (!cc->set || cc->null)
+		return ERR_OK;
+	struct db_stmt *st;
+	enum err e =
+		db_prepare(db, "SELECT control_id, title FROM catalog_controls WHERE id = $1", &st);
+	if (e)
+		return e;
+	db_bind_int(st, 1, cc->i);
+	bool row;
+	e = db_step(st, &row);
+	const char *name = NULL;
+	if (!e && row) {
+		const char *id = db_col_text(st, 0, NULL), *title = db_col_text(st, 1, NULL);
+		name = arena_printf(a, "%s %s", id ? id : "", title ? title : "");
+	}
+	db_done(st);
+	if (e || !name)
+		return e; /* a dangling reference is reported by the reference check */
+	int i = model_field_index(after->e, "name");
+	after->v[i] = (struct value){ .set = true, .s = name, .n = strlen(name) };
+	return ERR_OK;
+}
+
+const struct entity entity_control = {
+	.name = "control",
+	.plural = "controls",
+	.title = "Control",
+	.title_plural = "Controls",
+	.area = "controls",
+	.description = "The organisation's controls: for each catalogue control it adopts or "
+		       "excludes, the owner, why, how it is implemented, and its evidence.",
+	.fields = control_fields,
+	.nfields = sizeof(control_fields) / sizeof(control_fields[0]),
+	.label_field = "name",
+	.default_sort = "catalog_control_id",
+	.own_column = "owner_id",
+	.dept_column = "department_id",
+	.check = control_check,
+	.derive = control_derive,
+};
+
+static const struct field control_risk_fields[] = {
+	{ .name = "control_id",
+	  .label = "Control",
+	  .type = FT_REF,
+	  .flags = FF_REQUIRED | FF_LIST,
+	  .ref = "control" },
+	{ .name = "risk_id",
+	  .label = "Risk",
+	  .type = FT_REF,
+	  .flags = FF_REQUIRED | FF_LIST,
+	  .ref = "risk" },
+	{ .name = "note",
+	  .label = "How the control treats the risk",
+	  .type = FT_TEXT,
+	  .flags = FF_SEARCH | FF_LIST,
+	  .max = 500 },
+};
+
+const struct entity entity_control_risk = {
+	.name = "control_risk",
+	.plural = "control_risks",
+	.title = "Risk treated",
+	.title_plural = "Risks treated by controls",
+	.area = "controls",
+	.description = "Which risks each control treats: the reason many controls are included in "
+		       "the Statement of Applicability.",
+	.fields = control_risk_fields,
+	.nfields = sizeof(control_risk_fields) / sizeof(control_risk_fields[0]),
+	.label_field = "note",
+	.default_sort = "control_id",
+};
+
+static const struct field evidence_fields[] = {
+	{ .name = "control_id",
+	  .label = "Control",
+	  .type = FT_REF,
+	  .flags = FF_REQUIRED | FF_LIST,
+	  .ref = "control" },
+	{ .name = "title",
+	  .label = "Evidence",
+	  .type = FT_TEXT,
+	  .flags = FF_REQUIRED | FF_SEARCH | FF_LIST,
+	  .max = 200 },
+	{ .name = "link",
+	  .label = "Link or location",
+	  .type = FT_TEXT,
+	  .flags = FF_SEARCH,
+	  .max = 2000,
+	  .help = "Where the evidence is kept: a URL, a document reference or a file path." },
+	{ .name = "collected_on",
+	  .label = "Collected on",
+	  .type = FT_DATE,
+	  .flags = FF_REQUIRED | FF_LIST },
+	{ .name = "expires_on",
+	  .label = "Expires on",
+	  .type = FT_DATE,
+	  .flags = FF_LIST | FF_DUE,
+	  .help = "After this date the evidence no longer shows the control works." },
+	{ .name = "collected_by_id",
+	  .label = "Collected by",
+	  .type = FT_REF,
+	  .flags = FF_LIST,
+	  .ref = "person" },
+	{ .name = "notes", .label = "Notes", .type = FT_MARKDOWN, .flags = FF_SEARCH },
+};
+
+static void evidence_check(const struct record *r, struct arena *a, struct verrors *ve)
+{
+	(void)a;
+	const struct value *c = model_get(r, "collected_on"), *x = model_get(r, "expires_on");
+	if (c->set && !c->null && x->set && !x->null && strcmp(x->s, c->s) < 0)
+		verrors_add(ve, "expires_on", "must not be before the collection date");
+}
+
+const struct entity entity_evidence = {
+	.name = "evidence",
+	.plural = "evidence",
+	.title = "Evidence",
+	.title_plural = "Evidence",
+	.area = "controls",
+	.description = "What shows each control works, when it was collected and until when it "
+		       "holds.",
+	.fields = evidence_fields,
+	.nfields = sizeof(evidence_fields) / sizeof(evidence_fields[0]),
+	.label_field = "title",
+	.default_sort = "-collected_on",
+	.own_column = "collected_by_id",
+	.check = evidence_check,
+};
