@@ -118,6 +118,18 @@ static const struct cli_cmd commands[] = {
 	  2,
 	  { DB_OPT, { "partial", NULL, "keep the valid rows when others are refused" } },
 	  cmd_import_csv },
+	{ "import catalogue",
+	  "import catalogue NAME [--db URL]",
+	  "load a control catalogue built into Custos",
+	  "Loads a built-in control catalogue as records of the frameworks and catalogue\n"
+	  "controls registers (each audited): iso27001-2022 (ISO/IEC 27001:2022 Annex A, 93\n"
+	  "controls) or iso27001-2013 (2013 Annex A, 114 controls), titles written for Custos;\n"
+	  "iso27001-2013-to-2022 loads the correspondence between the two (both loaded first).\n"
+	  "Exits 1 when the catalogue is loaded already.",
+	  1,
+	  1,
+	  { DB_OPT },
+	  cmd_import_catalogue },
 	{ "routes",
 	  "routes",
 	  "list the HTTP routes",

@@ -277,6 +277,11 @@ static enum err control_derive(struct db *db, struct arena *a, const struct reco
 	return ERR_OK;
 }
 
+static const struct entity_page control_pages[] = {
+	{ "/soa", "Statement of Applicability" },
+	{ NULL, NULL },
+};
+
 const struct entity entity_control = {
 	.name = "control",
 	.plural = "controls",
@@ -289,6 +294,7 @@ const struct entity entity_control = {
 	.nfields = sizeof(control_fields) / sizeof(control_fields[0]),
 	.label_field = "name",
 	.default_sort = "catalog_control_id",
+	.pages = control_pages,
 	.own_column = "owner_id",
 	.dept_column = "department_id",
 	.check = control_check,

@@ -8,6 +8,7 @@
 
 #include "core/repo.h"
 #include "core/user.h"
+#include "domain/catalogue.h"
 #include "domain/domain.h"
 #include "util/log.h"
 
@@ -164,6 +165,127 @@ static enum err load_risk(struct repo_ctx *c, const struct demo_risk *d,
 	return ERR_OK;
 }
 
+/* A few of the organisation's controls against ISO/IEC 27001:2022, so that the Statement of
+ * Applicability has something to show: implemented, partial, not started and excluded ones,
+ * with evidence (one item expired) and the risks they treat. */
+static const struct demo_control {
+	const char *control_id, *status, *owner_email, *implementation, *justification;
+	bool applicable, risk, legal, contract;
+	const char *evidence, *collected_on, *expires_on; /* or NULL */
+	const char *treats;				  /* a demo risk's title, or NULL */
+} demo_controls[] = {
+	{ "5.1", "implemented", "daniel.okafor@westcloud.example",
+	  "The Information Security Policy, approved by the Board, reviewed every year.",
+	  "Required by ISO 27001 clause 5.2 and the policy itself.", true, false, true, true,
+	  "Board minutes approving policy version 3", "2026-03-12", "2027-03-12", NULL },
+	{ "5.15", "implemented", "priya.natarajan@westcloud.example",
+	  "Access by role, granted on request and approved by the head of department.",
+	  "Customer contracts require restricted access to call data.", true, true, false, true,
+	  "Quarterly access review report", "2026-09-30", "2026-12-31",
+	  "Customer call recordings disclosed" },
+	{ "5.24", "partial", "daniel.okafor@westcloud.example",
+	  "Incident reporting to the Support Team and escalation to the ISM; the runbook is "
+	  "being rewritten.",
+	  "Personal-data breaches must be notified within 72 hours.", true, true, true, false, NULL,
+	  NULL, NULL, "Regulatory fine for late breach notification" },
+	{ "5.30", "not_started", "ewan.campbell@westcloud.example", NULL,
+	  "The telephony platform outage risk needs tested recovery.", true, true, false, true,
+	  NULL, NULL, NULL, "Telephony platform outage" },
+	{ "6.3", "partial", "grace.mensah@westcloud.example",
+	  "Induction training for all; yearly refresher for staff handling customer data.",
+	  "Phishing is among the main risks; the policy requires training.", true, true, false,
+	  false, "Training completion export", "2025-10-01", "2026-10-01",
+	  "Phishing leads to account takeover" },
+	{ "7.1", "implemented", "marcus.reid@westcloud.example",
+	  "Badge access to the office and the server room; visitors signed in.",
+	  "Offices and the server room hold equipment and paper records.", true, true, false, false,
+	  "Badge system configuration review", "2026-06-01", "2027-06-01",
+	  "Fire or flood in the server room" },
+	{ "8.5", "partial", "mei.lin@westcloud.example",
+	  "Two-factor sign-in for e-mail; the CRM follows in December.",
+	  "Account takeover by phishing.", true, true, false, false, NULL, NULL, NULL,
+	  "Phishing leads to account takeover" },
+	{ "8.13", "partial", "james.whitfield@westcloud.example",
+	  "Nightly backups; immutable off-site copies being introduced.",
+	  "Ransomware and loss of the database servers.", true, true, false, true,
+	  "Restore test of the CRM database", "2026-08-20", "2026-11-20",
+	  "Ransomware encrypts the file and database servers" },
+	{ "8.30", "not_applicable", "daniel.okafor@westcloud.example", NULL,
+	  "No software development is outsourced; all development is in-house (see 8.25).", false,
+	  false, false, false, NULL, NULL, NULL, NULL },
+};
+
+static enum err load_controls(struct db *db, struct arena *a, const int64_t *person_ids,
+			      const char **emails, size_t np)
+{
+	int64_t n;
+	enum err e;
+	static const char *const catalogues[] = { "iso27001-2022", "iso27001-2013",
+						  "iso27001-2013-to-2022" };
+	for (size_t i = 0; i < 3; i++)
+		if ((e = catalogue_load(db, &demo_actor, catalogues[i], &n)))
+			return e;
+	struct repo_ctx c = { .db = db, .a = a, .who = &demo_actor };
+	for (size_t i = 0; i < sizeof(demo_controls) / sizeof(demo_controls[0]); i++) {
+		const struct demo_control *d = &demo_controls[i];
+		int64_t cc = 0, id, risk = 0;
+		struct db_stmt *st;
+		if ((e = db_prepare(
+			     db,
+			     "SELECT cc.id FROM catalog_controls cc JOIN frameworks f ON f.id ="
+			     " cc.framework_id WHERE f.code = 'iso27001-2022' AND"
+			     " cc.control_id = $1",
+			     &st)))
+			return e;
+		db_bind_str(st, 1, d->control_id);
+		bool row;
+		if (db_step(st, &row) == ERR_OK && row)
+			cc = db_col_int(st, 0);
+		db_done(st);
+		int64_t owner = find_id(person_ids, np, emails, d->owner_email);
+		struct record *r = model_record_new(a, &entity_control);
+		if (!cc || !owner || !r || !set_int(a, r, "catalog_control_id", cc) ||
+		    !set(a, r, "applicable", d->applicable ? "true" : "false") ||
+		    !set(a, r, "status", d->status) || !set_int(a, r, "owner_id", owner) ||
+		    !set(a, r, "reason_risk", d->risk ? "true" : "false") ||
+		    !set(a, r, "reason_legal", d->legal ? "true" : "false") ||
+		    !set(a, r, "reason_contract", d->contract ? "true" : "false") ||
+		    !set(a, r, "justification", d->justification) ||
+		    !set(a, r, "implementation", d->implementation))
+			return ERR_INVALID;
+		if ((e = create(&c, r, &id)))
+			return e;
+		if (d->evidence) {
+			int64_t ev;
+			struct record *x = model_record_new(a, &entity_evidence);
+			if (!x || !set_int(a, x, "control_id", id) ||
+			    !set(a, x, "title", d->evidence) ||
+			    !set(a, x, "collected_on", d->collected_on) ||
+			    !set(a, x, "expires_on", d->expires_on) ||
+			    !set_int(a, x, "collected_by_id", owner))
+				return ERR_INVALID;
+			if ((e = create(&c, x, &ev)))
+				return e;
+		}
+		if (d->treats) {
+			if ((e = db_prepare(db, "SELECT id FROM risks WHERE title = $1", &st)))
+				return e;
+			db_bind_str(st, 1, d->treats);
+			if (db_step(st, &row) == ERR_OK && row)
+				risk = db_col_int(st, 0);
+			db_done(st);
+			int64_t link;
+			struct record *l = model_record_new(a, &entity_control_risk);
+			if (!l || !risk || !set_int(a, l, "control_id", id) ||
+			    !set_int(a, l, "risk_id", risk))
+				return ERR_INVALID;
+			if ((e = create(&c, l, &link)))
+				return e;
+		}
+	}
+	return ERR_OK;
+}
+
 enum err demo_load(struct db *db, bool *loaded)
 {
 	*loaded = false;
@@ -287,6 +409,8 @@ enum err demo_load(struct db *db, bool *loaded)
 	if ((e = db_commit(db)))
 		goto done;
 	in_tx = false;
+	if ((e = load_controls(db, &a, person_ids, emails, np)))
+		goto done;
 
 	/* sign-in accounts: the administrator, and one of the policy's people for each role */
 	static const struct {

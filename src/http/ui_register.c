@@ -833,7 +833,11 @@ static const char *control_value(struct ctx *c, const struct form_view *fv, cons
 			return json_is_true(v) ? "true" : "false";
 		return NULL;
 	}
-	return is_new ? f->dflt : NULL;
+	if (!is_new)
+		return NULL;
+	/* a link may prefill a new record: /controls/new?catalog_control_id=12 */
+	const char *q = http_query(c->req, f->name);
+	return q && *q ? q : f->dflt;
 }
 
 static const char *field_error(const struct verrors *ve, const char *name)

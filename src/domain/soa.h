@@ -1,0 +1,39 @@
+/* soa.h - the Statement of Applicability (ISO 27001 6.1.3 d): every control of a framework
+ * with whether it applies, why (risks, law, contracts, business), how far it is implemented
+ * and whether its evidence holds, built from the control records. */
+#ifndef CUSTOS_SOA_H
+#define CUSTOS_SOA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/db.h"
+#include "util/arena.h"
+#include "util/err.h"
+
+#define SOA_MAX_ROWS 5000
+
+struct soa_row {
+	int64_t catalog_id;
+	const char *control_id, *title, *group_id, *group_title;
+	int64_t control; /* the organisation's control record, 0 when none yet */
+	bool applicable;
+	const char *status; /* not_started, partial, implemented, not_applicable; NULL: none */
+	const char *justification, *owner;
+	bool reason_risk, reason_legal, reason_contract, reason_business;
+	int64_t risks, evidence, evidence_expired;
+};
+
+struct soa {
+	const char *framework_code, *framework_name;
+	size_t n;
+	struct soa_row *rows;
+};
+
+/* The SoA of the framework with this code as of today (YYYY-MM-DD, for evidence expiry).
+ * ERR_NOT_FOUND when there is no such framework. */
+enum err soa_build(struct db *db, struct arena *a, const char *code, const char *today,
+		   struct soa *out) WUR;
+
+#endif

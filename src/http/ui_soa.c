@@ -1,0 +1,211 @@
+/* ui_soa.c - the Statement of Applicability page (ISO 27001 6.1.3 d) and its gap view: per
+ * domain or theme, how many controls apply, are implemented or partly, and lack evidence that
+ * holds. It shows the whole organisation, so it needs read access to every control. */
+#include <string.h>
+
+#include "core/authz.h"
+#include "domain/domain.h"
+#include "domain/soa.h"
+#include "http/handlers.h"
+#include "http/ui.h"
+#include "util/timeutil.h"
+
+static const char *status_label(const char *s)
+{
+	static const struct {
+		const char *v, *l;
+	} t[] = { { "not_started", "Not started" },
+		  { "partial", "Partly implemented" },
+		  { "implemented", "Implemented" },
+		  { "not_applicable", "Not applicable" } };
+	for (size_t i = 0; s && i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(t[i].v, s) == 0)
+			return t[i].l;
+	return "Not assessed";
+}
+
+/* Evidence is missing for an applicable control with no evidence, or only expired evidence. */
+static bool lacks_evidence(const struct soa_row *r)
+{
+	return r->applicable && (r->evidence == 0 || r->evidence_expired == r->evidence);
+}
+
+static void gap_view(struct ctx *c, const struct soa *s)
+{
+	ui_html(c, "<section aria-labelledby=\"gap-h\"><h2 id=\"gap-h\">Gap view</h2>"
+		   "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">Group</th>"
+		   "<th scope=\"col\">Controls</th><th scope=\"col\">Applicable</th>"
+		   "<th scope=\"col\">Implemented</th><th scope=\"col\">Partly</th>"
+		   "<th scope=\"col\">Not started or not assessed</th>"
+		   "<th scope=\"col\">Missing evidence</th></tr></thead><tbody>");
+	int64_t tot[6] = { 0 };
+	for (size_t i = 0; i < s->n;) {
+		const char *g = s->rows[i].group_id ? s->rows[i].group_id : "";
+		int64_t k[6] = { 0 };
+		size_t j = i;
+		for (; j < s->n && strcmp(s->rows[j].group_id ? s->rows[j].group_id : "", g) == 0;
+		     j++) {
+			const struct soa_row *r = &s->rows[j];
+			k[0]++;
+			k[1] += r->applicable;
+			k[2] += r->applicable && r->status && !strcmp(r->status, "implemented");
+			k[3] += r->applicable && r->status && !strcmp(r->status, "partial");
+			k[4] += !r->control ||
+				(r->applicable && r->status && !strcmp(r->status, "not_started"));
+			k[5] += lacks_evidence(r);
+		}
+		ui_html(c, "<tr><th scope=\"row\">");
+		ui_text(c, g);
+		ui_html(c, " ");
+		ui_text(c, s->rows[i].group_title);
+		ui_html(c, "</th>");
+		for (int m = 0; m < 6; m++) {
+			ui_html(c, "<td>");
+			ui_int(c, k[m]);
+			ui_html(c, "</td>");
+			tot[m] += k[m];
+		}
+		ui_html(c, "</tr>");
+		i = j;
+	}
+	ui_html(c, "</tbody><tfoot><tr><th scope=\"row\">All</th>");
+	for (int m = 0; m < 6; m++) {
+		ui_html(c, "<td><strong>");
+		ui_int(c, tot[m]);
+		ui_html(c, "</strong></td>");
+	}
+	ui_html(c, "</tr></tfoot></table></div></section>");
+}
+
+void ui_soa(struct ctx *c)
+{
+	c->entity = &entity_control;
+	const struct authz_subject *sub = &c->who.subject;
+	if (!(authz_scope(sub, &entity_control, AUTHZ_READ) & SCOPE_ALL) ||
+	    !(authz_scope(sub, &entity_catalog_control, AUTHZ_READ) & SCOPE_ALL)) {
+		ui_error(c, ERR_FORBIDDEN,
+			 "The Statement of Applicability covers every control: it needs read "
+			 "access to all of them.");
+		return;
+	}
+	const char *code = http_query(c->req, "framework");
+	if (!code || !*code)
+		code = "iso27001-2022";
+	char today[11];
+	time_format_date(time_now(), today);
+	struct soa s;
+	enum err e = soa_build(c->db, c->a, code, today, &s);
+	if (e) {
+		ui_error(c, e,
+			 e == ERR_NOT_FOUND ? "There is no such framework: load a catalogue first "
+					      "(custos import catalogue iso27001-2022)."
+					    : NULL);
+		return;
+	}
+	ui_begin(c, "Statement of Applicability");
+	ui_html(c, "<h1>Statement of Applicability</h1><p>");
+	ui_text(c, s.framework_name);
+	ui_html(c, ": every control, whether it applies to the organisation and why, and how far "
+		   "it is implemented (ISO/IEC 27001 6.1.3 d). Built from the "
+		   "<a href=\"/controls\">controls</a> records as of ");
+	ui_text(c, today);
+	ui_html(c, ".</p><form class=\"filters\" method=\"get\" action=\"/soa\"><label>Framework"
+		   "<select name=\"framework\">");
+	struct db_stmt *st;
+	if (db_prepare(c->db, "SELECT code, name FROM frameworks ORDER BY code", &st) == ERR_OK) {
+		bool row;
+		while (db_step(st, &row) == ERR_OK && row) {
+			const char *fc = db_col_text(st, 0, NULL), *fn = db_col_text(st, 1, NULL);
+			ui_html(c, "<option value=\"");
+			ui_text(c, fc);
+			ui_html(c, fc && strcmp(fc, code) == 0 ? "\" selected>" : "\">");
+			ui_text(c, fn);
+			ui_html(c, "</option>");
+		}
+		db_done(st);
+	}
+	ui_html(c, "</select></label><button type=\"submit\">Show</button></form>");
+	gap_view(c, &s);
+	ui_html(c, "<h2>Controls</h2><div class=\"scroll\"><table class=\"soa\"><thead><tr>"
+		   "<th scope=\"col\">Control</th><th scope=\"col\">Applicable</th>"
+		   "<th scope=\"col\">Reasons</th><th scope=\"col\">Justification</th>"
+		   "<th scope=\"col\">Implementation</th><th scope=\"col\">Owner</th>"
+		   "<th scope=\"col\">Evidence</th></tr></thead><tbody>");
+	const char *group = NULL;
+	for (size_t i = 0; i < s.n; i++) {
+		const struct soa_row *r = &s.rows[i];
+		if (!group || strcmp(group, r->group_id ? r->group_id : "") != 0) {
+			group = r->group_id ? r->group_id : "";
+			ui_html(c, "<tr class=\"group\"><th colspan=\"7\" scope=\"rowgroup\">");
+			ui_text(c, group);
+			ui_html(c, " ");
+			ui_text(c, r->group_title);
+			ui_html(c, "</th></tr>");
+		}
+		ui_html(c, "<tr><td><a href=\"/catalog_controls/");
+		ui_int(c, r->catalog_id);
+		ui_html(c, "\">");
+		ui_text(c, r->control_id);
+		ui_html(c, "</a> ");
+		ui_text(c, r->title);
+		ui_html(c, "</td><td>");
+		if (!r->control) {
+			ui_html(c,
+				"<span class=\"badge bad\">not assessed</span> <a href=\"/controls/"
+				"new?catalog_control_id=");
+			ui_int(c, r->catalog_id);
+			ui_html(c, "\">assess</a>");
+		} else {
+			ui_html(c, "<a href=\"/controls/");
+			ui_int(c, r->control);
+			ui_html(c, "\">");
+			ui_html(c, r->applicable ? "Yes" : "No");
+			ui_html(c, "</a>");
+		}
+		ui_html(c, "</td><td>");
+		bool any = false;
+		struct {
+			bool on;
+			const char *label;
+		} reasons[] = { { r->reason_risk, "risks" },
+				{ r->reason_legal, "legal" },
+				{ r->reason_contract, "contract" },
+				{ r->reason_business, "business" } };
+		for (size_t k = 0; k < 4; k++) {
+			if (!reasons[k].on)
+				continue;
+			ui_html(c, any ? ", " : "");
+			ui_text(c, reasons[k].label);
+			any = true;
+		}
+		if (r->risks) {
+			ui_html(c, " (<a href=\"/control_risks?control_id=");
+			ui_int(c, r->control);
+			ui_html(c, "\">");
+			ui_int(c, r->risks);
+			ui_html(c, r->risks == 1 ? " risk" : " risks");
+			ui_html(c, "</a>)");
+		}
+		ui_html(c, "</td><td>");
+		ui_text(c, r->justification);
+		ui_html(c, "</td><td>");
+		ui_text(c, r->control ? status_label(r->status) : "");
+		ui_html(c, "</td><td>");
+		ui_text(c, r->owner);
+		ui_html(c, "</td><td>");
+		if (r->control && r->evidence) {
+			ui_html(c, "<a href=\"/evidence?control_id=");
+			ui_int(c, r->control);
+			ui_html(c, "\">");
+			ui_int(c, r->evidence);
+			ui_html(c, "</a>");
+		}
+		if (r->evidence_expired)
+			ui_html(c, " <span class=\"badge bad\">expired</span>");
+		else if (lacks_evidence(r))
+			ui_html(c, "<span class=\"badge bad\">missing</span>");
+		ui_html(c, "</td></tr>");
+	}
+	ui_html(c, "</tbody></table></div>");
+	ui_end(c, 200);
+}
