@@ -61,6 +61,36 @@ static const struct entity entity_probe = {
 	.dept_column = "ref_id",
 };
 
+/* The same register with a derive hook that writes (a log row) before it refuses a negative n:
+ * a refused row must not leave its log row behind. */
+static enum err logged_derive(struct db *db, struct arena *a, const struct record *before,
+			      struct record *after, struct verrors *ve)
+{
+	(void)a;
+	(void)before;
+	const struct value *t = model_get(after, "t"), *n = model_get(after, "n");
+	enum err err = db_run(db, "INSERT INTO probe_log (t) VALUES ($1)", "s",
+			      t->set && t->s ? t->s : "");
+	if (err)
+		return err;
+	if (n->set && !n->null && n->i < 0) {
+		verrors_add(ve, "n", "must not be negative here");
+		return ERR_INVALID;
+	}
+	return ERR_OK;
+}
+
+static const struct entity entity_logged = {
+	.name = "probe",
+	.plural = "probes",
+	.title = "Probe",
+	.title_plural = "Probes",
+	.fields = probe_fields,
+	.nfields = N(probe_fields),
+	.label_field = "t",
+	.derive = logged_derive,
+};
+
 struct fx {
 	struct db *db;
 	struct arena a;
@@ -210,7 +240,7 @@ static int setup(void **state)
 		 " mail TEXT, score BIGINT, version BIGINT NOT NULL, created_at TEXT NOT NULL,"
 		 " updated_at TEXT NOT NULL)",
 		 pk);
-	if (db_exec(f->db, sql))
+	if (db_exec(f->db, sql) || db_exec(f->db, "CREATE TABLE probe_log (t TEXT)"))
 		return -1;
 	/* list totals are cached by (query, register version): start every register at a
 	 * version no earlier test reached, so no total outlives its database */
@@ -631,9 +661,40 @@ static void test_store_conflict(void **state)
 	assert_int_equal(rep.created, 2);
 	assert_int_equal(rep.failed, 1);
 	assert_int_equal(count(f, "SELECT count(*) FROM risk_assets"), 2);
+	/* each such row costs a pass: past 32 of them the rest is not checked, nothing stored */
+	struct buf b;
+	buf_init(&b, 0);
+	buf_adds(&b, "risk_id,asset_id\n");
+	for (int i = 0; i < 40; i++)
+		buf_printf(&b, "%lld,%lld\n", (long long)risk, (long long)a1);
+	assert_int_equal(import_csv(&f->c, &entity_risk_asset, b.p, b.len, true, &rep),
+			 ERR_INVALID);
+	assert_int_equal(rep.nerrors, 33);
+	assert_int_equal(rep.errors[32].row, 33);
+	assert_non_null(strstr(rep.errors[32].message, "the rows after it were not checked"));
+	assert_int_equal(count(f, "SELECT count(*) FROM risk_assets"), 2);
+	buf_free(&b);
 	struct audit_result ar;
 	assert_int_equal(audit_verify(f->db, &ar), ERR_OK);
 	assert_int_equal(ar.bad_seq, 0);
+}
+
+/* A refused row leaves nothing behind, even what a derive hook wrote before refusing it. */
+static void test_derive_writes(void **state)
+{
+	struct fx *f = *state;
+	const char *csv = "t,n\nA,1\nB,-1\nC,2\n";
+	struct import_report rep;
+	assert_int_equal(import(f, &entity_logged, csv, false, &rep), ERR_INVALID);
+	expect(&rep, (struct want[]){ { 3, "n", "must not be negative here" } }, 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM probe_log"), 0);
+	assert_int_equal(import(f, &entity_logged, csv, true, &rep), ERR_OK);
+	expect(&rep, (struct want[]){ { 3, "n", "must not be negative here" } }, 1);
+	assert_int_equal(rep.created, 2);
+	assert_int_equal(rep.failed, 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM probes"), 2);
+	assert_int_equal(count(f, "SELECT count(*) FROM probe_log"), 2);
+	assert_int_equal(count(f, "SELECT count(*) FROM probe_log WHERE t = 'B'"), 0);
 }
 
 /* ---- errors ---- */
@@ -827,6 +888,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_every_register, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_risks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_conflict, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_derive_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_row_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guard, setup, teardown),
