@@ -131,6 +131,11 @@ static const struct choice relationships[] = {
 };
 
 static const struct field mapping_fields[] = {
+	{ .name = "name",
+	  .label = "Mapping",
+	  .type = FT_TEXT,
+	  .flags = FF_READONLY | FF_SEARCH | FF_LIST,
+	  .max = 300 },
 	{ .name = "from_id",
 	  .label = "Control",
 	  .type = FT_REF,
@@ -154,6 +159,43 @@ static const struct field mapping_fields[] = {
 	  .max = 500 },
 };
 
+/* "A.9.2.1 -> 5.16 (subset)": readable wherever a mapping is listed. */
+static enum err mapping_derive(struct db *db, struct arena *a, const struct record *before,
+			       struct record *after, struct verrors *ve)
+{
+	(void)before;
+	(void)ve;
+	const struct value *from = model_get(after, "from_id"), *to = model_get(after, "to_id");
+	const struct value *rel = model_get(after, "relationship");
+	if (!from->set || from->null || !to->set || to->null)
+		return ERR_OK;
+	const char *ids[2] = { NULL, NULL };
+	int64_t keys[2] = { from->i, to->i };
+	for (int k = 0; k < 2; k++) {
+		struct db_stmt *st;
+		enum err e = db_prepare(db, "SELECT control_id FROM catalog_controls WHERE id = $1",
+					&st);
+		if (e)
+			return e;
+		db_bind_int(st, 1, keys[k]);
+		bool row;
+		e = db_step(st, &row);
+		const char *s = !e && row ? db_col_text(st, 0, NULL) : NULL;
+		ids[k] = s ? arena_strdup(a, s) : NULL;
+		db_done(st);
+		if (e)
+			return e;
+	}
+	if (!ids[0] || !ids[1])
+		return ERR_OK; /* a dangling reference is reported by the reference check */
+	const char *name = arena_printf(a, "%s \xE2\x86\x92 %s (%s)", ids[0], ids[1],
+					rel->set && !rel->null && rel->s ? rel->s : "?");
+	int i = model_field_index(after->e, "name");
+	if (name)
+		after->v[i] = (struct value){ .set = true, .s = name, .n = strlen(name) };
+	return ERR_OK;
+}
+
 const struct entity entity_control_mapping = {
 	.name = "control_mapping",
 	.plural = "control_mappings",
@@ -163,8 +205,9 @@ const struct entity entity_control_mapping = {
 	.description = "Which controls of one framework correspond to which of another.",
 	.fields = mapping_fields,
 	.nfields = sizeof(mapping_fields) / sizeof(mapping_fields[0]),
-	.label_field = "source",
+	.label_field = "name",
 	.default_sort = "from_id",
+	.derive = mapping_derive,
 };
 
 static const struct choice impl_states[] = {
