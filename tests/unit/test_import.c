@@ -223,6 +223,13 @@ static int64_t audit_events(struct fx *f)
 	return count(f, "SELECT count(*) FROM audit_events");
 }
 
+static void assert_audit_holds(struct fx *f)
+{
+	struct audit_result ar;
+	assert_int_equal(audit_verify(f->db, &ar), ERR_OK);
+	assert_int_equal(ar.bad_seq, 0);
+}
+
 /* ---- fixture ---- */
 
 static int setup(void **state)
@@ -495,9 +502,7 @@ static void test_round_trip_probe(void **state)
 	assert_non_null(strstr(buf_cstr(&page), "\"total\":1"));
 	buf_free(&page);
 	buf_free(&b);
-	struct audit_result ar;
-	assert_int_equal(audit_verify(f->db, &ar), ERR_OK);
-	assert_int_equal(ar.bad_seq, 0);
+	assert_audit_holds(f);
 }
 
 /* Real registers: an export, its rows removed, imported again, gives the same rows. */
@@ -625,9 +630,7 @@ static void test_risks(void **state)
 			 20);
 	assert_int_equal(count(f, "SELECT count(*) FROM risks WHERE method_id IS NOT NULL"), 2);
 	assert_int_equal(count(f, "SELECT count(*) FROM risk_methods"), 1);
-	struct audit_result ar;
-	assert_int_equal(audit_verify(f->db, &ar), ERR_OK);
-	assert_int_equal(ar.bad_seq, 0);
+	assert_audit_holds(f);
 }
 
 /* A row the database itself refuses (a unique pair, not a field of its own) is rolled back
@@ -674,9 +677,7 @@ static void test_store_conflict(void **state)
 	assert_non_null(strstr(rep.errors[32].message, "the rows after it were not checked"));
 	assert_int_equal(count(f, "SELECT count(*) FROM risk_assets"), 2);
 	buf_free(&b);
-	struct audit_result ar;
-	assert_int_equal(audit_verify(f->db, &ar), ERR_OK);
-	assert_int_equal(ar.bad_seq, 0);
+	assert_audit_holds(f);
 }
 
 /* A refused row leaves nothing behind, even what a derive hook wrote before refusing it. */
