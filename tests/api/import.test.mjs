@@ -234,6 +234,17 @@ test('bad requests: 400, 405, 413, 415, 422 with the rows named; 401 and CSRF', 
 
 // ---- the web UI ----
 
+// What every page must keep (see ui.test.mjs): a strict CSP, no inline code or style, ids
+// unique, labels pointing at controls that exist.
+function checkPage(r, what) {
+  assert.match(r.headers.get('content-security-policy') || '', /default-src 'none'; script-src 'self'; style-src 'self'/, what);
+  assert.match(r.headers.get('content-type') || '', /^text\/html/, what);
+  assert.doesNotMatch(r.text, /\sstyle=|\son[a-z]+=|<script>|<script [^>]*>[^<]/i, what);
+  const ids = [...r.text.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+  assert.equal(new Set(ids).size, ids.length, `${what}: duplicate ids`);
+  for (const m of r.text.matchAll(/<label for="([^"]+)"/g)) assert.ok(ids.includes(m[1]), `${what}: label for ${m[1]}`);
+}
+
 function upload(fields) {
   const fd = new FormData();
   for (const [k, v] of fields) {
@@ -251,6 +262,7 @@ test('the import page: a link where the user may create, the form, the upload wi
   assert.match(r.text, /<a class="button plain" href="\/assets\/import">Import CSV<\/a>/);
   r = await page('/assets/import');
   assert.equal(r.status, 200);
+  checkPage(r, 'the import page');
   assert.match(r.text, /<form class="record card" method="post" enctype="multipart\/form-data" action="\/assets\/import">/);
   assert.match(r.text, /<input type="hidden" name="_csrf" value="[^"]+">/);
   assert.match(r.text, /<input type="file" id="f-file" name="file"/);
@@ -293,6 +305,7 @@ test('the import page reports refused rows, keeps pasted text, and keeps the val
   // the header names a column the register does not have: escaped in the report
   let r = await post([['csv', csv]]);
   assert.equal(r.status, 422);
+  checkPage(r, 'the report');
   assert.match(r.text, /Nothing was imported: the first row \(the header\) has problems\./);
   assert.match(r.text, /<tr><td>1<\/td><td><code>&lt;b&gt;odd&lt;\/b&gt;<\/code><\/td><td>is not a field of Assets<\/td><\/tr>/);
   assert.doesNotMatch(r.text, /<b>odd<\/b>/);
@@ -307,6 +320,7 @@ test('the import page reports refused rows, keeps pasted text, and keeps the val
   assert.deepEqual(await assetNames('Report '), []);
   r = await post([['file', fixed], ['partial', 'true']]);
   assert.equal(r.status, 200);
+  checkPage(r, 'the partial report');
   assert.match(r.text, /<div role="status"><p>Imported 1 asset\. 1 row was refused:<\/p><\/div>/);
   assert.match(r.text, /<input type="checkbox" id="f-partial" name="partial" value="true" aria-describedby="f-partial-help" checked>/);
   assert.deepEqual(await assetNames('Report '), ['Report one']);
