@@ -85,7 +85,7 @@ static const struct cli_cmd commands[] = {
 	  { DB_OPT },
 	  cmd_audit_verify },
 	{ "export",
-	  "export ENTITY --format csv|xlsx|json [--output FILE] [--db URL]",
+	  "export ENTITY|soa --format csv|xlsx|json [--output FILE] [--db URL]",
 	  "export a register as CSV, XLSX or JSON",
 	  "Writes every record of the register ENTITY (its plural, e.g. assets; custos\n"
 	  "registers lists them) to standard output, or to FILE with --output (written to a\n"
@@ -94,12 +94,15 @@ static const struct cli_cmd commands[] = {
 	  "so it can be imported again; XLSX shows labels under a frozen header with filters;\n"
 	  "JSON is {\"items\":[...],\"total\":N}. Text a spreadsheet would run as a formula\n"
 	  "(starting with = + - @, TAB or CR) gets a leading apostrophe in CSV and XLSX.\n"
-	  "At most 1,000,000 records.",
+	  "At most 1,000,000 records.\n"
+	  "custos export soa --format xlsx|csv|json [--framework CODE] writes the Statement of\n"
+	  "Applicability of a framework (default iso27001-2022) as it is today.",
 	  1,
 	  1,
 	  { DB_OPT,
 	    { "format", "F", "csv, xlsx or json (required)" },
-	    { "output", "FILE", "write to FILE instead of standard output" } },
+	    { "output", "FILE", "write to FILE instead of standard output" },
+	    { "framework", "CODE", "for soa: the framework, e.g. iso27001-2013" } },
 	  cmd_export },
 	{ "import csv",
 	  "import csv ENTITY FILE [--partial] [--db URL]",

@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "domain/soa.h"
 #include "io/export.h"
+#include "util/timeutil.h"
 #include "util/buf.h"
 
 /* The command line reads no request: allow a large register, but still a bounded one. */
@@ -70,8 +72,59 @@ static int write_stdout(const char *p, size_t n)
 	return CLI_EXIT_OK;
 }
 
+/* `custos export soa`: the Statement of Applicability of one framework, as it is today. */
+static int export_soa(struct cli_args *a, enum export_format fmt)
+{
+	const char *code = cli_value(a, "framework");
+	if (!code)
+		code = "iso27001-2022";
+	if (!db_exists(a->db_url)) {
+		fprintf(stderr, "custos: there is no database at %s\n", a->db_url);
+		return CLI_EXIT_FAIL;
+	}
+	struct db *db;
+	int rc = cli_open_db(a, &db);
+	if (rc)
+		return rc;
+	struct arena ar;
+	arena_init(&ar, 0);
+	char today[11];
+	time_format_date(time_now(), today);
+	struct soa s;
+	struct buf out;
+	buf_init(&out, CLI_EXPORT_CAP);
+	enum err err = soa_build(db, &ar, code, today, &s);
+	if (!err)
+		err = soa_export(&ar, &s, today, fmt, &out);
+	db_close(db);
+	if (err == ERR_NOT_FOUND)
+		fprintf(stderr,
+			"custos: no framework '%s' (load one with custos import catalogue)\n",
+			code);
+	else if (err)
+		fprintf(stderr, "custos: the SoA could not be exported (%s)\n", err_title(err));
+	else if (cli_value(a, "output"))
+		rc = write_file(cli_value(a, "output"), out.p ? out.p : "", out.len);
+	else
+		rc = write_stdout(out.p ? out.p : "", out.len);
+	if (err)
+		rc = CLI_EXIT_FAIL;
+	buf_free(&out);
+	arena_free(&ar);
+	return rc;
+}
+
 int cmd_export(struct cli_args *a)
 {
+	if (strcmp(a->args[0], "soa") == 0) {
+		const char *sfs = cli_value(a, "format");
+		enum export_format sf;
+		if (!sfs || !export_format_parse(sfs, &sf))
+			return cli_usage_error(a->cmd, "--format for the SoA: xlsx, csv or json");
+		return export_soa(a, sf);
+	}
+	if (cli_value(a, "framework"))
+		return cli_usage_error(a->cmd, "--framework goes with soa only");
 	const struct entity *e = model_entity_by_plural(a->args[0]);
 	if (!e)
 		return cli_usage_bad_register(a->cmd, a->args[0]);

@@ -115,6 +115,9 @@ static const struct rule rules[] = {
 	{ ROLE_ISMS_MANAGER, "control", RW(ALL) },
 	{ ROLE_ISMS_MANAGER, "control_risk", RW(ALL) },
 	{ ROLE_ISMS_MANAGER, "evidence", RW(ALL) },
+	{ ROLE_ISMS_MANAGER, "soa_version", RW(ALL) },
+	{ ROLE_BOARD, "soa_version", RO(ALL) },
+	{ ROLE_AUDITOR, "soa_version", RO(ALL) },
 	{ ROLE_BOARD, "framework", RO(ALL) },
 	{ ROLE_BOARD, "catalog_control", RO(ALL) },
 	{ ROLE_BOARD, "control_mapping", RO(ALL) },
@@ -154,6 +157,7 @@ struct step_rule {
 
 static const struct step_rule step_rules[] = {
 	{ ROLE_ISMS_MANAGER, "risk_method", "activate", ALL },
+	{ ROLE_ISMS_MANAGER, "soa_version", "approve", ALL },
 	/* whoever assesses a risk asks its owner to accept it */
 	{ ROLE_ISMS_MANAGER, "risk", "submit", ALL },
 	{ ROLE_OPERATIONS_MANAGER, "risk", "submit", ALL },

@@ -132,7 +132,10 @@ struct step_env {
 	int64_t person_id; /* the acting user's person record, 0 if none */
 	unsigned roles;	   /* the acting user's roles (bit per enum role) */
 	const char *today; /* YYYY-MM-DD */
-	const char *now;   /* RFC 3339 */
+	/* The values given with this step (set by repo_step): a rule can tell them from values
+	 * merely left on the record. */
+	const struct record *inputs;
+	const char *now; /* RFC 3339 */
 };
 
 struct step {

@@ -573,7 +573,9 @@ enum err repo_step(struct repo_ctx *c, const struct entity *e, int64_t id, const
 		goto fail;
 	}
 	merged->v[si] = (struct value){ .set = true, .s = st->to, .n = strlen(st->to) };
-	if (st->apply && (err = st->apply(env, old, merged, ve)))
+	struct step_env with_inputs = *env;
+	with_inputs.inputs = inputs;
+	if (st->apply && (err = st->apply(&with_inputs, old, merged, ve)))
 		goto fail;
 	if ((err = write_update(c, e, id, old, merged, inputs, st->name, ve)))
 		goto fail;

@@ -19,6 +19,7 @@ extern const struct entity entity_control_mapping;
 extern const struct entity entity_control;
 extern const struct entity entity_control_risk;
 extern const struct entity entity_evidence;
+extern const struct entity entity_soa_version;
 
 /* Registers every entity and job of this build with the core. Call once at start. */
 void domain_init(void);

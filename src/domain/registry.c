@@ -16,6 +16,7 @@ static const struct entity *const all_entities[] = {
 	&entity_control,
 	&entity_evidence,
 	&entity_control_risk,
+	&entity_soa_version,
 	&entity_framework,
 	&entity_catalog_control,
 	&entity_control_mapping,

@@ -804,8 +804,7 @@ static enum err risk_accept(const struct step_env *env, const struct record *bef
 	if ((e = risk_method_load(env->db, env->a, int_of(before, "method_id", 0), &m)))
 		return e;
 	/* a date given with this step, else a year: an old acceptance's date does not carry over */
-	const char *until =
-		differs(before, after, "accepted_until") ? text_of(after, "accepted_until") : NULL;
+	const char *until = env->inputs ? text_of(env->inputs, "accepted_until") : NULL;
 	if (!until) {
 		char d[11];
 		time_format_date(time_now() + 365 * 86400, d);
@@ -845,9 +844,8 @@ static enum err risk_reject(const struct step_env *env, const struct record *bef
 			return e;
 	}
 	/* the reason is this step's own: not empty, and not the note an acceptance left */
-	const char *note = text_of(after, "acceptance_note");
-	if (!note || strspn(note, " \t\n\r") == strlen(note) ||
-	    !differs(before, after, "acceptance_note")) {
+	const char *note = env->inputs ? text_of(env->inputs, "acceptance_note") : NULL;
+	if (!note || strspn(note, " \t\n\r") == strlen(note)) {
 		verrors_add(ve, "acceptance_note", "is needed: say why the risk is not accepted");
 		return ERR_INVALID;
 	}

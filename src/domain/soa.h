@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "io/export.h"
 #include "store/db.h"
+#include "util/buf.h"
 #include "util/arena.h"
 #include "util/err.h"
 
@@ -35,5 +37,15 @@ struct soa {
  * ERR_NOT_FOUND when there is no such framework. */
 enum err soa_build(struct db *db, struct arena *a, const char *code, const char *today,
 		   struct soa *out) WUR;
+
+/* The SoA as JSON: {"framework":{code,name},"as_of":"YYYY-MM-DD","controls":[...]}. It is
+ * also the frozen copy an approved SoA version keeps. */
+enum err soa_to_json(const struct soa *s, const char *as_of, struct buf *out) WUR;
+/* Reads such a frozen copy back (for showing an approved version). */
+enum err soa_from_json(struct arena *a, const char *text, size_t n, struct soa *out,
+		       const char **as_of) WUR;
+/* As CSV, XLSX or JSON: one row per control, the formula guard on text cells. */
+enum err soa_export(struct arena *a, const struct soa *s, const char *as_of, enum export_format fmt,
+		    struct buf *out) WUR;
 
 #endif

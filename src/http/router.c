@@ -76,6 +76,8 @@ static const struct route routes[] = {
 	{ HTTP_POST, "/admin/users/{id}", ui_user_update, ROUTE_UI },
 	{ HTTP_GET, "/risks/heatmap", ui_risk_heatmap, ROUTE_UI },
 	{ HTTP_GET, "/soa", ui_soa, ROUTE_UI },
+	{ HTTP_GET, "/soa/export.{format}", ui_soa_export, ROUTE_UI },
+	{ HTTP_GET, "/soa_versions/{id}/document", ui_soa_version_document, ROUTE_UI },
 	{ HTTP_GET, "/risk_methods/{id}/document", ui_risk_method_document, ROUTE_UI },
 	{ HTTP_GET, "/{entity}", ui_list, ROUTE_UI },
 	{ HTTP_POST, "/{entity}", ui_create, ROUTE_UI },

@@ -4,10 +4,12 @@
 #include <string.h>
 
 #include "core/authz.h"
+#include "core/repo.h"
 #include "domain/domain.h"
 #include "domain/soa.h"
 #include "http/handlers.h"
 #include "http/ui.h"
+#include "util/str.h"
 #include "util/timeutil.h"
 
 static const char *status_label(const char *s)
@@ -77,17 +79,120 @@ static void gap_view(struct ctx *c, const struct soa *s)
 	ui_html(c, "</tr></tfoot></table></div></section>");
 }
 
+static bool may_read_soa(struct ctx *c)
+{
+	const struct authz_subject *sub = &c->who.subject;
+	if ((authz_scope(sub, &entity_control, AUTHZ_READ) & SCOPE_ALL) &&
+	    (authz_scope(sub, &entity_catalog_control, AUTHZ_READ) & SCOPE_ALL))
+		return true;
+	ui_error(c, ERR_FORBIDDEN,
+		 "The Statement of Applicability covers every control: it needs read access to "
+		 "all of them.");
+	return false;
+}
+
+/* The controls table; live links to records only for the live SoA. */
+static void soa_table(struct ctx *c, const struct soa *s, bool live)
+{
+	ui_html(c, "<h2>Controls</h2><div class=\"scroll\"><table class=\"soa\"><thead><tr>"
+		   "<th scope=\"col\">Control</th><th scope=\"col\">Applicable</th>"
+		   "<th scope=\"col\">Reasons</th><th scope=\"col\">Justification</th>"
+		   "<th scope=\"col\">Implementation</th><th scope=\"col\">Owner</th>"
+		   "<th scope=\"col\">Evidence</th></tr></thead><tbody>");
+	const char *group = NULL;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct soa_row *r = &s->rows[i];
+		if (!group || strcmp(group, r->group_id ? r->group_id : "") != 0) {
+			group = r->group_id ? r->group_id : "";
+			ui_html(c, "<tr class=\"group\"><th colspan=\"7\" scope=\"rowgroup\">");
+			ui_text(c, group);
+			ui_html(c, " ");
+			ui_text(c, r->group_title);
+			ui_html(c, "</th></tr>");
+		}
+		ui_html(c, "<tr><td>");
+		if (live) {
+			ui_html(c, "<a href=\"/catalog_controls/");
+			ui_int(c, r->catalog_id);
+			ui_html(c, "\">");
+		}
+		ui_text(c, r->control_id);
+		ui_html(c, live ? "</a> " : " ");
+		ui_text(c, r->title);
+		ui_html(c, "</td><td>");
+		if (!r->control) {
+			ui_html(c, "<span class=\"badge bad\">not assessed</span>");
+			if (live) {
+				ui_html(c, " <a href=\"/controls/new?catalog_control_id=");
+				ui_int(c, r->catalog_id);
+				ui_html(c, "\">assess</a>");
+			}
+		} else if (live) {
+			ui_html(c, "<a href=\"/controls/");
+			ui_int(c, r->control);
+			ui_html(c, "\">");
+			ui_html(c, r->applicable ? "Yes" : "No");
+			ui_html(c, "</a>");
+		} else {
+			ui_html(c, r->applicable ? "Yes" : "No");
+		}
+		ui_html(c, "</td><td>");
+		bool any = false;
+		struct {
+			bool on;
+			const char *label;
+		} reasons[] = { { r->reason_risk, "risks" },
+				{ r->reason_legal, "legal" },
+				{ r->reason_contract, "contract" },
+				{ r->reason_business, "business" } };
+		for (size_t k = 0; k < 4; k++) {
+			if (!reasons[k].on)
+				continue;
+			ui_html(c, any ? ", " : "");
+			ui_text(c, reasons[k].label);
+			any = true;
+		}
+		if (r->risks) {
+			ui_html(c, " (");
+			if (live) {
+				ui_html(c, "<a href=\"/control_risks?control_id=");
+				ui_int(c, r->control);
+				ui_html(c, "\">");
+			}
+			ui_int(c, r->risks);
+			ui_html(c, r->risks == 1 ? " risk" : " risks");
+			ui_html(c, live ? "</a>)" : ")");
+		}
+		ui_html(c, "</td><td>");
+		ui_text(c, r->justification);
+		ui_html(c, "</td><td>");
+		ui_text(c, r->control ? status_label(r->status) : "");
+		ui_html(c, "</td><td>");
+		ui_text(c, r->owner);
+		ui_html(c, "</td><td>");
+		if (r->control && r->evidence) {
+			if (live) {
+				ui_html(c, "<a href=\"/evidence?control_id=");
+				ui_int(c, r->control);
+				ui_html(c, "\">");
+			}
+			ui_int(c, r->evidence);
+			ui_html(c, live ? "</a>" : "");
+		}
+		if (r->evidence_expired)
+			ui_html(c, " <span class=\"badge bad\">expired</span>");
+		else if (lacks_evidence(r))
+			ui_html(c, "<span class=\"badge bad\">missing</span>");
+		ui_html(c, "</td></tr>");
+	}
+	ui_html(c, "</tbody></table></div>");
+}
+
 void ui_soa(struct ctx *c)
 {
 	c->entity = &entity_control;
-	const struct authz_subject *sub = &c->who.subject;
-	if (!(authz_scope(sub, &entity_control, AUTHZ_READ) & SCOPE_ALL) ||
-	    !(authz_scope(sub, &entity_catalog_control, AUTHZ_READ) & SCOPE_ALL)) {
-		ui_error(c, ERR_FORBIDDEN,
-			 "The Statement of Applicability covers every control: it needs read "
-			 "access to all of them.");
+	if (!may_read_soa(c))
 		return;
-	}
 	const char *code = http_query(c->req, "framework");
 	if (!code || !*code)
 		code = "iso27001-2022";
@@ -109,7 +214,8 @@ void ui_soa(struct ctx *c)
 		   "it is implemented (ISO/IEC 27001 6.1.3 d). Built from the "
 		   "<a href=\"/controls\">controls</a> records as of ");
 	ui_text(c, today);
-	ui_html(c, ".</p><form class=\"filters\" method=\"get\" action=\"/soa\"><label>Framework"
+	ui_html(c, ". Approved versions are kept under <a href=\"/soa_versions\">SoA versions</a>."
+		   "</p><form class=\"filters\" method=\"get\" action=\"/soa\"><label>Framework"
 		   "<select name=\"framework\">");
 	struct db_stmt *st;
 	if (db_prepare(c->db, "SELECT code, name FROM frameworks ORDER BY code", &st) == ERR_OK) {
@@ -124,88 +230,102 @@ void ui_soa(struct ctx *c)
 		}
 		db_done(st);
 	}
-	ui_html(c, "</select></label><button type=\"submit\">Show</button></form>");
-	gap_view(c, &s);
-	ui_html(c, "<h2>Controls</h2><div class=\"scroll\"><table class=\"soa\"><thead><tr>"
-		   "<th scope=\"col\">Control</th><th scope=\"col\">Applicable</th>"
-		   "<th scope=\"col\">Reasons</th><th scope=\"col\">Justification</th>"
-		   "<th scope=\"col\">Implementation</th><th scope=\"col\">Owner</th>"
-		   "<th scope=\"col\">Evidence</th></tr></thead><tbody>");
-	const char *group = NULL;
-	for (size_t i = 0; i < s.n; i++) {
-		const struct soa_row *r = &s.rows[i];
-		if (!group || strcmp(group, r->group_id ? r->group_id : "") != 0) {
-			group = r->group_id ? r->group_id : "";
-			ui_html(c, "<tr class=\"group\"><th colspan=\"7\" scope=\"rowgroup\">");
-			ui_text(c, group);
-			ui_html(c, " ");
-			ui_text(c, r->group_title);
-			ui_html(c, "</th></tr>");
-		}
-		ui_html(c, "<tr><td><a href=\"/catalog_controls/");
-		ui_int(c, r->catalog_id);
+	ui_html(c,
+		"</select></label><button type=\"submit\">Show</button></form><div class=\"bar\">");
+	static const char *const formats[] = { "xlsx", "csv", "json" };
+	static const char *const names[] = { "XLSX", "CSV", "JSON" };
+	for (size_t i = 0; i < 3; i++) {
+		ui_html(c, "<a class=\"button plain\" download href=\"/soa/export.");
+		ui_html(c, formats[i]);
+		ui_html(c, "?framework=");
+		ui_text(c, code);
 		ui_html(c, "\">");
-		ui_text(c, r->control_id);
-		ui_html(c, "</a> ");
-		ui_text(c, r->title);
-		ui_html(c, "</td><td>");
-		if (!r->control) {
-			ui_html(c,
-				"<span class=\"badge bad\">not assessed</span> <a href=\"/controls/"
-				"new?catalog_control_id=");
-			ui_int(c, r->catalog_id);
-			ui_html(c, "\">assess</a>");
-		} else {
-			ui_html(c, "<a href=\"/controls/");
-			ui_int(c, r->control);
-			ui_html(c, "\">");
-			ui_html(c, r->applicable ? "Yes" : "No");
-			ui_html(c, "</a>");
-		}
-		ui_html(c, "</td><td>");
-		bool any = false;
-		struct {
-			bool on;
-			const char *label;
-		} reasons[] = { { r->reason_risk, "risks" },
-				{ r->reason_legal, "legal" },
-				{ r->reason_contract, "contract" },
-				{ r->reason_business, "business" } };
-		for (size_t k = 0; k < 4; k++) {
-			if (!reasons[k].on)
-				continue;
-			ui_html(c, any ? ", " : "");
-			ui_text(c, reasons[k].label);
-			any = true;
-		}
-		if (r->risks) {
-			ui_html(c, " (<a href=\"/control_risks?control_id=");
-			ui_int(c, r->control);
-			ui_html(c, "\">");
-			ui_int(c, r->risks);
-			ui_html(c, r->risks == 1 ? " risk" : " risks");
-			ui_html(c, "</a>)");
-		}
-		ui_html(c, "</td><td>");
-		ui_text(c, r->justification);
-		ui_html(c, "</td><td>");
-		ui_text(c, r->control ? status_label(r->status) : "");
-		ui_html(c, "</td><td>");
-		ui_text(c, r->owner);
-		ui_html(c, "</td><td>");
-		if (r->control && r->evidence) {
-			ui_html(c, "<a href=\"/evidence?control_id=");
-			ui_int(c, r->control);
-			ui_html(c, "\">");
-			ui_int(c, r->evidence);
-			ui_html(c, "</a>");
-		}
-		if (r->evidence_expired)
-			ui_html(c, " <span class=\"badge bad\">expired</span>");
-		else if (lacks_evidence(r))
-			ui_html(c, "<span class=\"badge bad\">missing</span>");
-		ui_html(c, "</td></tr>");
+		ui_html(c, names[i]);
+		ui_html(c, "</a>");
 	}
-	ui_html(c, "</tbody></table></div>");
+	ui_html(c, "</div>");
+	gap_view(c, &s);
+	soa_table(c, &s, true);
+	ui_end(c, 200);
+}
+
+void ui_soa_export(struct ctx *c)
+{
+	c->entity = &entity_control;
+	enum export_format fmt;
+	if (c->nparams < 1 || !export_format_parse(c->params[0], &fmt)) {
+		ui_error(c, ERR_NOT_FOUND, "The SoA exports as XLSX, CSV or JSON.");
+		return;
+	}
+	if (!may_read_soa(c))
+		return;
+	const char *code = http_query(c->req, "framework");
+	if (!code || !*code)
+		code = "iso27001-2022";
+	char today[11];
+	time_format_date(time_now(), today);
+	struct soa s;
+	enum err e = soa_build(c->db, c->a, code, today, &s);
+	if (!e) {
+		buf_reset(&c->resp->body);
+		e = soa_export(c->a, &s, today, fmt, &c->resp->body);
+	}
+	if (e) {
+		buf_reset(&c->resp->body);
+		ui_error(c, e, e == ERR_NOT_FOUND ? "There is no such framework." : NULL);
+		return;
+	}
+	http_set_header(c->req, c->resp, "Content-Disposition",
+			arena_printf(c->a, "attachment; filename=\"soa-%s-%s.%s\"", code, today,
+				     export_extension(fmt)));
+	c->resp->status = 200;
+	c->resp->content_type = export_content_type(fmt);
+}
+
+/* An approved version: its frozen copy, as it was approved. */
+void ui_soa_version_document(struct ctx *c)
+{
+	c->entity = &entity_soa_version;
+	unsigned scope = authz_scope(&c->who.subject, &entity_soa_version, AUTHZ_READ);
+	int64_t id;
+	if (!scope || !str_parse_i64(c->params[0], &id) || id <= 0) {
+		ui_error(c, scope ? ERR_NOT_FOUND : ERR_FORBIDDEN, NULL);
+		return;
+	}
+	struct repo_ctx rc = http_repo(c);
+	struct record *r;
+	enum err e = repo_load(&rc, &entity_soa_version, id, &r);
+	const struct value *content = e ? NULL : model_get(r, "content");
+	if (!e && (!content->set || content->null)) {
+		ui_error(c, ERR_NOT_FOUND,
+			 "This version is not approved yet: it has no frozen copy.");
+		return;
+	}
+	struct soa s;
+	const char *as_of = NULL;
+	if (!e)
+		e = soa_from_json(c->a, content->s, content->n, &s, &as_of);
+	if (e) {
+		ui_error(c, e, NULL);
+		return;
+	}
+	const struct value *by = model_get(r, "approved_by"), *at = model_get(r, "approved_at");
+	const struct value *hash = model_get(r, "content_hash");
+	ui_begin(c, "Approved Statement of Applicability");
+	ui_html(c, "<p class=\"muted\"><a href=\"/soa_versions/");
+	ui_int(c, id);
+	ui_html(c, "\">SoA version record</a></p><h1>Statement of Applicability</h1><p>");
+	ui_text(c, s.framework_name);
+	ui_html(c, " \xE2\x80\x94 as of ");
+	ui_text(c, as_of);
+	ui_html(c, ", approved by ");
+	ui_text(c, by->s);
+	ui_html(c, " at ");
+	ui_text(c, at->s);
+	ui_html(c, ".</p><p class=\"muted\">BLAKE2b of the frozen copy: <code>");
+	ui_text(c, hash->s);
+	ui_html(c, "</code></p>");
+	gap_view(c, &s);
+	soa_table(c, &s, false);
 	ui_end(c, 200);
 }

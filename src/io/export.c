@@ -65,7 +65,7 @@ static const struct field *column(const struct entity *e, size_t i)
  * never act when someone opens an export. A leading apostrophe makes such a cell text. XLSX
  * cells are typed strings and would not run, but they get the same prefix: a sheet is often
  * saved again as CSV or pasted elsewhere, and the two formats should hold the same text. */
-static bool starts_formula(const char *s, size_t n)
+bool export_starts_formula(const char *s, size_t n)
 {
 	return n > 0 && s[0] && memchr("=+-@\t\r", s[0], 6) != NULL;
 }
@@ -192,7 +192,8 @@ static void csv_row(struct sink *s, json_t *item)
 			csv_field(s->out, i == 0, NULL, c.i ? "true" : "false", c.i ? 4 : 5);
 			break;
 		case CELL_TEXT:
-			csv_field(s->out, i == 0, starts_formula(c.s, c.n) ? "'" : NULL, c.s, c.n);
+			csv_field(s->out, i == 0, export_starts_formula(c.s, c.n) ? "'" : NULL, c.s,
+				  c.n);
 			break;
 		}
 	}
@@ -216,7 +217,8 @@ static void xlsx_row(struct sink *s, json_t *item)
 			xlsx_bool(s->x, row, col, c.i != 0);
 			break;
 		case CELL_TEXT:
-			xlsx_text(s->x, row, col, starts_formula(c.s, c.n) ? "'" : NULL, c.s, c.n);
+			xlsx_text(s->x, row, col, export_starts_formula(c.s, c.n) ? "'" : NULL, c.s,
+				  c.n);
 			break;
 		}
 	}

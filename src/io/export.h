@@ -23,6 +23,10 @@ const char *export_content_type(enum export_format f);
 /* "csv", "xlsx", "json": the file name extension, without the dot */
 const char *export_extension(enum export_format f);
 
+/* Whether a spreadsheet would run text starting like this as a formula (= + - @ TAB CR):
+ * such cells get a leading apostrophe in CSV and XLSX. */
+bool export_starts_formula(const char *s, size_t n);
+
 /* Writes every row the query selects (all pages: it follows the list cursor, page size 500; the
  * caller's filters, sort and permission scope in lq are kept; lq->limit/cursor are ignored) to out.
  *

@@ -430,6 +430,7 @@ static const char *const all_tables[] = {
 	"controls",
 	"control_risks",
 	"evidence",
+	"soa_versions",
 	"register_versions",
 	"login_failures",
 	"user_mfa",

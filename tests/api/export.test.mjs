@@ -189,7 +189,7 @@ test('custos export: a wrong register or format says what is wrong and exits 2',
     const r = cli([...args, '--db', server.db]);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, msg, args.join(' '));
-    assert.match(r.stderr, /usage: custos export ENTITY --format csv\|xlsx\|json/);
+    assert.match(r.stderr, /usage: custos export ENTITY\|soa --format csv\|xlsx\|json/);
     assert.equal(r.stdout, '');
   }
   const missing = cli(['export', 'assets', '--format', 'csv', '--db', `sqlite:${join(dir, 'nowhere.db')}`]);
