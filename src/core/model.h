@@ -109,6 +109,10 @@ struct entity {
 	/* Which records are still tasks for their owner when their FF_DUE date nears, as a list
 	 * query ("status=planned,in_progress"); NULL: all of them. */
 	const char *task_filter;
+	/* A warning to show with a stored record as of today (YYYY-MM-DD), or NULL: a control
+	 * whose evidence has expired. May read the database. */
+	const char *(*flag)(struct db *db, struct arena *a, const struct record *rec,
+			    const char *today);
 	/* Whether a stored record may be deleted (a risk method in use may not): ERR_CONFLICT
 	 * with ve saying why. Inside the delete's transaction; NULL: always. */
 	enum err (*can_delete)(struct db *db, const struct record *rec, struct verrors *ve);

@@ -320,6 +320,42 @@ static enum err control_derive(struct db *db, struct arena *a, const struct reco
 	return ERR_OK;
 }
 
+/* Expired evidence flags the control (issue: evidence has an expiry; an auditor asks for
+ * evidence that holds today). An applicable control with no evidence at all is flagged too. */
+static const char *control_flag(struct db *db, struct arena *a, const struct record *rec,
+				const char *today)
+{
+	const struct value *app = model_get(rec, "applicable");
+	if (app->set && !app->null && !app->i)
+		return NULL;
+	struct db_stmt *st;
+	if (db_prepare(db,
+		       "SELECT count(*), sum(CASE WHEN expires_on IS NOT NULL AND expires_on < $2"
+		       " THEN 1 ELSE 0 END), max(expires_on) FROM evidence WHERE control_id = $1",
+		       &st) != ERR_OK)
+		return NULL;
+	db_bind_int(st, 1, rec->id);
+	db_bind_str(st, 2, today);
+	bool row;
+	const char *flag = NULL;
+	if (db_step(st, &row) == ERR_OK && row) {
+		int64_t n = db_col_int(st, 0), expired = db_col_null(st, 1) ? 0 : db_col_int(st, 1);
+		const char *last = db_col_null(st, 2) ? NULL : db_col_text(st, 2, NULL);
+		if (n == 0)
+			flag = "No evidence yet: nothing shows this control works.";
+		else if (expired == n)
+			flag = arena_printf(a,
+					    "All its evidence has expired (the last on %s): "
+					    "collect new evidence.",
+					    last ? last : "?");
+		else if (expired)
+			flag = arena_printf(a, "%lld of %lld evidence items have expired.",
+					    (long long)expired, (long long)n);
+	}
+	db_done(st);
+	return flag;
+}
+
 static const struct entity_page control_pages[] = {
 	{ "/soa", "Statement of Applicability" },
 	{ NULL, NULL },
@@ -342,6 +378,7 @@ const struct entity entity_control = {
 	.dept_column = "department_id",
 	.check = control_check,
 	.derive = control_derive,
+	.flag = control_flag,
 };
 
 static const struct field control_risk_fields[] = {

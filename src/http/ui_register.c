@@ -736,6 +736,16 @@ static void show_page(struct ctx *c, int64_t id, int status, const char *alert,
 		}
 		ui_html(c, "</ul></div>");
 	}
+	if (e->flag) {
+		char today[11];
+		time_format_date(time_now(), today);
+		const char *flag = e->flag(c->db, c->a, rec, today);
+		if (flag) {
+			ui_html(c, "<p class=\"flag\"><span class=\"badge bad\">Attention</span> ");
+			ui_text(c, flag);
+			ui_html(c, "</p>");
+		}
+	}
 	const struct authz_subject *s = &c->who.subject;
 	bool can_edit = authz_record_in_scope(s, e, authz_scope(s, e, AUTHZ_UPDATE), rec);
 	bool can_delete = authz_record_in_scope(s, e, authz_scope(s, e, AUTHZ_DELETE), rec);
