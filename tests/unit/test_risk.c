@@ -1226,13 +1226,9 @@ static void test_reject_needs_its_own_note(void **state)
 /* A value given with the step counts even when it equals what the record holds. */
 static void test_step_input_equal_to_stored(void **state)
 {
-	/* BUG: since 0e44905 accept and reject tell "given with this step" from "left on the
-	 * record" by comparing with the stored value, so an input equal to it is ignored: an
-	 * owner who accepts again until the same date as before (say, the end of June, after a
-	 * withdrawal for review) gets one year instead, longer than they agreed to; a Board
-	 * member who refuses with the same reason as the earlier refusal is told the note "is
-	 * needed". The step's inputs (the record passed to repo_step) say what was given. */
-	skip();
+	/* Was a bug (fixed in 4d84efb): the steps compared inputs with the stored values, so an
+	 * owner accepting until the same date as before got a year, and a refusal with the same
+	 * reason as the last one was told the note "is needed". */
 	struct fx *f = *state;
 	activate(f, NULL);
 	int64_t id = accepted_risk(f, NULL, "2026-06-30");
