@@ -320,6 +320,10 @@ static bool differs(const struct record *a, const struct record *b, const char *
 
 static const struct actor system_actor = { 0, "custos" };
 
+/* Method versions change one at a time across nodes: which version is active, and the first
+ * (default) one, are decided under this lock (PostgreSQL advisory; SQLite's write lock). */
+#define METHOD_LOCK 7101
+
 static struct repo_ctx repo_in_tx(struct db *db, struct arena *a, const struct actor *who)
 {
 	return (struct repo_ctx){
@@ -419,7 +423,9 @@ static enum err method_activate(const struct step_env *env, const struct record 
 {
 	(void)before;
 	int64_t cur;
-	enum err e = active_method_id(env->db, &cur);
+	enum err e = db_lock(env->db, METHOD_LOCK);
+	if (!e)
+		e = active_method_id(env->db, &cur);
 	if (e)
 		return e;
 	if (cur && cur != after->id) {
@@ -1046,7 +1052,10 @@ static const char default_bands[] = "low | 1 | 4 | #2e7d32\n"
 static enum err ensure_method(struct db *db, struct arena *a)
 {
 	struct db_stmt *st;
-	enum err e = db_prepare(db, "SELECT count(*) FROM risk_methods", &st);
+	enum err e = db_lock(db, METHOD_LOCK);
+	if (e)
+		return e;
+	e = db_prepare(db, "SELECT count(*) FROM risk_methods", &st);
 	if (e)
 		return e;
 	bool row;

@@ -929,7 +929,6 @@ test('the method tests\' server stops cleanly', async () => {
 let R; // the fresh server of the race tests (and, last, of the band bounds)
 
 test('risks created at once on a fresh installation share one default method',
-  { todo: PG ? 'BUG (PostgreSQL): the first risks created concurrently each see no method and each create the default one; all but one fail on the unique version number and the clients get 409 "the change conflicts with other records" for a valid risk' : false },
   async () => {
     R = await freshServer();
     // a fresh start each round: without any method, the first risk makes the default one
@@ -946,7 +945,6 @@ test('risks created at once on a fresh installation share one default method',
   });
 
 test('activations at once leave exactly one active method',
-  { todo: PG ? 'BUG (PostgreSQL): two drafts activated concurrently both end up active: each transaction reads the same active version, supersedes it (the second finds it already superseded, a no-op) and activates itself; later activations supersede only the newest, so the other stays "active" for good' : false },
   async () => {
     await R.ism.ok('POST', '/api/v1/risks', { title: 'Seed', owner_id: R.owner.person, department_id: R.owner.dept,
       inherent_likelihood: 1, inherent_impact: 1 }, 201);
