@@ -133,6 +133,38 @@ static const struct cli_cmd commands[] = {
 	  1,
 	  { DB_OPT },
 	  cmd_import_catalogue },
+	{ "import oscal",
+	  "import oscal FILE [--code CODE] [--db URL]",
+	  "import a control catalogue from an OSCAL catalog (JSON)",
+	  "Reads an OSCAL 1.x catalog in JSON (NIST SP 800-53 Rev 5, its resolved baselines, or\n"
+	  "any other) and creates one framework (its code from --code, or else from the file\n"
+	  "name) and one catalogue control per control and enhancement: the label as identifier\n"
+	  "(AC-2(1)), title, family, the enhanced control, the statement and guidance as\n"
+	  "Markdown with parameters written as [Assignment: ...] or [Selection: ...], withdrawn.\n"
+	  "Every record is audited; all are written in one transaction, so a malformed file\n"
+	  "changes nothing. Shows progress on a terminal. At most 64 MiB and 50,000 controls.",
+	  1,
+	  1,
+	  { DB_OPT, { "code", "CODE", "the framework's code (default: from the file name)" } },
+	  cmd_import_oscal },
+	{ "import mapping",
+	  "import mapping FILE --from CODE --to CODE [--relationship REL] [--db URL]",
+	  "import control mappings between two frameworks from CSV",
+	  "Reads pairs of control identifiers from a CSV file: the columns named from and to,\n"
+	  "or else the first two whose names end in _id or _ref (NIST's SP 800-53 <-> ISO\n"
+	  "27001 tables). Identifiers are matched within the frameworks --from and --to; A.12.x\n"
+	  "stands for every A.12 control. Identifiers that are no control (clauses 4-10 of ISO\n"
+	  "27001, controls a baseline leaves out) are listed and skipped; pairs mapped already\n"
+	  "are kept. REL is equal, subset, superset or intersects (default), unless a\n"
+	  "relationship column says otherwise; rows whose status column is not 'mapped' are\n"
+	  "skipped. One transaction; every mapping is audited.",
+	  1,
+	  1,
+	  { DB_OPT,
+	    { "from", "CODE", "the framework of the first identifier column" },
+	    { "to", "CODE", "the framework of the second identifier column" },
+	    { "relationship", "REL", "equal, subset, superset or intersects" } },
+	  cmd_import_mapping },
 	{ "routes",
 	  "routes",
 	  "list the HTTP routes",
