@@ -702,6 +702,25 @@ static void score_pair(struct record *r, const struct risk_method *m, const char
 
 static enum err ensure_method(struct db *db, struct arena *a);
 
+/* An accepted or awaiting risk goes back to open with its acceptance cleared; the history
+ * keeps who accepted what. */
+static void reopen(const struct record *before, struct record *after)
+{
+	const char *state = text_of(before, "status");
+	if (!state || (strcmp(state, "accepted") != 0 && strncmp(state, "awaiting_", 9) != 0))
+		return;
+	set_text(after, "status", "open");
+	static const char *const cleared[] = { "accepted_by",
+					       "accepted_at",
+					       "board_accepted_by",
+					       "board_accepted_at",
+					       "accepted_until",
+					       "accepted_state",
+					       NULL };
+	for (const char *const *p = cleared; *p; p++)
+		set_text(after, *p, NULL);
+}
+
 static enum err risk_derive(struct db *db, struct arena *a, const struct record *before,
 			    struct record *after, struct verrors *ve)
 {
@@ -709,6 +728,12 @@ static enum err risk_derive(struct db *db, struct arena *a, const struct record 
 	for (const char *const *p = assessed; before && *p; p++)
 		if (differs(before, after, *p))
 			reassessed = true;
+	/* a new owner has not accepted anything: whoever may edit a risk cannot make themselves
+	 * its owner and so accept it in place of the owner who was asked */
+	if (!reassessed && before && differs(before, after, "owner_id")) {
+		reopen(before, after);
+		return ERR_OK;
+	}
 	if (!reassessed)
 		return ERR_OK;
 	/* a new assessment uses the method active now; the scores follow from it */
@@ -731,20 +756,8 @@ static enum err risk_derive(struct db *db, struct arena *a, const struct record 
 		   "inherent_level", ve, a);
 	score_pair(after, &m, "residual_likelihood", "residual_impact", "residual_score",
 		   "residual_level", ve, a);
-	const char *state = before ? text_of(before, "status") : NULL;
-	if (state && (strcmp(state, "accepted") == 0 || strncmp(state, "awaiting_", 9) == 0)) {
-		/* the acceptance was of the old assessment; history keeps who accepted what */
-		set_text(after, "status", "open");
-		static const char *const cleared[] = { "accepted_by",
-						       "accepted_at",
-						       "board_accepted_by",
-						       "board_accepted_at",
-						       "accepted_until",
-						       "accepted_state",
-						       NULL };
-		for (const char *const *p = cleared; *p; p++)
-			set_text(after, *p, NULL);
-	}
+	if (before)
+		reopen(before, after); /* the acceptance was of the old assessment */
 	return ve->n ? ERR_INVALID : ERR_OK;
 }
 

@@ -926,6 +926,24 @@ test('the method tests\' server stops cleanly', async () => {
 
 // ---- races: several requests at once ----
 
+test('a new owner has accepted nothing: changing the owner of an awaiting or accepted risk reopens it', async () => {
+  const r = await newRisk(S.staff);
+  await stepOk(S.ism, r.id, 'submit');
+  // the ISM may edit the risk; making himself its owner must not let him accept it in its place
+  const moved = await S.ism.ok('PATCH', `/api/v1/risks/${r.id}`, { owner_id: S.ism.person }, 200);
+  assert.equal(moved.status, 'open');
+  assertProblem(await step(S.ism, r.id, 'accept', {}), 409);
+  // the same for an accepted risk: the acceptance is cleared, the history keeps it
+  const k = await newRisk(S.staff);
+  await stepOk(S.ism, k.id, 'submit');
+  await stepOk(S.staff, k.id, 'accept', { acceptance_note: 'ok' });
+  const again = await S.ism.ok('PATCH', `/api/v1/risks/${k.id}`, { owner_id: S.ism.person }, 200);
+  assert.equal(again.status, 'open');
+  assert.equal(again.accepted_by, null);
+  const hist = await S.ism.ok('GET', `/api/v1/risks/${k.id}/history`);
+  assert.ok(hist.items.some((e) => e.action === 'accept'));
+});
+
 let R; // the fresh server of the race tests (and, last, of the band bounds)
 
 test('risks created at once on a fresh installation share one default method',
