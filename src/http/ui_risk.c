@@ -34,36 +34,36 @@ static int64_t cell_count(struct ctx *c, unsigned scope, const char *lf, const c
 }
 
 /* One matrix as SVG: likelihood upwards, impact to the right, band colours of the method. */
-/* The largest rating a live risk has on an axis: risks assessed with an older, larger method
- * version must still have a cell. */
-static int widest(struct ctx *c, const char *col, int at_least)
+/* The largest rating a live risk the user may read has on an axis: risks assessed with an
+ * older, larger method version must still have a cell. Scoped counts (cached), so the map
+ * reveals nothing about risks the user may not read. */
+static int widest(struct ctx *c, unsigned scope, const char *col, int at_least)
 {
-	static const char *const sql[] = {
-		"SELECT max(inherent_likelihood) FROM risks WHERE status <> 'closed'",
-		"SELECT max(inherent_impact) FROM risks WHERE status <> 'closed'",
-		"SELECT max(residual_likelihood) FROM risks WHERE status <> 'closed'",
-		"SELECT max(residual_impact) FROM risks WHERE status <> 'closed'",
-	};
-	static const char *const cols[] = { "inherent_likelihood", "inherent_impact",
-					    "residual_likelihood", "residual_impact" };
-	int n = at_least;
-	for (size_t i = 0; i < 4; i++) {
-		struct db_stmt *st;
-		bool row;
-		if (strcmp(cols[i], col) != 0 || db_prepare(c->db, sql[i], &st) != ERR_OK)
-			continue;
-		if (db_step(st, &row) == ERR_OK && row && !db_col_null(st, 0) &&
-		    db_col_int(st, 0) > n && db_col_int(st, 0) <= RISK_MAX_LEVELS)
-			n = (int)db_col_int(st, 0);
-		db_done(st);
+	for (int v = RISK_MAX_LEVELS; v > at_least; v--) {
+		struct list_query lq;
+		list_query_init(&lq);
+		lq.scoped = true;
+		lq.scope = scope;
+		lq.scope_person = c->who.subject.person_id;
+		lq.scope_department = c->who.subject.department_id;
+		const char *why;
+		int64_t n = 0;
+		struct repo_ctx rc = http_repo(c);
+		if (list_query_param(c->a, &entity_risk, &lq, col, arena_printf(c->a, "%d", v),
+				     &why) ||
+		    list_query_param(c->a, &entity_risk, &lq, "status", LIVE, &why) ||
+		    repo_count(&rc, &entity_risk, &lq, &n))
+			return at_least;
+		if (n > 0)
+			return v;
 	}
-	return n;
+	return at_least;
 }
 
 static void matrix(struct ctx *c, const struct risk_method *m, unsigned scope, const char *title,
 		   const char *lf, const char *imf)
 {
-	int nl = widest(c, lf, m->nlevels[0]), ni = widest(c, imf, m->nlevels[1]);
+	int nl = widest(c, scope, lf, m->nlevels[0]), ni = widest(c, scope, imf, m->nlevels[1]);
 	int left = 120, top = 10, w = left + ni * CELL + 10, h = top + nl * CELL + 110;
 	ui_html(c, "<figure class=\"heatmap\"><figcaption>");
 	ui_text(c, title);
