@@ -98,6 +98,7 @@ void ui_import_form(struct ctx *c); /* ui_import.c: upload a CSV file into a reg
 void ui_import(struct ctx *c);
 void ui_risk_heatmap(struct ctx *c);
 void ui_soa(struct ctx *c);
+void api_soa(struct ctx *c);
 void ui_soa_export(struct ctx *c);
 void ui_soa_version_document(struct ctx *c);
 void ui_risk_method_document(struct ctx *c);

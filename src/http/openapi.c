@@ -454,6 +454,18 @@ static void add_entity_paths(json_t *paths, const struct entity *e)
 /* The routes that are not registers, written out as JSON: easier to read than pack formats. */
 static const char fixed_json[] =
 	"{\"paths\":{"
+	"\"/api/v1/soa\":{\"get\":{\"operationId\":\"statement_of_applicability\","
+	"\"summary\":\"The Statement of Applicability of a framework, as it is today\","
+	"\"parameters\":[{\"name\":\"framework\",\"in\":\"query\",\"required\":false,"
+	"\"description\":\"A framework code; default iso27001-2022\","
+	"\"schema\":{\"type\":\"string\",\"maxLength\":64}}],"
+	"\"responses\":{\"200\":{\"description\":\"Every control with applicability, reasons, "
+	"justification, implementation and evidence\",\"content\":{\"application/json\":"
+	"{\"schema\":{\"type\":\"object\"}}}},"
+	"\"400\":{\"$ref\":\"#/components/responses/Problem\"},"
+	"\"401\":{\"$ref\":\"#/components/responses/Problem\"},"
+	"\"403\":{\"$ref\":\"#/components/responses/Problem\"},"
+	"\"404\":{\"$ref\":\"#/components/responses/Problem\"}}}},"
 	"\"/healthz\":{\"get\":{\"operationId\":\"health\",\"summary\":\"Liveness and database "
 	"check\","
 	"\"security\":[],\"responses\":{\"200\":{\"description\":\"Healthy\"},"

@@ -47,6 +47,7 @@ static const struct route routes[] = {
 	{ HTTP_POST, "/api/v1/users", users_create, 0 },
 	{ HTTP_GET, "/api/v1/users/{id}", users_get, 0 },
 	{ HTTP_PATCH, "/api/v1/users/{id}", users_update, 0 },
+	{ HTTP_GET, "/api/v1/soa", api_soa, 0 },
 	{ HTTP_GET, "/api/v1/{entity}", api_list, 0 },
 	{ HTTP_POST, "/api/v1/{entity}", api_create, 0 },
 	{ HTTP_GET, "/api/v1/{entity}/export", api_export, 0 },

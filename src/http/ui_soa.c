@@ -8,6 +8,7 @@
 #include "domain/domain.h"
 #include "domain/soa.h"
 #include "http/handlers.h"
+#include "http/respond.h"
 #include "http/ui.h"
 #include "util/str.h"
 #include "util/timeutil.h"
@@ -328,4 +329,33 @@ void ui_soa_version_document(struct ctx *c)
 	gap_view(c, &s);
 	soa_table(c, &s, false);
 	ui_end(c, 200);
+}
+
+/* GET /api/v1/soa?framework=CODE: the same SoA as JSON, for scripts and auditors' tools. */
+void api_soa(struct ctx *c)
+{
+	const struct authz_subject *sub = &c->who.subject;
+	if (!(authz_scope(sub, &entity_control, AUTHZ_READ) & SCOPE_ALL) ||
+	    !(authz_scope(sub, &entity_catalog_control, AUTHZ_READ) & SCOPE_ALL)) {
+		respond_problem(c, ERR_FORBIDDEN,
+				"the Statement of Applicability needs read access to every control",
+				NULL);
+		return;
+	}
+	const char *code = http_query(c->req, "framework");
+	if (code && (!*code || strlen(code) > 64)) {
+		respond_field_error(c, ERR_BAD_REQUEST, "framework", "must be a framework code");
+		return;
+	}
+	char today[11];
+	time_format_date(time_now(), today);
+	struct soa s;
+	enum err e = soa_build(c->db, c->a, code ? code : "iso27001-2022", today, &s);
+	if (!e)
+		e = soa_to_json(&s, today, &c->resp->body);
+	if (e) {
+		respond_problem(c, e, e == ERR_NOT_FOUND ? "no such framework" : NULL, NULL);
+		return;
+	}
+	respond_json(c, 200);
 }
