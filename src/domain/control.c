@@ -48,6 +48,12 @@ static const struct field framework_fields[] = {
 	{ .name = "description", .label = "Description", .type = FT_MARKDOWN, .flags = FF_SEARCH },
 };
 
+/* OSCAL catalogs are imported on their own page (http/ui_oscal.c), linked from the list */
+static const struct entity_page framework_pages[] = {
+	{ "/frameworks/oscal", "Import OSCAL catalog" },
+	{ NULL, NULL },
+};
+
 const struct entity entity_framework = {
 	.name = "framework",
 	.plural = "frameworks",
@@ -59,6 +65,7 @@ const struct entity entity_framework = {
 	.nfields = sizeof(framework_fields) / sizeof(framework_fields[0]),
 	.label_field = "name",
 	.default_sort = "code",
+	.pages = framework_pages,
 };
 
 static const struct field catalog_fields[] = {

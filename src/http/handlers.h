@@ -96,6 +96,11 @@ void ui_step(struct ctx *c);
 void ui_export(struct ctx *c);
 void ui_import_form(struct ctx *c); /* ui_import.c: upload a CSV file into a register */
 void ui_import(struct ctx *c);
+/* oscal.c and ui_oscal.c: a control catalogue from an OSCAL catalog */
+void api_frameworks_import(struct ctx *c);
+bool http_oscal_allowed(struct ctx *c);
+void ui_oscal_form(struct ctx *c);
+void ui_oscal(struct ctx *c);
 void ui_risk_heatmap(struct ctx *c);
 void ui_soa(struct ctx *c);
 void api_soa(struct ctx *c);

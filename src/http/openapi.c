@@ -292,6 +292,62 @@ static void add_import_path(json_t *paths, const struct entity *e)
 				      "requestBody", body, "responses", r));
 }
 
+/* POST /api/v1/frameworks/import also takes an OSCAL catalog (http/oscal.c): format=oscal
+ * and a JSON body, answered with the framework made and its counts. */
+static void add_oscal_import(json_t *paths)
+{
+	json_t *post = json_object_get(json_object_get(paths, "/api/v1/frameworks/import"), "post");
+	if (!post)
+		return;
+	json_object_set_new(post, "summary",
+			    json_string("Import frameworks from CSV, or a control catalogue from "
+					"an OSCAL catalog (format=oscal)"));
+	json_object_set_new(
+		post, "description",
+		json_string(
+			"With format=oscal the body is an OSCAL 1.x catalog in JSON (at most 1 "
+			"MiB; larger catalogues such as the full NIST SP 800-53 go through custos "
+			"import oscal FILE). One framework and one catalogue control per control "
+			"and enhancement are created in one transaction, each audited; a "
+			"malformed file or a code in use changes nothing."));
+	json_t *ps = json_object_get(post, "parameters");
+	json_array_append_new(ps,
+			      param("format", "query",
+				    json_pack("{ss,s[s]}", "type", "string", "enum", "oscal"),
+				    "oscal: the body is an OSCAL catalog (absent: CSV)", false));
+	json_array_append_new(
+		ps, param("code", "query", json_pack("{ss,si}", "type", "string", "maxLength", 64),
+			  "with format=oscal: the framework's code (default: made from "
+			  "the catalog's title)",
+			  false));
+	json_object_set_new(json_object_get(json_object_get(post, "requestBody"), "content"),
+			    "application/json", json_pack("{s{ss}}", "schema", "type", "object"));
+	json_t *r = json_object_get(post, "responses");
+	json_t *report =
+		json_pack("{ss,s{s{ss},s{ss},s{ss},s{s[ss]},s{ss},s{ss},s{ss}},s[sssssss]}", "type",
+			  "object", "properties", "framework_id", "type", "integer", "code", "type",
+			  "string", "name", "type", "string", "edition", "type", "string", "null",
+			  "controls", "type", "integer", "enhancements", "type", "integer",
+			  "withdrawn", "type", "integer", "required", "framework_id", "code",
+			  "name", "edition", "controls", "enhancements", "withdrawn");
+	json_object_set_new(r, "201",
+			    json_pack("{ss,so}", "description",
+				      "format=oscal: the catalogue was imported", "content",
+				      json_content(report)));
+	json_object_set_new(r, "409", problem_response("format=oscal: the code is in use"));
+	/* an OSCAL refusal is a plain problem: it has no rows to report */
+	static const char *const refusals[] = { "400", "413", "422" };
+	for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
+		json_t *content =
+			json_object_get(json_object_get(json_object_get(r, refusals[i]), "content"),
+					"application/problem+json");
+		json_t *csv = json_object_get(content, "schema");
+		if (csv)
+			json_object_set_new(content, "schema",
+					    json_pack("{s[Oo]}", "anyOf", csv, ref("Problem")));
+	}
+}
+
 static void add_entity_paths(json_t *paths, const struct entity *e)
 {
 	char name[64], input[64], patch[64], list[64];
@@ -651,6 +707,7 @@ static void openapi_build(void)
 					      "next", "total"));
 		add_entity_paths(paths, e);
 	}
+	add_oscal_import(paths);
 	json_t *doc = json_pack(
 		"{ss,s{ss,ss,ss,s{ss,ss}},so,s{so,so,s{s{ss,ss},s{ss,ss,ss}}},s[{s[]},{s[]}]}",
 		"openapi", "3.1.0", "info", "title", "Custos API", "version", CUSTOS_VERSION,

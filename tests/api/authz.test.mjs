@@ -206,6 +206,8 @@ test('every other route, for every role', async () => {
     'DELETE /api/v1/tokens/{id}': [everyone, null],
     'GET /api/v1/settings/mfa': [only('isms_manager'), 200], 'PUT /api/v1/settings/mfa': [only('isms_manager'), null],
     'GET /api/v1/users': [only('admin'), 200], 'POST /api/v1/users': [only('admin'), null],
+    // the frameworks' import (CSV, or OSCAL with format=oscal): who may create frameworks
+    'POST /api/v1/frameworks/import': [only('isms_manager'), null],
     // the SoA covers every control: the roles that read all of them (ISM, board, auditor,
     // operations); 404 for them here because this server has no catalogue loaded
     'GET /api/v1/soa': [(r) => ['isms_manager', 'board', 'auditor', 'operations_manager'].includes(r), 404],
