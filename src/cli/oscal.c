@@ -93,7 +93,8 @@ static int job_open(struct job *j, const struct cli_args *a, size_t cap, const c
 	j->who = (struct actor){ 0, "cli" };
 	arena_init(&j->ar, 0);
 	j->c = (struct repo_ctx){ .db = j->db, .a = &j->ar, .who = &j->who };
-	snprintf(j->source, sizeof(j->source), "%s of %.400s", what, base_name(path));
+	/* a file name has at most 255 bytes (NAME_MAX), so this is never cut */
+	snprintf(j->source, sizeof(j->source), "%s of %s", what, base_name(path));
 	return CLI_EXIT_OK;
 }
 

@@ -26,6 +26,29 @@ static bool put_int(struct arena *a, struct record *r, const char *name, int64_t
 	return put(a, r, name, num);
 }
 
+/* s cut to at most max characters (UTF-8), with an ellipsis when cut: a catalog's long title
+ * or version should not keep it out, while identifiers and control titles are refused whole. */
+static const char *clip(struct arena *a, const char *s, size_t max)
+{
+	size_t chars = 0, i = 0, cut = 0;
+	for (; s[i]; i++) {
+		if (((unsigned char)s[i] & 0xC0) == 0x80)
+			continue;
+		if (chars == max - 1)
+			cut = i;
+		if (++chars > max)
+			break;
+	}
+	if (!s[i])
+		return s;
+	char *out = arena_alloc(a, cut + 4);
+	if (!out)
+		return NULL;
+	memcpy(out, s, cut);
+	memcpy(out + cut, "\xE2\x80\xA6", 4); /* ... and the terminating NUL */
+	return out;
+}
+
 /* "NIST SP 800-53 Rev 5" -> "nist-sp-800-53-rev-5": letters and digits, runs of anything
  * else one dash, at most 64 bytes. */
 static char *code_from_title(struct arena *a, const char *title)
@@ -153,8 +176,11 @@ enum err oscal_load(struct repo_ctx *c, const char *code, const char *source, co
 		code = code_from_title(c->a, cat.title);
 	if (!code)
 		return ERR_NOMEM;
-	char src[401];
-	snprintf(src, sizeof(src), "%s", source ? source : "OSCAL import");
+	cat.title = clip(c->a, cat.title, 200);
+	cat.version = cat.version ? clip(c->a, cat.version, 64) : NULL;
+	const char *src = clip(c->a, source ? source : "OSCAL import", 500);
+	if (!cat.title || !src)
+		return ERR_NOMEM;
 	rep->code = code;
 	rep->name = cat.title;
 	rep->edition = cat.version;

@@ -377,6 +377,19 @@ static void test_code_taken(void **state)
 	assert_non_null(strstr(why, "exists already"));
 	assert_int_equal(count(f, "SELECT count(*) FROM catalog_controls"), 2);
 	assert_int_equal(count(f, "SELECT count(*) FROM frameworks"), 1);
+	/* a title longer than a framework's name is cut, not refused */
+	char title[301];
+	memset(title, 'T', 300);
+	title[300] = '\0';
+	const char *doc =
+		arena_printf(&f->a, "{\"catalog\":{\"metadata\":{\"title\":\"%s\"}}}", title);
+	assert_int_equal(
+		oscal_load(&f->c, "long", "test", doc, strlen(doc), NULL, NULL, &rep, &why),
+		ERR_OK);
+	assert_int_equal(count(f, "SELECT length(name) FROM frameworks WHERE code = 'long'"), 200);
+	assert_int_equal(count(f, "SELECT count(*) FROM frameworks WHERE code = 'long' AND name"
+				  " LIKE '%\xE2\x80\xA6'"),
+			 1);
 }
 
 static int64_t mappings(struct fx *f)
