@@ -265,6 +265,36 @@ static void test_params_substituted(void **state)
 	assert_string_equal(cat.controls[1].statement, "");
 }
 
+/* Every prefix of a catalog, and every byte of it replaced by characters that change JSON's
+ * structure: the parser answers (a catalog or a reason) and never misbehaves (under ASan). */
+static void test_parse_survives_damage(void **state)
+{
+	struct fx *f = *state;
+	size_t n = strlen(params_catalog);
+	char *copy = malloc(n + 1);
+	assert_non_null(copy);
+	struct oscal_catalog cat;
+	const char *why;
+	for (size_t len = 0; len < n; len++) {
+		memcpy(copy, params_catalog, len);
+		assert_int_not_equal(oscal_parse(&f->a, copy, len, &cat, &why), ERR_OK);
+		assert_non_null(why);
+	}
+	static const char subst[] = { '{', '}', '[', ']', '"', ',', ':', '0', ' ', '\\' };
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < sizeof(subst); k++) {
+			memcpy(copy, params_catalog, n + 1);
+			copy[i] = subst[k];
+			enum err e = oscal_parse(&f->a, copy, n, &cat, &why);
+			assert_true(e == ERR_OK || (e == ERR_BAD_REQUEST && why));
+			if (e == ERR_OK)
+				assert_non_null(cat.title);
+		}
+		arena_free(&f->a); /* keeps the arena small across thousands of parses */
+	}
+	free(copy);
+}
+
 /* Each of these is refused with a reason holding the words given, and stores nothing. */
 static void assert_refused(struct fx *f, const char *data, size_t n, enum err want,
 			   const char *words)
@@ -477,6 +507,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_low_and_high_baselines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_catalog, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_params_substituted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parse_survives_damage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_code_taken, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mapping_import, setup, teardown),
