@@ -238,15 +238,74 @@ struct ref_cache {
 	} items[128];
 };
 
+static struct ref_cache *ref_cache(struct ctx *c)
+{
+	if (!c->ui_cache)
+		c->ui_cache = arena_alloc(c->a, sizeof(struct ref_cache));
+	return c->ui_cache;
+}
+
+void ui_ref_prefetch(struct ctx *c, const char *entity, const int64_t *ids, size_t n)
+{
+	const struct entity *e = model_entity(entity);
+	struct ref_cache *rc = ref_cache(c);
+	/* only where the user reads every record: otherwise each label needs its scope check */
+	if (!e || !rc || !n || !e->label_field ||
+	    !(authz_scope(&c->who.subject, e, AUTHZ_READ) & SCOPE_ALL))
+		return;
+	struct buf sql;
+	buf_init(&sql, 0);
+	buf_printf(&sql, "SELECT id, %s FROM %s WHERE id IN (", e->label_field, e->plural);
+	size_t k = 0;
+	for (size_t i = 0; i < n && k < 64; i++) {
+		bool known = false;
+		for (size_t j = 0; j < rc->n && !known; j++)
+			known = rc->items[j].id == ids[i] &&
+				strcmp(rc->items[j].entity, entity) == 0;
+		for (size_t j = 0; j < i && !known; j++)
+			known = ids[j] == ids[i];
+		if (known)
+			continue;
+		buf_printf(&sql, "%s$%zu", k ? ", " : "", k + 1);
+		k++;
+	}
+	buf_adds(&sql, ")");
+	struct db_stmt *st;
+	if (!k || buf_failed(&sql) || db_prepare(c->db, buf_cstr(&sql), &st) != ERR_OK) {
+		buf_free(&sql);
+		return;
+	}
+	buf_free(&sql);
+	/* the same ids, bound in the same order as the placeholders above */
+	k = 0;
+	for (size_t i = 0; i < n && k < 64; i++) {
+		bool known = false;
+		for (size_t j = 0; j < rc->n && !known; j++)
+			known = rc->items[j].id == ids[i] &&
+				strcmp(rc->items[j].entity, entity) == 0;
+		for (size_t j = 0; j < i && !known; j++)
+			known = ids[j] == ids[i];
+		if (!known)
+			db_bind_int(st, (int)++k, ids[i]);
+	}
+	bool row;
+	while (db_step(st, &row) == ERR_OK && row &&
+	       rc->n < sizeof(rc->items) / sizeof(rc->items[0])) {
+		const char *l = db_col_null(st, 1) ? NULL : db_col_text(st, 1, NULL);
+		int64_t id = db_col_int(st, 0);
+		rc->items[rc->n++] = (typeof(rc->items[0])){
+			entity, id,
+			l && *l ? arena_strdup(c->a, l) : arena_printf(c->a, "#%lld", (long long)id)
+		};
+	}
+	db_done(st);
+}
+
 const char *ui_ref_label(struct ctx *c, const char *entity, int64_t id)
 {
-	struct ref_cache *rc = c->ui_cache;
-	if (!rc) {
-		rc = arena_alloc(c->a, sizeof(*rc));
-		if (!rc)
-			return "?";
-		c->ui_cache = rc;
-	}
+	struct ref_cache *rc = ref_cache(c);
+	if (!rc)
+		return "?";
 	for (size_t i = 0; i < rc->n; i++)
 		if (rc->items[i].id == id && strcmp(rc->items[i].entity, entity) == 0)
 			return rc->items[i].label;

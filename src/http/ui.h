@@ -33,6 +33,9 @@ const char *ui_field(struct ctx *c, const char *name);
 
 /* A record's value as display text (choices by label, booleans Yes/No); NULL when empty. */
 const char *ui_value_text(struct ctx *c, const struct field *f, json_t *v);
+/* Looks up the labels of many referenced records at once (a list page's owners), so that
+ * ui_ref_label finds them without a query each. Only for registers the user reads in full. */
+void ui_ref_prefetch(struct ctx *c, const char *entity, const int64_t *ids, size_t n);
 /* The label of a referenced record the user may read, else "#id". */
 const char *ui_ref_label(struct ctx *c, const char *entity, int64_t id);
 /* Writes a value for display: references as links, long text with line breaks kept. */

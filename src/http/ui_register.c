@@ -397,6 +397,22 @@ void ui_list(struct ctx *c)
 	filter_controls(c, ls);
 
 	json_t *items = json_object_get(page, "items");
+	/* the labels of every referenced record on the page, one query per reference column */
+	for (size_t i = 0; i < e->nfields; i++) {
+		const struct field *f = &e->fields[i];
+		if (f->type != FT_REF || !(f->flags & FF_LIST))
+			continue;
+		int64_t ids[LIST_MAX_LIMIT];
+		size_t n = 0, k;
+		json_t *row;
+		json_array_foreach(items, k, row)
+		{
+			json_t *v = json_object_get(row, f->name);
+			if (json_is_integer(v) && n < LIST_MAX_LIMIT)
+				ids[n++] = json_integer_value(v);
+		}
+		ui_ref_prefetch(c, f->ref, ids, n);
+	}
 	if (json_array_size(items) == 0) {
 		ui_html(c, "<p>Nothing matches.</p>");
 	} else {
