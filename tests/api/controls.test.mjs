@@ -11,7 +11,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Server, Client, cli, assertProblem } from './harness.mjs';
@@ -310,7 +310,7 @@ test('SoA page, CSV, XLSX and JSON exports hold the same controls and values', a
   const file = join(tmp, 'soa.xlsx');
   const bytes = Buffer.from(await xr.arrayBuffer());
   assert.equal(bytes.subarray(0, 2).toString(), 'PK');
-  (await import('node:fs')).writeFileSync(file, bytes);
+  writeFileSync(file, bytes);
   const xlsx = xlsxRows(file);
   assert.deepEqual(xlsx, csv, 'the workbook holds what the CSV holds');
   const jr = await as.auditor.get('/soa/export.json');
@@ -561,7 +561,7 @@ test('exports guard formulas and long text; the page and JSON keep the text as w
   assert.equal(row(csv, '7.1')[5], `'@${long}`);
   const file = join(tmp, 'guard.xlsx');
   const xr = await fetch(`${srv.base}/soa/export.xlsx`, { headers: as.ism.h });
-  (await import('node:fs')).writeFileSync(file, Buffer.from(await xr.arrayBuffer()));
+  writeFileSync(file, Buffer.from(await xr.arrayBuffer()));
   const x = xlsxRows(file);
   assert.equal(row(x, '5.1')[5], `'${formula}`);
   assert.equal(row(x, '7.1')[5], `'@${long}`);
@@ -675,6 +675,103 @@ test('races: one approval of a draft wins, one control per catalogue control', a
   // a catalogue control in use cannot be deleted from under its control record
   assertProblem(await as.ism.del(`/api/v1/catalog_controls/${cc.id}`), 409);
 });
+
+// ---- a framework of the organisation's own ----
+
+let custom; // {fw, ids}
+async function customFramework() {
+  if (custom) return custom;
+  const fw = await as.ism.post('/api/v1/frameworks', { code: 'own-controls', name: 'Own <b>controls</b>', kind: 'other' });
+  assert.equal(fw.status, 201, fw.text);
+  custom = { fw: fw.json, ids: {} };
+  return custom;
+}
+const addCatalogControl = async (body) => {
+  const r = await as.ism.post('/api/v1/catalog_controls', { framework_id: custom.fw.id, ...body });
+  assert.equal(r.status, 201, r.text);
+  custom.ids[body.control_id] = r.json.id;
+  return r.json;
+};
+
+test('a framework of its own: an empty SoA exports, approves and reads; its name is escaped', async () => {
+  const { fw } = await customFramework();
+  const page = await as.ism.get('/soa?framework=own-controls');
+  assert.equal(page.status, 200);
+  assert.ok(page.text.includes('Own &lt;b&gt;controls&lt;/b&gt;') && !page.text.includes('Own <b>'));
+  assert.deepEqual(gapRows(page.text), [{ group: 'All', n: [0, 0, 0, 0, 0, 0] }]);
+  assert.equal(parseCsv((await as.ism.get('/soa/export.csv?framework=own-controls')).text).length, 1);
+  assert.deepEqual((await as.ism.get('/soa/export.json?framework=own-controls')).json.controls, []);
+  const d = (await as.ism.post('/api/v1/soa_versions', { framework_id: fw.id })).json;
+  const v = await as.ism.post(`/api/v1/soa_versions/${d.id}/approve`, {});
+  assert.equal(v.status, 200, v.text);
+  assert.deepEqual(JSON.parse(v.json.content).controls, []);
+  const doc = await as.ism.get(`/soa_versions/${d.id}/document`);
+  assert.equal(doc.status, 200);
+  assert.ok(!doc.text.includes('Own <b>'));
+  // a control with no group and no order still shows, and assessing it counts
+  await addCatalogControl({ control_id: 'OWN-1', title: 'Clean desk <i>everywhere</i>' });
+  const j = (await as.ism.get('/soa/export.json?framework=own-controls')).json;
+  assert.deepEqual(j.controls.map((c) => c.control_id), ['OWN-1']);
+  assert.equal(j.controls[0].group_id, null);
+  const p2 = await as.ism.get('/soa?framework=own-controls');
+  assert.equal(p2.status, 200);
+  assert.ok(p2.text.includes('Clean desk &lt;i&gt;everywhere&lt;/i&gt;'));
+  assert.deepEqual(gapRows(p2.text).at(-1).n, [1, 0, 0, 0, 1, 0]);
+});
+
+test('the gap view counts a group once even when its controls are not next to each other',
+  { todo: 'BUG: the gap view makes one row per run of consecutive controls of a group (ordered by sort_order), so a group whose controls are not contiguous (a control added later to group X with a higher order) is listed twice with split counts' },
+  async () => {
+    await customFramework();
+    await addCatalogControl({ control_id: 'X-1', title: 'x one', group_id: 'X', group_title: 'Ex', sort_order: 1 });
+    await addCatalogControl({ control_id: 'Y-1', title: 'y one', group_id: 'Y', group_title: 'Why', sort_order: 2 });
+    await addCatalogControl({ control_id: 'X-2', title: 'x two', group_id: 'X', group_title: 'Ex', sort_order: 3 });
+    const rows = gapRows((await as.ism.get('/soa?framework=own-controls')).text);
+    assert.equal(rows.filter((r) => r.group === 'X Ex').length, 1, JSON.stringify(rows));
+    assert.deepEqual(rows.find((r) => r.group === 'X Ex').n.slice(0, 1), [2]);
+  });
+
+test('a catalogue control without an order has the same place in the SoA on both engines',
+  { todo: 'BUG (SQLite): the SoA orders by sort_order, and a control without one (OWN-1) comes first on SQLite but last on PostgreSQL: the same records give a different SoA, export and frozen copy per engine' },
+  async () => {
+    await customFramework();
+    if (!custom.ids['X-1'])
+      await addCatalogControl({ control_id: 'X-1', title: 'x one', group_id: 'X', group_title: 'Ex', sort_order: 1 });
+    const ids = (await as.ism.get('/soa/export.json?framework=own-controls')).json.controls.map((c) => c.control_id);
+    assert.equal(ids.at(-1), 'OWN-1', ids.join(' '));
+  });
+
+test('CSV imports cannot forge an approved version or skip the control rules', () => {
+  const f = join(tmp, 'versions.csv');
+  const write = (name, text) => { writeFileSync(join(tmp, name), text); return join(tmp, name); };
+  const before = srv.sql('SELECT count(*) FROM soa_versions');
+  const forged = write('versions.csv', `framework_id,status,content,content_hash,as_of,notes\n${fw22.id},approved,"{""controls"":[]}",${'a'.repeat(64)},2020-01-01,forged\n`);
+  assert.equal(forged, f);
+  const r = cli(['import', 'csv', 'soa_versions', f, '--db', srv.db]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /status: is computed/);
+  assert.equal(srv.sql('SELECT count(*) FROM soa_versions'), before);
+  const cat = srv.sql(`SELECT id FROM catalog_controls WHERE control_id = '5.10' AND framework_id = ${fw22.id}`);
+  for (const body of ['applicable,status\nfalse,not_applicable', 'applicable,status,justification\nfalse,implemented,x',
+    'applicable,status\ntrue,not_applicable', 'name,status\nforged,partial']) {
+    const [head, row] = body.split('\n');
+    const file = write('controls.csv', `catalog_control_id,${head}\n${cat},${row}\n`);
+    const c = cli(['import', 'csv', 'controls', file, '--db', srv.db]);
+    assert.equal(c.status, 1, `${body}: ${c.stdout}`);
+    assert.match(c.stderr, /nothing was imported/);
+  }
+  assert.equal(srv.sql(`SELECT count(*) FROM controls WHERE catalog_control_id = ${cat}`), '0');
+});
+
+test('a draft version\'s page offers no link to a frozen copy it does not have',
+  { todo: 'BUG: /soa_versions/{id} of a draft shows "Read the approved SoA", which leads to a 404 "not approved yet" page' },
+  async () => {
+    const d = (await as.ism.post('/api/v1/soa_versions', { framework_id: fw22.id, notes: 'draft link' })).json;
+    const page = await as.ism.get(`/soa_versions/${d.id}`);
+    assert.equal(page.status, 200);
+    assert.ok(page.text.includes('Approve and freeze'));
+    assert.ok(!page.text.includes(`/soa_versions/${d.id}/document`));
+  });
 
 test('a frozen copy changed behind Custos\'s back is caught', async () => {
   const d = (await as.ism.post('/api/v1/soa_versions', { framework_id: fw22.id })).json;
