@@ -253,41 +253,33 @@ void ui_ref_prefetch(struct ctx *c, const char *entity, const int64_t *ids, size
 	if (!e || !rc || !n || !e->label_field ||
 	    !(authz_scope(&c->who.subject, e, AUTHZ_READ) & SCOPE_ALL))
 		return;
-	struct buf sql;
-	buf_init(&sql, 0);
-	buf_printf(&sql, "SELECT id, %s FROM %s WHERE id IN (", e->label_field, e->plural);
+	int64_t want[64]; /* the ids not looked up yet, each once */
 	size_t k = 0;
 	for (size_t i = 0; i < n && k < 64; i++) {
 		bool known = false;
 		for (size_t j = 0; j < rc->n && !known; j++)
 			known = rc->items[j].id == ids[i] &&
 				strcmp(rc->items[j].entity, entity) == 0;
-		for (size_t j = 0; j < i && !known; j++)
-			known = ids[j] == ids[i];
-		if (known)
-			continue;
-		buf_printf(&sql, "%s$%zu", k ? ", " : "", k + 1);
-		k++;
+		for (size_t j = 0; j < k && !known; j++)
+			known = want[j] == ids[i];
+		if (!known)
+			want[k++] = ids[i];
 	}
+	if (!k)
+		return;
+	struct buf sql;
+	buf_init(&sql, 0);
+	buf_printf(&sql, "SELECT id, %s FROM %s WHERE id IN (", e->label_field, e->plural);
+	for (size_t i = 0; i < k; i++)
+		buf_printf(&sql, "%s$%zu", i ? ", " : "", i + 1);
 	buf_adds(&sql, ")");
 	struct db_stmt *st;
-	if (!k || buf_failed(&sql) || db_prepare(c->db, buf_cstr(&sql), &st) != ERR_OK) {
-		buf_free(&sql);
-		return;
-	}
+	enum err err = buf_failed(&sql) ? ERR_NOMEM : db_prepare(c->db, buf_cstr(&sql), &st);
 	buf_free(&sql);
-	/* the same ids, bound in the same order as the placeholders above */
-	k = 0;
-	for (size_t i = 0; i < n && k < 64; i++) {
-		bool known = false;
-		for (size_t j = 0; j < rc->n && !known; j++)
-			known = rc->items[j].id == ids[i] &&
-				strcmp(rc->items[j].entity, entity) == 0;
-		for (size_t j = 0; j < i && !known; j++)
-			known = ids[j] == ids[i];
-		if (!known)
-			db_bind_int(st, (int)++k, ids[i]);
-	}
+	if (err)
+		return;
+	for (size_t i = 0; i < k; i++)
+		db_bind_int(st, (int)i + 1, want[i]);
 	bool row;
 	while (db_step(st, &row) == ERR_OK && row &&
 	       rc->n < sizeof(rc->items) / sizeof(rc->items[0])) {
