@@ -741,6 +741,38 @@ test('a catalogue control without an order has the same place in the SoA on both
     assert.equal(ids.at(-1), 'OWN-1', ids.join(' '));
   });
 
+test('the export links of the SoA page work for a framework code with & or # in it',
+  { todo: 'BUG: /soa writes the code into the export links HTML-escaped but not URL-encoded: for the code "R&D#1" the XLSX/CSV/JSON buttons ask for framework=R (404)' },
+  async () => {
+    const fw = await as.ism.post('/api/v1/frameworks', { code: 'R&D#1', name: 'R and D' });
+    assert.equal(fw.status, 201, fw.text);
+    const page = await as.ism.get(`/soa?framework=${encodeURIComponent('R&D#1')}`);
+    assert.equal(page.status, 200);
+    const hrefs = [...page.text.matchAll(/href="(\/soa\/export\.[a-z]+\?[^"]*)"/g)].map((m) => unescape(m[1]));
+    for (const f of ['xlsx', 'csv', 'json']) assert.ok(hrefs.some((h) => h.startsWith(`/soa/export.${f}?`)), f);
+    for (const h of hrefs) {
+      const r = await as.ism.get(h.split('#')[0]);
+      assert.equal(r.status, 200, `${h}: ${r.status}`);
+    }
+  });
+
+test('the export\'s file name is one well-formed, ASCII Content-Disposition parameter',
+  { todo: 'BUG: the framework code goes into Content-Disposition unescaped: the code `q"; filename=evil.html; x="` gives `attachment; filename="soa-q"; filename=evil.html; x="-DATE.csv"` (a second filename parameter), and a code with é or ☃ puts raw UTF-8 in the header (RFC 6266 wants filename* for that)' },
+  async () => {
+    const codes = ['q"; filename=evil.html; x="', 'sp\u00e9cial \u2603'];
+    for (const code of codes) {
+      const fw = await as.ism.post('/api/v1/frameworks', { code, name: `Code ${code}` });
+      if (fw.status === 422) continue; // refusing such a code is a fix too
+      assert.equal(fw.status, 201, fw.text);
+      const r = await fetch(`${srv.base}/soa/export.csv?framework=${encodeURIComponent(code)}`, { headers: as.ism.h });
+      assert.equal(r.status, 200);
+      const cd = r.headers.get('content-disposition');
+      assert.equal((cd.match(/filename=/g) || []).length, 1, cd);
+      assert.match(cd, /^attachment; filename="[^"\\]*"(; filename\*=UTF-8''[A-Za-z0-9%._~!$&'*+^`|-]+)?$/, cd);
+      assert.ok([...cd].every((ch) => ch.charCodeAt(0) < 128), `non-ASCII header: ${cd}`);
+    }
+  });
+
 test('CSV imports cannot forge an approved version or skip the control rules', () => {
   const f = join(tmp, 'versions.csv');
   const write = (name, text) => { writeFileSync(join(tmp, name), text); return join(tmp, name); };
