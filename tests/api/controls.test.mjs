@@ -716,6 +716,26 @@ test('SoA versions: draft, approval by the ISM only, a hashed frozen copy that n
   assert.equal(audit.status, 0, audit.stderr);
 });
 
+test('approval through the UI form needs the CSRF token; a token needs the approve permission', async () => {
+  const d = (await as.ism.post('/api/v1/soa_versions', { framework_id: fw22.id, notes: 'form' })).json;
+  const form = (fields) => as.ism.req('POST', `/soa_versions/${d.id}/step/approve`, {
+    raw: new URLSearchParams(fields).toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-CSRF-Token': '' } });
+  assert.equal((await form({})).status, 403);
+  assert.equal((await form({ _csrf: 'forged' })).status, 403);
+  assert.equal((await as.ism.get(`/api/v1/soa_versions/${d.id}`)).json.status, 'draft');
+  const mint = async (permissions) => {
+    const t = await as.ism.post('/api/v1/tokens', { name: `t ${permissions}`, permissions });
+    assert.equal(t.status, 201, t.text);
+    return new Client(srv, { Authorization: `Bearer ${t.json.token}` });
+  };
+  const reader = await mint('soa_versions:read,soa_versions:update');
+  assertProblem(await reader.post(`/api/v1/soa_versions/${d.id}/approve`, {}), 403);
+  const approver = await mint('soa_versions:read,soa_versions:approve');
+  const ok = await approver.post(`/api/v1/soa_versions/${d.id}/approve`, {});
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(ok.json.approved_by, WHO.ism);
+});
+
 test('races: one approval of a draft wins, one control per catalogue control', async () => {
   const d = (await as.ism.post('/api/v1/soa_versions', { framework_id: fw22.id, notes: 'race' })).json;
   const rs = await Promise.all(Array.from({ length: 6 }, () => as.ism.post(`/api/v1/soa_versions/${d.id}/approve`, {})));
