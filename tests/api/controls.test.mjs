@@ -5,9 +5,11 @@
 // import catalogue` with their exit codes; SoA versions (draft, approval by the ISM only, the
 // frozen copy with its BLAKE2b-256 hash computed by python3's hashlib, later changes not
 // reaching it, an approved version that neither changes nor goes, its page escaping stored
-// markup); mapping look-ups both ways; equivalents on a control's page; the prefilled form;
-// evidence dates. The demo organisation (`serve --demo`) is the server; tests that change its
-// controls run after those that compare the SoA with the API.
+// markup, races, the UI form's CSRF token, token permissions); mapping look-ups both ways and
+// their checks; equivalents on a control's page; the prefilled form; evidence dates and expiry
+// on the day; formula guard; a framework of the organisation's own; CSV imports that try to
+// forge. The demo organisation (`serve --demo`) is the server; tests that change its controls
+// run after those that compare the SoA with the API. Open bugs are kept as todo.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
