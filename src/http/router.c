@@ -245,6 +245,10 @@ void router_dispatch(struct app *app, struct http_req *req, struct http_resp *re
 			found = &routes[i];
 			break;
 		}
+		/* a path two routes serve (POST /api/v1/frameworks/import) names its method once;
+		 * no method's name is part of another's */
+		if (strstr(allow, method_names[routes[i].method]))
+			continue;
 		size_t n = strlen(allow);
 		snprintf(allow + n, sizeof(allow) - n, "%s%s", n ? ", " : "",
 			 method_names[routes[i].method]);
