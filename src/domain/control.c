@@ -166,6 +166,15 @@ static const struct field mapping_fields[] = {
 	  .max = 500 },
 };
 
+/* A control mapped to itself would list itself among its own equivalents. */
+static void mapping_check(const struct record *r, struct arena *a, struct verrors *ve)
+{
+	(void)a;
+	const struct value *from = model_get(r, "from_id"), *to = model_get(r, "to_id");
+	if (from->set && !from->null && to->set && !to->null && from->i == to->i)
+		verrors_add(ve, "to_id", "must be another control than the first");
+}
+
 /* "A.9.2.1 -> 5.16 (subset)": readable wherever a mapping is listed. */
 static enum err mapping_derive(struct db *db, struct arena *a, const struct record *before,
 			       struct record *after, struct verrors *ve)
@@ -214,6 +223,7 @@ const struct entity entity_control_mapping = {
 	.nfields = sizeof(mapping_fields) / sizeof(mapping_fields[0]),
 	.label_field = "name",
 	.default_sort = "from_id",
+	.check = mapping_check,
 	.derive = mapping_derive,
 };
 

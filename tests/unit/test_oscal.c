@@ -465,6 +465,12 @@ static void test_mapping_import(void **state)
 	assert_int_equal(
 		mapping_load(&f->c, "nist", "nope", NULL, "test", csv, strlen(csv), &rep, &why),
 		ERR_NOT_FOUND);
+	/* a control is not mapped to itself */
+	const char *self = "from,to\nAC-2,AC-2\n";
+	assert_int_equal(
+		mapping_load(&f->c, "nist", "nist", NULL, "test", self, strlen(self), &rep, &why),
+		ERR_INVALID);
+	assert_non_null(strstr(why, "to_id must be another control"));
 	const char *nocols = "a,b\nAC-2,A.9.2.1\n";
 	assert_int_equal(mapping_load(&f->c, "nist", "iso27001-2013", NULL, "test", nocols,
 				      strlen(nocols), &rep, &why),
