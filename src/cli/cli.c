@@ -95,8 +95,9 @@ static const struct cli_cmd commands[] = {
 	  "JSON is {\"items\":[...],\"total\":N}. Text a spreadsheet would run as a formula\n"
 	  "(starting with = + - @, TAB or CR) gets a leading apostrophe in CSV and XLSX.\n"
 	  "At most 1,000,000 records.\n"
-	  "custos export soa --format xlsx|csv|json [--framework CODE] writes the Statement of\n"
-	  "Applicability of a framework (default iso27001-2022) as it is today.",
+	  "custos export soa --format xlsx|csv|json|oscal [--framework CODE] writes the\n"
+	  "Statement of Applicability of a framework (default iso27001-2022) as it is today;\n"
+	  "oscal is an OSCAL 1.1 component definition (JSON).",
 	  1,
 	  1,
 	  { DB_OPT,

@@ -72,8 +72,9 @@ static int write_stdout(const char *p, size_t n)
 	return CLI_EXIT_OK;
 }
 
-/* `custos export soa`: the Statement of Applicability of one framework, as it is today. */
-static int export_soa(struct cli_args *a, enum export_format fmt)
+/* `custos export soa`: the Statement of Applicability of one framework, as it is today; OSCAL
+ * is the SoA's format only, so it is not an export_format. */
+static int export_soa(struct cli_args *a, enum export_format fmt, bool oscal)
 {
 	const char *code = cli_value(a, "framework");
 	if (!code)
@@ -95,7 +96,8 @@ static int export_soa(struct cli_args *a, enum export_format fmt)
 	buf_init(&out, CLI_EXPORT_CAP);
 	enum err err = soa_build(db, &ar, code, today, &s);
 	if (!err)
-		err = soa_export(&ar, &s, today, fmt, &out);
+		err = oscal ? soa_to_oscal(&ar, &s, today, NULL, &out)
+			    : soa_export(&ar, &s, today, fmt, &out);
 	db_close(db);
 	if (err == ERR_NOT_FOUND)
 		fprintf(stderr,
@@ -118,10 +120,12 @@ int cmd_export(struct cli_args *a)
 {
 	if (strcmp(a->args[0], "soa") == 0) {
 		const char *sfs = cli_value(a, "format");
-		enum export_format sf;
-		if (!sfs || !export_format_parse(sfs, &sf))
-			return cli_usage_error(a->cmd, "--format for the SoA: xlsx, csv or json");
-		return export_soa(a, sf);
+		enum export_format sf = EXPORT_JSON;
+		bool oscal = sfs && strcmp(sfs, "oscal") == 0;
+		if (!sfs || (!oscal && !export_format_parse(sfs, &sf)))
+			return cli_usage_error(a->cmd,
+					       "--format for the SoA: xlsx, csv, json or oscal");
+		return export_soa(a, sf, oscal);
 	}
 	if (cli_value(a, "framework"))
 		return cli_usage_error(a->cmd, "--framework goes with soa only");

@@ -47,5 +47,10 @@ enum err soa_from_json(struct arena *a, const char *text, size_t n, struct soa *
 /* As CSV, XLSX or JSON: one row per control, the formula guard on text cells. */
 enum err soa_export(struct arena *a, const struct soa *s, const char *as_of, enum export_format fmt,
 		    struct buf *out) WUR;
+/* As an OSCAL 1.1 component definition (soa_oscal.c says why that model): one component, the
+ * ISMS, with a requirement per control; new random UUIDs on every call. org_name may be NULL.
+ * ERR_INVALID when a text is not UTF-8; nothing is appended then. */
+enum err soa_to_oscal(struct arena *a, const struct soa *s, const char *as_of, const char *org_name,
+		      struct buf *out) WUR;
 
 #endif

@@ -233,9 +233,9 @@ void ui_soa(struct ctx *c)
 	}
 	ui_html(c,
 		"</select></label><button type=\"submit\">Show</button></form><div class=\"bar\">");
-	static const char *const formats[] = { "xlsx", "csv", "json" };
-	static const char *const names[] = { "XLSX", "CSV", "JSON" };
-	for (size_t i = 0; i < 3; i++) {
+	static const char *const formats[] = { "xlsx", "csv", "json", "oscal" };
+	static const char *const names[] = { "XLSX", "CSV", "JSON", "OSCAL" };
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
 		ui_html(c, "<a class=\"button plain\" download href=\"/soa/export.");
 		ui_html(c, formats[i]);
 		ui_html(c, "?framework=");
@@ -253,9 +253,11 @@ void ui_soa(struct ctx *c)
 void ui_soa_export(struct ctx *c)
 {
 	c->entity = &entity_control;
-	enum export_format fmt;
-	if (c->nparams < 1 || !export_format_parse(c->params[0], &fmt)) {
-		ui_error(c, ERR_NOT_FOUND, "The SoA exports as XLSX, CSV or JSON.");
+	enum export_format fmt = EXPORT_JSON;
+	/* OSCAL is the SoA's alone: a JSON document, so it answers as JSON */
+	bool oscal = c->nparams >= 1 && strcmp(c->params[0], "oscal") == 0;
+	if (c->nparams < 1 || (!oscal && !export_format_parse(c->params[0], &fmt))) {
+		ui_error(c, ERR_NOT_FOUND, "The SoA exports as XLSX, CSV, JSON or OSCAL.");
 		return;
 	}
 	if (!may_read_soa(c))
@@ -269,7 +271,8 @@ void ui_soa_export(struct ctx *c)
 	enum err e = soa_build(c->db, c->a, code, today, &s);
 	if (!e) {
 		buf_reset(&c->resp->body);
-		e = soa_export(c->a, &s, today, fmt, &c->resp->body);
+		e = oscal ? soa_to_oscal(c->a, &s, today, NULL, &c->resp->body)
+			  : soa_export(c->a, &s, today, fmt, &c->resp->body);
 	}
 	if (e) {
 		buf_reset(&c->resp->body);
@@ -278,7 +281,7 @@ void ui_soa_export(struct ctx *c)
 	}
 	http_set_header(c->req, c->resp, "Content-Disposition",
 			arena_printf(c->a, "attachment; filename=\"soa-%s-%s.%s\"", code, today,
-				     export_extension(fmt)));
+				     oscal ? "oscal.json" : export_extension(fmt)));
 	c->resp->status = 200;
 	c->resp->content_type = export_content_type(fmt);
 }

@@ -1,0 +1,319 @@
+/* soa_oscal.c - the Statement of Applicability as an OSCAL 1.1 component definition, so a GRC
+ * tool or an auditor's pipeline can read it without Custos (no lock-in, issue 7 item 5).
+ *
+ * Why a component definition and not a system security plan (SSP): an SSP must describe one
+ * system (system ids, the information types it handles, its authorisation boundary and status,
+ * its users) and import a profile (a baseline as an OSCAL file, which ISO 27001 does not have).
+ * Custos holds none of that for an ISMS, and inventing it would make the export claim what the
+ * organisation never said. A component definition needs only what the SoA has: one component,
+ * the organisation's ISMS, with one control implementation for the framework and an implemented
+ * requirement per control. The SoA's own columns (applicability, reasons, implementation
+ * status, counts) go in props under the Custos namespace below; the justification, the
+ * organisation's own words, goes in the remarks; owners are parties in the metadata with the
+ * role "control-owner".
+ *
+ * The namespace https://custos.example/ns/oscal is fixed: consumers key on it, so it must not
+ * change between versions (docs/user-guide.md lists its prop names and values). */
+#include "domain/soa.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "util/timeutil.h"
+
+#define NS	      "https://custos.example/ns/oscal"
+#define OSCAL_VERSION "1.1.3" /* the schemas the tests validate against (../shared) */
+#define UUID_LEN      37      /* 8-4-4-4-12 hex digits + NUL */
+
+/* A random (version 4, RFC 4122) UUID. Every export gets new ones: the document is a new
+ * instance each time, and OSCAL tools treat a reused document uuid as the same document.
+ * libsodium's generator directly: util/crypto has tokens and hashes but no raw random bytes. */
+static void uuid4(char out[UUID_LEN])
+{
+	unsigned char b[16];
+	randombytes_buf(b, sizeof(b));
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	for (size_t i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[b[i] >> 4];
+		out[o++] = hex[b[i] & 0x0f];
+	}
+	out[o] = '\0';
+}
+
+static json_t *uuid_json(void)
+{
+	char u[UUID_LEN];
+	uuid4(u);
+	return json_string(u);
+}
+
+/* The builder's sticky error: any failed jansson call (no memory, text that is not UTF-8)
+ * spoils the document, which is then not written at all rather than written invalid. */
+struct doc {
+	struct arena *a;
+	bool ok;
+	json_t *owners; /* owner name -> party uuid, so each person is one party */
+	json_t *parties;
+};
+
+static void set(struct doc *d, json_t *o, const char *k, json_t *v)
+{
+	if (!o || !v || json_object_set_new(o, k, v) != 0)
+		d->ok = false;
+}
+
+static void push(struct doc *d, json_t *arr, json_t *v)
+{
+	if (!arr || !v || json_array_append_new(arr, v) != 0)
+		d->ok = false;
+}
+
+/* OSCAL's string type (StringDatatype) has no leading or trailing white space and no line
+ * breaks: names and prop values are folded onto one line. NULL when nothing is left. */
+static const char *one_line(struct doc *d, const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s);
+	char *t = arena_alloc(d->a, n + 1);
+	if (!t) {
+		d->ok = false;
+		return NULL;
+	}
+	size_t o = 0;
+	bool space = false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' ||
+		    ch == '\v') {
+			space = o > 0;
+			continue;
+		}
+		if (space)
+			t[o++] = ' ';
+		space = false;
+		t[o++] = (char)ch;
+	}
+	t[o] = '\0';
+	return o ? t : NULL;
+}
+
+/* A control identifier as an OSCAL token (an XML NCName: a letter or _ first, then letters,
+ * digits, . - _), in the lower-case form OSCAL catalogues use: NIST's "AC-2(1)" becomes
+ * "ac-2.1", as in NIST's own OSCAL catalogue. ISO 27001:2022 numbers its Annex A controls
+ * "5.1": a token cannot start with a digit, so they become "a.5.1" (Annex A, as the 2013
+ * edition writes "A.5.1.1"); any other framework's leading digit gets "_". The identifier as
+ * the catalogue writes it stays in the prop "control-label". */
+static const char *control_token(struct arena *a, const char *framework, const char *id)
+{
+	size_t n = id ? strlen(id) : 0;
+	char *t = arena_alloc(a, n + 3);
+	if (!t)
+		return NULL;
+	size_t o = 0;
+	if (!n ||
+	    !((id[0] >= 'a' && id[0] <= 'z') || (id[0] >= 'A' && id[0] <= 'Z') || id[0] == '_')) {
+		if (framework && strncmp(framework, "iso27001", 8) == 0 && n && id[0] >= '0' &&
+		    id[0] <= '9') {
+			t[o++] = 'a';
+			t[o++] = '.';
+		} else {
+			t[o++] = '_';
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)id[i];
+		if (ch >= 'A' && ch <= 'Z')
+			t[o++] = (char)(ch - 'A' + 'a');
+		else if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' ||
+			 ch == '-' || ch == '_')
+			t[o++] = (char)ch;
+		else if (ch == '(' && o && t[o - 1] != '.')
+			t[o++] = '.';
+		else if (ch != ')' && ch != '(' && o && t[o - 1] != '-')
+			t[o++] = '-'; /* spaces and anything else a token cannot hold */
+	}
+	t[o] = '\0';
+	return t;
+}
+
+/* A prop in the Custos namespace; skipped when the value is empty. */
+static void prop(struct doc *d, json_t *props, const char *name, const char *value)
+{
+	const char *v = one_line(d, value);
+	if (v)
+		push(d, props, json_pack("{s:s,s:s,s:s}", "name", name, "ns", NS, "value", v));
+}
+
+static void prop_int(struct doc *d, json_t *props, const char *name, int64_t v)
+{
+	prop(d, props, name, arena_printf(d->a, "%lld", (long long)v));
+}
+
+/* The party uuid of an owner, adding the person to the metadata's parties the first time. */
+static const char *owner_party(struct doc *d, const char *name)
+{
+	const char *n = one_line(d, name);
+	if (!n)
+		return NULL;
+	const char *u = json_string_value(json_object_get(d->owners, n));
+	if (u)
+		return u;
+	set(d, d->owners, n, uuid_json());
+	u = json_string_value(json_object_get(d->owners, n));
+	if (!u)
+		return NULL;
+	push(d, d->parties, json_pack("{s:s,s:s,s:s}", "uuid", u, "type", "person", "name", n));
+	return u;
+}
+
+static const char *const reason_props[4] = { "risks", "legal", "contract", "business" };
+
+static json_t *requirement(struct doc *d, const struct soa *s, const struct soa_row *r)
+{
+	json_t *req = json_object();
+	set(d, req, "uuid", uuid_json());
+	set(d, req, "control-id",
+	    json_string(control_token(d->a, s->framework_code, r->control_id)));
+	const char *applicability = !r->control	    ? "not-assessed"
+				    : r->applicable ? "applicable"
+						    : "not-applicable";
+	/* the description says in words what the props say in values, for a reader without
+	 * Custos's vocabulary */
+	const char *status = !r->control || !r->status		    ? NULL
+			     : !strcmp(r->status, "not_started")    ? "not started"
+			     : !strcmp(r->status, "partial")	    ? "partly implemented"
+			     : !strcmp(r->status, "not_applicable") ? "not applicable"
+								    : r->status;
+	set(d, req, "description",
+	    json_string(arena_printf(d->a, "%s %s: %s%s%s.", r->control_id ? r->control_id : "",
+				     r->title ? r->title : "",
+				     !r->control     ? "not assessed yet"
+				     : r->applicable ? "applicable"
+						     : "excluded",
+				     status ? "; " : "", status ? status : "")));
+	json_t *props = json_array();
+	prop(d, props, "control-label", r->control_id);
+	prop(d, props, "control-title", r->title);
+	prop(d, props, "group-id", r->group_id);
+	prop(d, props, "group-title", r->group_title);
+	prop(d, props, "applicability", applicability);
+	if (r->control)
+		prop(d, props, "implementation-status", r->status);
+	const bool reasons[4] = { r->reason_risk, r->reason_legal, r->reason_contract,
+				  r->reason_business };
+	for (int k = 0; k < 4; k++)
+		if (reasons[k])
+			prop(d, props, "inclusion-reason", reason_props[k]);
+	prop_int(d, props, "risk-count", r->risks);
+	prop_int(d, props, "evidence-count", r->evidence);
+	prop_int(d, props, "evidence-expired-count", r->evidence_expired);
+	set(d, req, "props", props);
+	const char *party = owner_party(d, r->owner);
+	if (party)
+		set(d, req, "responsible-roles",
+		    json_pack("[{s:s,s:[s]}]", "role-id", "control-owner", "party-uuids", party));
+	/* remarks are OSCAL markup (Markdown in JSON): the justification goes in unchanged; JSON
+	 * escaping is jansson's, so quotes, line breaks and markup survive as they were typed */
+	if (r->justification && *r->justification)
+		set(d, req, "remarks", json_string(r->justification));
+	return req;
+}
+
+enum err soa_to_oscal(struct arena *a, const struct soa *s, const char *as_of, const char *org_name,
+		      struct buf *out)
+{
+	struct doc d = { .a = a, .ok = true, .owners = json_object(), .parties = json_array() };
+	const char *org = one_line(&d, org_name);
+	char now[TIME_ISO_LEN];
+	time_format_iso(time_now(), now);
+	char resource[UUID_LEN];
+	uuid4(resource);
+
+	json_t *meta = json_object();
+	set(&d, meta, "title",
+	    json_string(arena_printf(a, "Statement of Applicability: %s%s%s", s->framework_name,
+				     org ? " - " : "", org ? org : "")));
+	set(&d, meta, "last-modified", json_string(now));
+	/* the SoA is a state as of a day: that day is its version */
+	set(&d, meta, "version", json_string(as_of));
+	set(&d, meta, "oscal-version", json_string(OSCAL_VERSION));
+	json_t *mprops = json_array();
+	prop(&d, mprops, "framework-code", s->framework_code);
+	prop(&d, mprops, "as-of", as_of);
+	set(&d, meta, "props", mprops);
+	set(&d, meta, "roles",
+	    json_pack("[{s:s,s:s,s:s}]", "id", "control-owner", "title", "Control owner",
+		      "description", "Answers for the implementation of a control."));
+	if (org)
+		push(&d, d.parties,
+		     json_pack("{s:o,s:s,s:s}", "uuid", uuid_json(), "type", "organization", "name",
+			       org));
+
+	json_t *reqs = json_array();
+	for (size_t i = 0; i < s->n && d.ok; i++)
+		push(&d, reqs, requirement(&d, s, &s->rows[i]));
+	if (json_array_size(d.parties))
+		set(&d, meta, "parties", json_incref(d.parties));
+
+	json_t *impl = json_object();
+	set(&d, impl, "uuid", uuid_json());
+	set(&d, impl, "source", json_string(arena_printf(a, "#%s", resource)));
+	set(&d, impl, "description",
+	    json_string(arena_printf(
+		    a,
+		    "Statement of Applicability (ISO/IEC 27001 6.1.3 d) for %s as of %s: every "
+		    "control of the framework, whether it applies, why, and how far it is "
+		    "implemented.",
+		    s->framework_name, as_of)));
+	json_t *comp = json_object();
+	set(&d, comp, "uuid", uuid_json());
+	/* an ISMS is a set of processes and procedures, the closest of OSCAL's component types */
+	set(&d, comp, "type", json_string("process-procedure"));
+	set(&d, comp, "title",
+	    json_string(org ? arena_printf(a, "Information security management system of %s", org)
+			    : "Information security management system"));
+	set(&d, comp, "description",
+	    json_string("The organisation's information security management system (ISO/IEC "
+			"27001), which selects and implements the controls listed here."));
+	/* the schema wants at least one requirement: a framework without controls has no
+	 * control implementation at all */
+	if (json_array_size(reqs)) {
+		set(&d, impl, "implemented-requirements", json_incref(reqs));
+		set(&d, comp, "control-implementations", json_pack("[O]", impl));
+	}
+	json_decref(reqs);
+
+	json_t *res =
+		json_pack("{s:s,s:s,s:s,s:[{s:s,s:s,s:s}]}", "uuid", resource, "title",
+			  s->framework_name, "description",
+			  "The control catalogue the Statement of Applicability follows, as "
+			  "loaded into Custos.",
+			  "props", "name", "framework-code", "ns", NS, "value", s->framework_code);
+	json_t *root = json_pack("{s:{s:o,s:O,s:[O],s:{s:[o]}}}", "component-definition", "uuid",
+				 uuid_json(), "metadata", meta, "components", comp, "back-matter",
+				 "resources", res);
+	json_decref(meta);
+	json_decref(comp);
+	json_decref(impl);
+	json_decref(d.owners);
+	json_decref(d.parties);
+	if (!root)
+		d.ok = false;
+	char *text = d.ok ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(root);
+	if (!text)
+		return d.ok ? ERR_NOMEM : ERR_INVALID;
+	buf_adds(out, text);
+	buf_addc(out, '\n');
+	free(text);
+	return buf_failed(out) ? ERR_TOO_LARGE : ERR_OK;
+}
