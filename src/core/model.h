@@ -95,6 +95,9 @@ struct entity {
 	const struct field *fields;
 	size_t nfields;
 	const char *label_field; /* the field that names a row */
+	/* A field shown before the label where records are listed by name ("A.9.2.1" before a
+	 * catalogue control's title: two catalogues share titles); NULL: none. */
+	const char *label_prefix;
 	/* For permission scopes: the column holding the owning person's id ("own"), and the
 	 * column holding the department's id ("department"); NULL when the register has none. */
 	const char *own_column;
@@ -103,9 +106,13 @@ struct entity {
 	/* Pages of the register besides its list (a heat map), shown as links on the list. */
 	const struct entity_page {
 		const char *href, *label;
-	} * pages; /* terminated by a {NULL} entry, or NULL */
+		const char *state; /* on a record page: only in this workflow state; NULL: any */
+	} * pages;		   /* terminated by a {NULL} entry, or NULL */
 	/* Pages of each record ("/risk_methods/{id}/document"), linked from its detail page. */
 	const struct entity_page *record_pages;
+	/* Workflow states in which a record no longer changes (an approved SoA): its page offers
+	 * no edit or delete. NULL-terminated, or NULL. The domain rules still refuse them. */
+	const char *const *frozen_states;
 	/* Which records are still tasks for their owner when their FF_DUE date nears, as a list
 	 * query ("status=planned,in_progress"); NULL: all of them. */
 	const char *task_filter;

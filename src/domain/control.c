@@ -5,6 +5,7 @@
  * these records. */
 #include <string.h>
 
+#include "core/repo.h"
 #include "domain/domain.h"
 #include "store/db.h"
 
@@ -116,6 +117,55 @@ static const struct field catalog_fields[] = {
 	  .help = "The position in the catalogue." },
 };
 
+/* Set while a catalogue control's rename updates its control (one thread, one transaction). */
+static __thread struct {
+	int64_t catalog_id;
+	const char *name;
+} renaming;
+
+/* A control's name is its catalogue control's identifier and title: when an organisation
+ * imports the official titles, its controls are renamed with them (each change audited). */
+static enum err catalog_derive(struct db *db, struct arena *a, const struct record *before,
+			       struct record *after, struct verrors *ve)
+{
+	if (!before)
+		return ERR_OK;
+	const struct value *t0 = model_get(before, "title"), *t1 = model_get(after, "title");
+	const struct value *i0 = model_get(before, "control_id"),
+			   *i1 = model_get(after, "control_id");
+	bool same = t0->n == t1->n && i0->n == i1->n && t0->s && t1->s && i0->s && i1->s &&
+		    !memcmp(t0->s, t1->s, t0->n) && !memcmp(i0->s, i1->s, i0->n);
+	if (same)
+		return ERR_OK;
+	const char *name = arena_printf(a, "%s %s", i1->s ? i1->s : "", t1->s ? t1->s : "");
+	struct db_stmt *st;
+	enum err e = db_prepare(db, "SELECT id FROM controls WHERE catalog_control_id = $1", &st);
+	if (e)
+		return e;
+	db_bind_int(st, 1, before->id);
+	bool row;
+	int64_t id = 0;
+	if (db_step(st, &row) == ERR_OK && row)
+		id = db_col_int(st, 0);
+	db_done(st);
+	if (!id || !name)
+		return ERR_OK;
+	/* the control's derive reads the name from the catalogue row, which this transaction has
+	 * not written yet: it is told the new one for the length of this update */
+	static const struct actor custos = { 0, "custos" };
+	struct repo_ctx rc = { .db = db, .a = a, .who = &custos, .in_tx = true };
+	struct record *patch = model_record_new(a, &entity_control);
+	if (!patch)
+		return ERR_NOMEM;
+	int k = model_field_index(&entity_control, "name");
+	patch->v[k] = (struct value){ .set = true, .s = name, .n = strlen(name) };
+	renaming.catalog_id = before->id;
+	renaming.name = name;
+	enum err ue = repo_update(&rc, &entity_control, id, patch, 0, ve);
+	renaming.catalog_id = 0;
+	return ue;
+}
+
 const struct entity entity_catalog_control = {
 	.name = "catalog_control",
 	.plural = "catalog_controls",
@@ -126,7 +176,9 @@ const struct entity entity_catalog_control = {
 	.fields = catalog_fields,
 	.nfields = sizeof(catalog_fields) / sizeof(catalog_fields[0]),
 	.label_field = "title",
+	.label_prefix = "control_id",
 	.default_sort = "sort_order",
+	.derive = catalog_derive,
 };
 
 static const struct choice relationships[] = {
@@ -311,11 +363,19 @@ static void control_check(const struct record *r, struct arena *a, struct verror
 static enum err control_derive(struct db *db, struct arena *a, const struct record *before,
 			       struct record *after, struct verrors *ve)
 {
-	(void)before;
 	(void)ve;
 	const struct value *cc = model_get(after, "catalog_control_id");
 	if (!cc->set || cc->null)
 		return ERR_OK;
+	(void)before;
+	/* the catalogue control being renamed in this transaction: its new name */
+	if (renaming.catalog_id && renaming.catalog_id == cc->i) {
+		int k = model_field_index(after->e, "name");
+		after->v[k] = (struct value){ .set = true,
+					      .s = renaming.name,
+					      .n = strlen(renaming.name) };
+		return ERR_OK;
+	}
 	struct db_stmt *st;
 	enum err e =
 		db_prepare(db, "SELECT control_id, title FROM catalog_controls WHERE id = $1", &st);

@@ -48,7 +48,9 @@ enum err soa_build(struct db *db, struct arena *a, const char *code, const char 
 		" FROM catalog_controls cc JOIN frameworks f ON f.id = cc.framework_id"
 		" LEFT JOIN controls c ON c.catalog_control_id = cc.id"
 		" LEFT JOIN people p ON p.id = c.owner_id"
-		" WHERE f.code = $1 AND cc.withdrawn = 0 ORDER BY cc.sort_order, cc.id",
+		" WHERE f.code = $1 AND cc.withdrawn = 0"
+		/* no order last, on both engines */
+		" ORDER BY cc.sort_order IS NULL, cc.sort_order, cc.id",
 		&st);
 	if (e)
 		return e;
@@ -420,8 +422,10 @@ static const struct workflow soa_workflow = {
 	.nsteps = sizeof(soa_steps) / sizeof(soa_steps[0]),
 };
 
+static const char *const frozen[] = { "approved", NULL };
+
 static const struct entity_page soa_version_pages[] = {
-	{ "/soa_versions/{id}/document", "Read the approved SoA" },
+	{ "/soa_versions/{id}/document", "Read the approved SoA", "approved" },
 	{ NULL, NULL },
 };
 
@@ -437,6 +441,7 @@ const struct entity entity_soa_version = {
 	.label_field = "as_of",
 	.default_sort = "-as_of",
 	.record_pages = soa_version_pages,
+	.frozen_states = frozen,
 	.derive = soa_version_derive,
 	.can_delete = soa_version_can_delete,
 	.workflow = &soa_workflow,

@@ -269,7 +269,8 @@ void ui_ref_prefetch(struct ctx *c, const char *entity, const int64_t *ids, size
 		return;
 	struct buf sql;
 	buf_init(&sql, 0);
-	buf_printf(&sql, "SELECT id, %s FROM %s WHERE id IN (", e->label_field, e->plural);
+	buf_printf(&sql, "SELECT id, %s, %s FROM %s WHERE id IN (", e->label_field,
+		   e->label_prefix ? e->label_prefix : "NULL", e->plural);
 	for (size_t i = 0; i < k; i++)
 		buf_printf(&sql, "%s$%zu", i ? ", " : "", i + 1);
 	buf_adds(&sql, ")");
@@ -284,11 +285,14 @@ void ui_ref_prefetch(struct ctx *c, const char *entity, const int64_t *ids, size
 	while (db_step(st, &row) == ERR_OK && row &&
 	       rc->n < sizeof(rc->items) / sizeof(rc->items[0])) {
 		const char *l = db_col_null(st, 1) ? NULL : db_col_text(st, 1, NULL);
+		const char *p = db_col_null(st, 2) ? NULL : db_col_text(st, 2, NULL);
 		int64_t id = db_col_int(st, 0);
-		rc->items[rc->n++] = (typeof(rc->items[0])){
-			entity, id,
-			l && *l ? arena_strdup(c->a, l) : arena_printf(c->a, "#%lld", (long long)id)
-		};
+		rc->items[rc->n++] =
+			(typeof(rc->items[0])){ entity, id,
+						!l || !*l
+							? arena_printf(c->a, "#%lld", (long long)id)
+						: p && *p ? arena_printf(c->a, "%s %s", p, l)
+							  : arena_strdup(c->a, l) };
 	}
 	db_done(st);
 }
@@ -311,8 +315,12 @@ const char *ui_ref_label(struct ctx *c, const char *entity, int64_t id)
 		if (repo_load(&r, e, id, &rec) == ERR_OK &&
 		    authz_record_in_scope(&c->who.subject, e, scope, rec)) {
 			const struct value *v = model_get(rec, e->label_field);
+			const struct value *p =
+				e->label_prefix ? model_get(rec, e->label_prefix) : NULL;
 			if (v && v->set && !v->null && v->s)
-				label = v->s;
+				label = p && p->set && !p->null && p->s
+						? arena_printf(c->a, "%s %s", p->s, v->s)
+						: v->s;
 		}
 	}
 	if (rc->n < sizeof(rc->items) / sizeof(rc->items[0]))

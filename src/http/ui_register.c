@@ -182,10 +182,14 @@ static json_t *ref_options(struct ctx *c, const struct field *f)
 	return page;
 }
 
-static const char *row_label(const struct entity *e, json_t *row)
+static const char *row_label(struct ctx *c, const struct entity *e, json_t *row)
 {
 	const char *s = json_string_value(json_object_get(row, e->label_field));
-	return s && *s ? s : NULL;
+	const char *p =
+		e->label_prefix ? json_string_value(json_object_get(row, e->label_prefix)) : NULL;
+	if (!s || !*s)
+		return NULL;
+	return p && *p ? arena_printf(c->a, "%s %s", p, s) : s;
 }
 
 static void filter_controls(struct ctx *c, const struct list_state *ls)
@@ -228,7 +232,7 @@ static void filter_controls(struct ctx *c, const struct list_state *ls)
 						arena_printf(c->a, "%lld",
 							     (long long)json_integer_value(
 								     json_object_get(row, "id")));
-					const char *l = row_label(re, row);
+					const char *l = row_label(c, re, row);
 					option(c, id, l ? l : id, kept_value(ls, f->name, id));
 				}
 				json_decref(opts);
@@ -294,7 +298,7 @@ static void record_link(struct ctx *c, const struct entity *e, json_t *row)
 	ui_html(c, "/");
 	ui_int(c, id);
 	ui_html(c, "\">");
-	const char *l = row_label(e, row);
+	const char *l = row_label(c, e, row);
 	if (l)
 		ui_text(c, l);
 	else {
@@ -502,16 +506,18 @@ static int64_t param_id(struct ctx *c)
 
 static const char *record_title(struct ctx *c, json_t *j)
 {
-	const char *l = row_label(c->entity, j);
+	const char *l = row_label(c, c->entity, j);
 	return l ? l
 		 : arena_printf(c->a, "%s #%lld", c->entity->title,
 				(long long)json_integer_value(json_object_get(j, "id")));
 }
 
 /* Records of other registers that point at this one, a few of each, with a link to all. */
-static void related(struct ctx *c, int64_t id)
+/* Records of every register that point at (target, id), a few of each with a link to all;
+ * *any says whether the section heading was written. */
+static void referrers(struct ctx *c, const struct entity *target, int64_t id, bool *anyp)
 {
-	bool any = false;
+	bool any = *anyp;
 	for (size_t i = 0; i < model_registry_count(); i++) {
 		const struct entity *re = model_registry_at(i);
 		unsigned scope = authz_scope(&c->who.subject, re, AUTHZ_READ);
@@ -519,7 +525,7 @@ static void related(struct ctx *c, int64_t id)
 			continue;
 		for (size_t k = 0; k < re->nfields; k++) {
 			const struct field *f = &re->fields[k];
-			if (f->type != FT_REF || strcmp(f->ref, c->entity->name) != 0)
+			if (f->type != FT_REF || strcmp(f->ref, target->name) != 0)
 				continue;
 			struct list_query lq;
 			scoped_query(c, re, &lq, scope);
@@ -562,6 +568,23 @@ static void related(struct ctx *c, int64_t id)
 			}
 			json_decref(page);
 		}
+	}
+	*anyp = any;
+}
+
+static void related(struct ctx *c, const struct record *rec)
+{
+	bool any = false;
+	referrers(c, c->entity, rec->id, &any);
+	/* a record that is one-to-one with another (a control and its catalogue control) shows
+	 * that one's related records too: its equivalents in other frameworks */
+	for (size_t i = 0; i < c->entity->nfields; i++) {
+		const struct field *f = &c->entity->fields[i];
+		const struct entity *re = f->type == FT_REF ? model_entity(f->ref) : NULL;
+		const struct value *v = &rec->v[i];
+		if (re && (f->flags & FF_UNIQUE) && v->set && !v->null &&
+		    authz_scope(&c->who.subject, re, AUTHZ_READ) & SCOPE_ALL)
+			referrers(c, re, v->i, &any);
 	}
 	if (any)
 		ui_html(c, "</div>");
@@ -763,11 +786,20 @@ static void show_page(struct ctx *c, int64_t id, int status, const char *alert,
 		}
 	}
 	const struct authz_subject *s = &c->who.subject;
-	bool can_edit = authz_record_in_scope(s, e, authz_scope(s, e, AUTHZ_UPDATE), rec);
-	bool can_delete = authz_record_in_scope(s, e, authz_scope(s, e, AUTHZ_DELETE), rec);
+	const struct value *state = e->workflow ? model_get(rec, e->workflow->state_field) : NULL;
+	const char *now = state && state->set && !state->null ? state->s : NULL;
+	bool frozen = false;
+	for (const char *const *f = e->frozen_states; now && f && *f; f++)
+		frozen = frozen || strcmp(*f, now) == 0;
+	bool can_edit =
+		!frozen && authz_record_in_scope(s, e, authz_scope(s, e, AUTHZ_UPDATE), rec);
+	bool can_delete =
+		!frozen && authz_record_in_scope(s, e, authz_scope(s, e, AUTHZ_DELETE), rec);
 	if (can_edit || can_delete || e->record_pages) {
 		ui_html(c, "<div class=\"bar\">");
 		for (const struct entity_page *pg = e->record_pages; pg && pg->href; pg++) {
+			if (pg->state && (!now || strcmp(pg->state, now) != 0))
+				continue; /* a page of another state (a draft has no frozen copy) */
 			const char *at = strstr(pg->href, "{id}");
 			ui_html(c, "<a class=\"button plain\" href=\"");
 			if (at) {
@@ -826,7 +858,7 @@ static void show_page(struct ctx *c, int64_t id, int status, const char *alert,
 		ui_html(c, "</dd>");
 	}
 	ui_html(c, "</dl>");
-	related(c, id);
+	related(c, rec);
 	history(c, id);
 	json_decref(j);
 	ui_end(c, status);
@@ -939,7 +971,7 @@ static void control(struct ctx *c, const struct field *f, const char *val, const
 				const char *rid = arena_printf(
 					c->a, "%lld",
 					(long long)json_integer_value(json_object_get(row, "id")));
-				const char *l = row_label(re, row);
+				const char *l = row_label(c, re, row);
 				bool sel = val && strcmp(val, rid) == 0;
 				found = found || sel;
 				option(c, rid, l ? l : rid, sel);

@@ -10,6 +10,8 @@
 #include "http/handlers.h"
 #include "http/respond.h"
 #include "http/ui.h"
+#include "util/crypto.h"
+#include "util/html.h"
 #include "util/str.h"
 #include "util/timeutil.h"
 
@@ -35,20 +37,28 @@ static bool lacks_evidence(const struct soa_row *r)
 
 static void gap_view(struct ctx *c, const struct soa *s)
 {
-	ui_html(c, "<section aria-labelledby=\"gap-h\"><h2 id=\"gap-h\">Gap view</h2>"
-		   "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">Group</th>"
-		   "<th scope=\"col\">Controls</th><th scope=\"col\">Applicable</th>"
-		   "<th scope=\"col\">Implemented</th><th scope=\"col\">Partly</th>"
-		   "<th scope=\"col\">Not started or not assessed</th>"
-		   "<th scope=\"col\">Missing evidence</th></tr></thead><tbody>");
+	ui_html(c,
+		"<section aria-labelledby=\"gap-h\"><h2 id=\"gap-h\">Gap view</h2>"
+		"<div class=\"scroll\"><table class=\"gap\"><thead><tr><th scope=\"col\">Group</th>"
+		"<th scope=\"col\">Controls</th><th scope=\"col\">Applicable</th>"
+		"<th scope=\"col\">Implemented</th><th scope=\"col\">Partly</th>"
+		"<th scope=\"col\">Not started or not assessed</th>"
+		"<th scope=\"col\">Missing evidence</th></tr></thead><tbody>");
 	int64_t tot[6] = { 0 };
-	for (size_t i = 0; i < s->n;) {
+	/* one line per group, in the order groups first appear, even where the catalogue's order
+	 * interleaves them */
+	for (size_t i = 0; i < s->n; i++) {
 		const char *g = s->rows[i].group_id ? s->rows[i].group_id : "";
+		bool seen = false;
+		for (size_t p = 0; p < i && !seen; p++)
+			seen = !strcmp(s->rows[p].group_id ? s->rows[p].group_id : "", g);
+		if (seen)
+			continue;
 		int64_t k[6] = { 0 };
-		size_t j = i;
-		for (; j < s->n && strcmp(s->rows[j].group_id ? s->rows[j].group_id : "", g) == 0;
-		     j++) {
+		for (size_t j = i; j < s->n; j++) {
 			const struct soa_row *r = &s->rows[j];
+			if (strcmp(r->group_id ? r->group_id : "", g) != 0)
+				continue;
 			k[0]++;
 			k[1] += r->applicable;
 			k[2] += r->applicable && r->status && !strcmp(r->status, "implemented");
@@ -69,7 +79,6 @@ static void gap_view(struct ctx *c, const struct soa *s)
 			tot[m] += k[m];
 		}
 		ui_html(c, "</tr>");
-		i = j;
 	}
 	ui_html(c, "</tbody><tfoot><tr><th scope=\"row\">All</th>");
 	for (int m = 0; m < 6; m++) {
@@ -78,6 +87,18 @@ static void gap_view(struct ctx *c, const struct soa *s)
 		ui_html(c, "</strong></td>");
 	}
 	ui_html(c, "</tr></tfoot></table></div></section>");
+}
+
+/* A framework code as a file name: letters, digits, dot, dash and underscore only, so it can
+ * be put in a header (quotes, semicolons and non-ASCII would change its meaning). */
+static const char *file_safe(struct ctx *c, const char *code)
+{
+	char *s = arena_strndup(c->a, code, strnlen(code, 64));
+	for (char *p = s; p && *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == '_'))
+			*p = '_';
+	return s ? s : "soa";
 }
 
 static bool may_read_soa(struct ctx *c)
@@ -123,7 +144,7 @@ static void soa_table(struct ctx *c, const struct soa *s, bool live)
 		ui_html(c, "</td><td>");
 		if (!r->control) {
 			ui_html(c, "<span class=\"badge bad\">not assessed</span>");
-			if (live) {
+			if (live && authz_scope(&c->who.subject, &entity_control, AUTHZ_CREATE)) {
 				ui_html(c, " <a href=\"/controls/new?catalog_control_id=");
 				ui_int(c, r->catalog_id);
 				ui_html(c, "\">assess</a>");
@@ -239,7 +260,11 @@ void ui_soa(struct ctx *c)
 		ui_html(c, "<a class=\"button plain\" download href=\"/soa/export.");
 		ui_html(c, formats[i]);
 		ui_html(c, "?framework=");
-		ui_text(c, code);
+		struct buf q;
+		buf_init(&q, 0);
+		url_esc(&q, code);
+		ui_text(c, buf_cstr(&q));
+		buf_free(&q);
 		ui_html(c, "\">");
 		ui_html(c, names[i]);
 		ui_html(c, "</a>");
@@ -280,7 +305,8 @@ void ui_soa_export(struct ctx *c)
 		return;
 	}
 	http_set_header(c->req, c->resp, "Content-Disposition",
-			arena_printf(c->a, "attachment; filename=\"soa-%s-%s.%s\"", code, today,
+			arena_printf(c->a, "attachment; filename=\"soa-%s-%s.%s\"",
+				     file_safe(c, code), today,
 				     oscal ? "oscal.json" : export_extension(fmt)));
 	c->resp->status = 200;
 	c->resp->content_type = export_content_type(fmt);
@@ -329,6 +355,11 @@ void ui_soa_version_document(struct ctx *c)
 	ui_html(c, ".</p><p class=\"muted\">BLAKE2b of the frozen copy: <code>");
 	ui_text(c, hash->s);
 	ui_html(c, "</code></p>");
+	char now[CRYPTO_HASH_HEX];
+	crypto_hash_hex(content->s, content->n, NULL, 0, now);
+	if (!hash->set || hash->null || strcmp(now, hash->s) != 0)
+		ui_html(c, "<div role=\"alert\">The frozen copy does not match its hash: it was "
+			   "changed after approval. Run custos audit verify.</div>");
 	gap_view(c, &s);
 	soa_table(c, &s, false);
 	ui_end(c, 200);

@@ -517,16 +517,11 @@ static void test_control_names(void **state)
 	audit_holds(f);
 }
 
-/* BUG: a control's derived name is written only when the control itself is written. When a
- * catalogue control's title changes (the README's way of importing the official titles), the
- * control records keep the old title in their name: /controls lists "5.15 <old title>" while
- * the SoA shows the new one. Expected: the name follows the catalogue. */
+/* Was a bug: a control's derived name kept the old catalogue title after the title changed
+ * (the README's way of importing the official titles). The name follows the catalogue. */
 static void test_control_name_follows_catalogue_title(void **state)
 {
 	struct fx *f = *state;
-	if (!getenv("CUSTOS_TEST_BUGS"))
-		skip(); /* BUG: control.name keeps the old catalogue title after the title changes
-			 */
 	load(f, "iso27001-2022");
 	int64_t id = control(f, "5.15", NULL);
 	struct verrors ve = { 0 };
