@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "domain/catalogue.h"
+#include "util/buf.h"
 
 int cmd_import_catalogue(struct cli_args *a)
 {
@@ -39,5 +40,58 @@ int cmd_import_catalogue(struct cli_args *a)
 		return CLI_EXIT_FAIL;
 	}
 	printf("loaded %s: %lld records\n", name, (long long)n);
+	return CLI_EXIT_OK;
+}
+
+int cmd_import_titles(struct cli_args *a)
+{
+	const char *code = a->args[0], *path = a->args[1];
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return cli_usage_error(a->cmd, "cannot read %s", path);
+	struct buf data;
+	buf_init(&data, 16u << 20);
+	char chunk[65536];
+	size_t got;
+	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&data, chunk, got);
+	bool bad = ferror(f) != 0 || buf_failed(&data);
+	fclose(f);
+	if (bad) {
+		buf_free(&data);
+		return cli_usage_error(a->cmd, "%s cannot be read (or is over 16 MiB)", path);
+	}
+	struct db *db;
+	int rc = cli_open_db(a, &db);
+	if (rc) {
+		buf_free(&data);
+		return rc;
+	}
+	struct actor who = { 0, "cli" };
+	int64_t changed = 0, row = 0;
+	enum err e =
+		catalogue_titles(db, &who, code, data.p ? data.p : "", data.len, &changed, &row);
+	db_close(db);
+	buf_free(&data);
+	if (e == ERR_NOT_FOUND) {
+		fprintf(stderr, "custos: no framework '%s'\n", code);
+		return CLI_EXIT_FAIL;
+	}
+	if (e == ERR_INVALID && row) {
+		fprintf(stderr,
+			"custos: row %lld: no such control in %s, or not a valid title; nothing "
+			"changed\n",
+			(long long)row, code);
+		return CLI_EXIT_FAIL;
+	}
+	if (e == ERR_INVALID) {
+		fprintf(stderr, "custos: %s needs a header with control_id and title\n", path);
+		return CLI_EXIT_FAIL;
+	}
+	if (e) {
+		fprintf(stderr, "custos: the titles could not be imported (%s)\n", err_title(e));
+		return CLI_EXIT_FAIL;
+	}
+	printf("updated %lld titles of %s\n", (long long)changed, code);
 	return CLI_EXIT_OK;
 }

@@ -134,6 +134,18 @@ static const struct cli_cmd commands[] = {
 	  1,
 	  { DB_OPT },
 	  cmd_import_catalogue },
+	{ "import titles",
+	  "import titles FRAMEWORK FILE [--db URL]",
+	  "replace a catalogue's control titles (e.g. the official ones)",
+	  "Reads a CSV with the columns control_id and title (others are ignored) and replaces\n"
+	  "the titles of the framework's catalogue controls (FRAMEWORK is its code, e.g.\n"
+	  "iso27001-2022): how an organisation holding the standard puts in ISO's own wording.\n"
+	  "All or nothing; each change is audited and controls are renamed with their catalogue\n"
+	  "control. Exits 1 naming the row when a control is not in the catalogue.",
+	  2,
+	  2,
+	  { DB_OPT },
+	  cmd_import_titles },
 	{ "import oscal",
 	  "import oscal FILE [--code CODE] [--db URL]",
 	  "import a control catalogue from an OSCAL catalog (JSON)",

@@ -54,6 +54,7 @@ int cmd_audit_verify(struct cli_args *a);
 int cmd_export(struct cli_args *a);
 int cmd_import_csv(struct cli_args *a);
 int cmd_import_catalogue(struct cli_args *a);
+int cmd_import_titles(struct cli_args *a);
 int cmd_import_oscal(struct cli_args *a);
 int cmd_import_mapping(struct cli_args *a);
 int cmd_routes(struct cli_args *a);

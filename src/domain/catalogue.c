@@ -213,3 +213,75 @@ enum err catalogue_load(struct db *db, const struct actor *who, const char *name
 		*records = 0;
 	return e;
 }
+
+enum err catalogue_titles(struct db *db, const struct actor *who, const char *code,
+			  const char *data, size_t n, int64_t *changed, int64_t *unknown_row)
+{
+	*changed = 0;
+	*unknown_row = 0;
+	int64_t fid;
+	enum err e = find(db, "SELECT id FROM frameworks WHERE code = $1", code, NULL, &fid);
+	if (e)
+		return e;
+	if (!fid)
+		return ERR_NOT_FOUND;
+	struct arena a;
+	arena_init(&a, 0);
+	struct repo_ctx c = { .db = db, .a = &a, .who = who, .in_tx = true };
+	struct csv_reader rd;
+	csv_reader_init(&rd, data, n);
+	struct str cells[CSV_MAX_CELLS];
+	size_t nc;
+	bool more;
+	const char *why;
+	int idc = -1, tc = -1;
+	if (!(e = db_begin(db)) && !(e = csv_read_record(&rd, &a, cells, &nc, &more, &why))) {
+		/* the header names the two columns; others (group, ...) are ignored */
+		for (size_t i = 0; i < nc; i++) {
+			if (cells[i].n == 10 && !memcmp(cells[i].p, "control_id", 10))
+				idc = (int)i;
+			if (cells[i].n == 5 && !memcmp(cells[i].p, "title", 5))
+				tc = (int)i;
+		}
+		if (idc < 0 || tc < 0)
+			e = ERR_INVALID;
+	}
+	while (!e) {
+		if ((e = csv_read_record(&rd, &a, cells, &nc, &more, &why)) || !more)
+			break;
+		if ((size_t)idc >= nc || (size_t)tc >= nc || !cells[tc].n)
+			continue;
+		char *cid = arena_strndup(&a, cells[idc].p, cells[idc].n);
+		int64_t id;
+		if (!cid || (e = find(db,
+				      "SELECT id FROM catalog_controls WHERE framework_id = (SELECT"
+				      " id FROM frameworks WHERE code = $1) AND control_id = $2",
+				      code, cid, &id)))
+			break;
+		if (!id) {
+			*unknown_row = rd.record; /* a control the catalogue does not have */
+			e = ERR_INVALID;
+			break;
+		}
+		struct record *patch = model_record_new(&a, &entity_catalog_control);
+		if (!patch || !set(&a, patch, "title", cells[tc].p, cells[tc].n)) {
+			e = patch ? ERR_INVALID : ERR_NOMEM;
+			*unknown_row = rd.record;
+			break;
+		}
+		struct verrors ve = { 0 };
+		if ((e = repo_update(&c, &entity_catalog_control, id, patch, 0, &ve))) {
+			*unknown_row = rd.record;
+			break;
+		}
+		(*changed)++;
+	}
+	if (!e)
+		e = db_commit(db);
+	if (e) {
+		db_rollback(db);
+		*changed = 0;
+	}
+	arena_free(&a);
+	return e;
+}

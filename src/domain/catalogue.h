@@ -30,4 +30,12 @@ extern const char *const catalogue_builtin_names[];
 enum err catalogue_load(struct db *db, const struct actor *who, const char *name,
 			int64_t *records) WUR;
 
+/* Replaces the titles of a framework's catalogue controls with those of a CSV (columns
+ * control_id and title; others ignored): how an organisation holding the standard puts in the
+ * official wording. One transaction, each change audited (controls are renamed with them).
+ * ERR_NOT_FOUND: no such framework; ERR_INVALID: no control_id/title header, or *bad_row names
+ * a row whose control the framework lacks or whose title is not valid. */
+enum err catalogue_titles(struct db *db, const struct actor *who, const char *code,
+			  const char *data, size_t n, int64_t *changed, int64_t *bad_row) WUR;
+
 #endif

@@ -420,6 +420,32 @@ test('custos export soa: formats, --framework, --output, and its usage errors', 
   assert.equal(bad.status, 1);
 });
 
+test('custos import titles: the official wording replaces the titles, all or nothing, audited; controls follow', async () => {
+  const fresh = new Server();
+  try {
+    assert.equal(cli(['import', 'catalogue', 'iso27001-2022', '--db', fresh.db]).status, 0);
+    const file = join(tmp, 'titles.csv');
+    const bad = join(tmp, 'titles-bad.csv');
+    writeFileSync(file, 'control_id,group_id,title\n5.1,5,"Policies for information security"\n5.15,5,Access control\n');
+    writeFileSync(bad, 'control_id,title\n5.1,Changed\n9.99,No such control\n');
+    const run = (...a) => cli(['import', 'titles', ...a, '--db', fresh.db]);
+    const worse = run('iso27001-2022', bad);
+    assert.equal(worse.status, 1);
+    assert.match(worse.stderr, /row 3/);
+    assert.notEqual(fresh.sql("SELECT title FROM catalog_controls WHERE control_id = '5.1'"), 'Changed');
+    assert.equal(run('nope', file).status, 1);
+    assert.equal(run('iso27001-2022', join(tmp, 'missing.csv')).status, 2);
+    const ok = run('iso27001-2022', file);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(ok.stdout.trim(), 'updated 2 titles of iso27001-2022');
+    assert.equal(fresh.sql("SELECT title FROM catalog_controls WHERE control_id = '5.15'"), 'Access control');
+    const v = cli(['audit', 'verify', '--db', fresh.db]);
+    assert.equal(v.status, 0, v.stdout + v.stderr);
+  } finally {
+    fresh.cleanup();
+  }
+});
+
 test('custos import catalogue: loads each built-in once, the correspondence last; exit codes', () => {
   const fresh = new Server();
   try {
