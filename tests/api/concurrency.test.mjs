@@ -13,7 +13,9 @@ function burst(n, port) {
   return Promise.all(Array.from({ length: n }, () => new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1');
     let data = '';
-    const timer = setTimeout(() => { s.destroy(); resolve('timeout'); }, 10000);
+    // a stalled connection (accepted, never read) is closed unanswered by the server's 30 s
+    // timeout; 25 s leaves a slow, loaded CI machine time to answer every one
+    const timer = setTimeout(() => { s.destroy(); resolve('timeout'); }, 25000);
     s.on('connect', () => s.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
     s.on('data', (d) => { data += d; });
     s.on('close', () => { clearTimeout(timer); resolve(data.split('\r\n')[0]); });
