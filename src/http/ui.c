@@ -9,6 +9,8 @@
 #include "http/assets.h"
 #include "util/crypto.h"
 #include "util/html.h"
+#include "util/log.h"
+#include "util/markdown.h"
 #include "util/str.h"
 
 /* The ISMS areas of the policy, in navigation order; a register names its area. */
@@ -395,7 +397,14 @@ void ui_value(struct ctx *c, const struct field *f, json_t *v)
 		ui_html(c, "</a>");
 		return;
 	}
-	if (f->type == FT_LONGTEXT || f->type == FT_MARKDOWN) {
+	if (f->type == FT_MARKDOWN) {
+		ui_html(c, "<div class=\"md\">");
+		if (markdown_html(&c->resp->body, t, strlen(t)) != ERR_OK)
+			log_warn("a Markdown value could not be parsed; shown as text");
+		ui_html(c, "</div>");
+		return;
+	}
+	if (f->type == FT_LONGTEXT) {
 		/* paragraphs and line breaks kept; Markdown rendering comes with documents */
 		ui_html(c, "<div class=\"md\"><p>");
 		for (const char *p = t; *p;) {
