@@ -41,67 +41,66 @@ static bool safe_href(const char *s, size_t n)
 	return true;
 }
 
+/* The element of each simple block type (headings and ordered lists have attributes). */
+static const char *block_tag(MD_BLOCKTYPE type)
+{
+	switch (type) {
+	case MD_BLOCK_QUOTE:
+		return "blockquote";
+	case MD_BLOCK_UL:
+		return "ul";
+	case MD_BLOCK_OL:
+		return "ol";
+	case MD_BLOCK_LI:
+		return "li";
+	case MD_BLOCK_P:
+		return "p";
+	case MD_BLOCK_TABLE:
+		return "table";
+	case MD_BLOCK_THEAD:
+		return "thead";
+	case MD_BLOCK_TBODY:
+		return "tbody";
+	case MD_BLOCK_TR:
+		return "tr";
+	case MD_BLOCK_TH:
+		return "th";
+	case MD_BLOCK_TD:
+		return "td";
+	default:
+		return NULL; /* the document, raw HTML blocks (disabled), the rest below */
+	}
+}
+
+/* Headings start at h3: a record's page owns h1 and h2. */
+static void heading(struct out *o, const void *detail, bool close)
+{
+	const MD_BLOCK_H_DETAIL *d = detail;
+	unsigned l = d->level + 2 > 6 ? 6 : d->level + 2;
+	lit(o, close ? "</h" : "<h");
+	buf_add_i64(o->b, l);
+	lit(o, ">");
+}
+
 static int enter_block(MD_BLOCKTYPE type, void *detail, void *arg)
 {
 	struct out *o = arg;
-	switch (type) {
-	case MD_BLOCK_QUOTE:
-		lit(o, "<blockquote>");
-		break;
-	case MD_BLOCK_UL:
-		lit(o, "<ul>");
-		break;
-	case MD_BLOCK_OL: {
-		const MD_BLOCK_OL_DETAIL *d = detail;
-		if (d->start != 1) {
-			lit(o, "<ol start=\"");
-			buf_add_i64(o->b, d->start);
-			lit(o, "\">");
-		} else {
-			lit(o, "<ol>");
-		}
-		break;
-	}
-	case MD_BLOCK_LI:
-		lit(o, "<li>");
-		break;
-	case MD_BLOCK_HR:
-		lit(o, "<hr>");
-		break;
-	case MD_BLOCK_H: {
-		const MD_BLOCK_H_DETAIL *d = detail;
-		unsigned l = d->level + 2 > 6 ? 6 : d->level + 2;
-		lit(o, "<h");
-		buf_add_i64(o->b, l);
+	const MD_BLOCK_OL_DETAIL *ol = detail;
+	const char *tag = block_tag(type);
+	if (type == MD_BLOCK_OL && ol->start != 1) {
+		lit(o, "<ol start=\"");
+		buf_add_i64(o->b, ol->start);
+		lit(o, "\">");
+	} else if (tag) {
+		lit(o, "<");
+		lit(o, tag);
 		lit(o, ">");
-		break;
-	}
-	case MD_BLOCK_CODE:
+	} else if (type == MD_BLOCK_H) {
+		heading(o, detail, false);
+	} else if (type == MD_BLOCK_HR) {
+		lit(o, "<hr>");
+	} else if (type == MD_BLOCK_CODE) {
 		lit(o, "<pre><code>");
-		break;
-	case MD_BLOCK_P:
-		lit(o, "<p>");
-		break;
-	case MD_BLOCK_TABLE:
-		lit(o, "<table>");
-		break;
-	case MD_BLOCK_THEAD:
-		lit(o, "<thead>");
-		break;
-	case MD_BLOCK_TBODY:
-		lit(o, "<tbody>");
-		break;
-	case MD_BLOCK_TR:
-		lit(o, "<tr>");
-		break;
-	case MD_BLOCK_TH:
-		lit(o, "<th>");
-		break;
-	case MD_BLOCK_TD:
-		lit(o, "<td>");
-		break;
-	default:
-		break; /* the document, raw HTML blocks (disabled) */
 	}
 	return 0;
 }
@@ -109,53 +108,15 @@ static int enter_block(MD_BLOCKTYPE type, void *detail, void *arg)
 static int leave_block(MD_BLOCKTYPE type, void *detail, void *arg)
 {
 	struct out *o = arg;
-	switch (type) {
-	case MD_BLOCK_QUOTE:
-		lit(o, "</blockquote>");
-		break;
-	case MD_BLOCK_UL:
-		lit(o, "</ul>");
-		break;
-	case MD_BLOCK_OL:
-		lit(o, "</ol>");
-		break;
-	case MD_BLOCK_LI:
-		lit(o, "</li>");
-		break;
-	case MD_BLOCK_H: {
-		const MD_BLOCK_H_DETAIL *d = detail;
-		unsigned l = d->level + 2 > 6 ? 6 : d->level + 2;
-		lit(o, "</h");
-		buf_add_i64(o->b, l);
+	const char *tag = block_tag(type);
+	if (tag) {
+		lit(o, "</");
+		lit(o, tag);
 		lit(o, ">");
-		break;
-	}
-	case MD_BLOCK_CODE:
+	} else if (type == MD_BLOCK_H) {
+		heading(o, detail, true);
+	} else if (type == MD_BLOCK_CODE) {
 		lit(o, "</code></pre>");
-		break;
-	case MD_BLOCK_P:
-		lit(o, "</p>");
-		break;
-	case MD_BLOCK_TABLE:
-		lit(o, "</table>");
-		break;
-	case MD_BLOCK_THEAD:
-		lit(o, "</thead>");
-		break;
-	case MD_BLOCK_TBODY:
-		lit(o, "</tbody>");
-		break;
-	case MD_BLOCK_TR:
-		lit(o, "</tr>");
-		break;
-	case MD_BLOCK_TH:
-		lit(o, "</th>");
-		break;
-	case MD_BLOCK_TD:
-		lit(o, "</td>");
-		break;
-	default:
-		break;
 	}
 	return 0;
 }
