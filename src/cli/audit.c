@@ -8,13 +8,8 @@
 
 int cmd_audit_verify(struct cli_args *a)
 {
-	/* verifying must not create an empty database where a mistyped path points */
-	if (!db_exists(a->db_url)) {
-		fprintf(stderr, "custos: there is no database at %s\n", a->db_url);
-		return CLI_EXIT_FAIL;
-	}
 	struct db *db;
-	int rc = cli_open_db(a, &db);
+	int rc = cli_open_existing_db(a, &db);
 	if (rc)
 		return rc;
 	struct audit_result res;

@@ -471,6 +471,15 @@ int cli_main(int argc, char **argv)
 	return cmd->run(&a);
 }
 
+int cli_open_existing_db(const struct cli_args *a, struct db **db)
+{
+	if (!db_exists(a->db_url)) {
+		fprintf(stderr, "custos: there is no database at %s\n", a->db_url);
+		return CLI_EXIT_FAIL;
+	}
+	return cli_open_db(a, db);
+}
+
 int cli_open_db(const struct cli_args *a, struct db **db)
 {
 	enum err e = db_open(a->db_url, db);

@@ -65,5 +65,8 @@ int cmd_migrate_data(struct cli_args *a);
 /* Opens the database and applies migrations; prints the reason on failure. */
 struct db;
 int cli_open_db(const struct cli_args *a, struct db **db);
+/* The same for commands that only read: a missing database is an error, not created (a
+ * mistyped path must not leave an empty database behind). */
+int cli_open_existing_db(const struct cli_args *a, struct db **db);
 
 #endif

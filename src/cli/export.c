@@ -72,19 +72,23 @@ static int write_stdout(const char *p, size_t n)
 	return CLI_EXIT_OK;
 }
 
+/* The exported bytes to --output (atomically) or standard output. */
+static int deliver(const struct cli_args *a, const struct buf *out)
+{
+	const char *p = out->p ? out->p : "";
+	return cli_value(a, "output") ? write_file(cli_value(a, "output"), p, out->len)
+				      : write_stdout(p, out->len);
+}
+
 /* `custos export soa`: the Statement of Applicability of one framework, as it is today; OSCAL
  * is the SoA's format only, so it is not an export_format. */
 static int export_soa(struct cli_args *a, enum export_format fmt, bool oscal)
 {
 	const char *code = cli_value(a, "framework");
 	if (!code)
-		code = "iso27001-2022";
-	if (!db_exists(a->db_url)) {
-		fprintf(stderr, "custos: there is no database at %s\n", a->db_url);
-		return CLI_EXIT_FAIL;
-	}
+		code = SOA_DEFAULT_FRAMEWORK;
 	struct db *db;
-	int rc = cli_open_db(a, &db);
+	int rc = cli_open_existing_db(a, &db);
 	if (rc)
 		return rc;
 	struct arena ar;
@@ -105,10 +109,8 @@ static int export_soa(struct cli_args *a, enum export_format fmt, bool oscal)
 			code);
 	else if (err)
 		fprintf(stderr, "custos: the SoA could not be exported (%s)\n", err_title(err));
-	else if (cli_value(a, "output"))
-		rc = write_file(cli_value(a, "output"), out.p ? out.p : "", out.len);
 	else
-		rc = write_stdout(out.p ? out.p : "", out.len);
+		rc = deliver(a, &out);
 	if (err)
 		rc = CLI_EXIT_FAIL;
 	buf_free(&out);
@@ -141,13 +143,8 @@ int cmd_export(struct cli_args *a)
 	/* a workbook is binary: on a terminal it would only garble the screen */
 	if (fmt == EXPORT_XLSX && !cli_value(a, "output") && isatty(STDOUT_FILENO))
 		return cli_usage_error(a->cmd, "--format xlsx needs --output FILE (or a pipe)");
-	/* exporting must not create an empty database where a mistyped path points */
-	if (!db_exists(a->db_url)) {
-		fprintf(stderr, "custos: there is no database at %s\n", a->db_url);
-		return CLI_EXIT_FAIL;
-	}
 	struct db *db;
-	int rc = cli_open_db(a, &db);
+	int rc = cli_open_existing_db(a, &db);
 	if (rc)
 		return rc;
 	struct arena ar;
@@ -172,10 +169,8 @@ int cmd_export(struct cli_args *a)
 	else if (err)
 		fprintf(stderr, "custos: %s could not be exported (%s)\n", e->plural,
 			err_title(err));
-	else if (cli_value(a, "output"))
-		rc = write_file(cli_value(a, "output"), out.p ? out.p : "", out.len);
 	else
-		rc = write_stdout(out.p ? out.p : "", out.len);
+		rc = deliver(a, &out);
 	if (err)
 		rc = CLI_EXIT_FAIL;
 	buf_free(&out);

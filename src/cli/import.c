@@ -77,14 +77,8 @@ int cmd_import_csv(struct cli_args *a)
 		}
 		return cli_usage_error(a->cmd, "cannot read %s: %s", path, strerror(saved));
 	}
-	/* importing must not create an empty database where a mistyped path points */
-	if (!db_exists(a->db_url)) {
-		buf_free(&data);
-		fprintf(stderr, "custos: there is no database at %s\n", a->db_url);
-		return CLI_EXIT_FAIL;
-	}
 	struct db *db;
-	int rc = cli_open_db(a, &db);
+	int rc = cli_open_existing_db(a, &db);
 	if (rc) {
 		buf_free(&data);
 		return rc;

@@ -14,7 +14,8 @@
 #include "util/arena.h"
 #include "util/err.h"
 
-#define SOA_MAX_ROWS 5000
+#define SOA_MAX_ROWS	      5000
+#define SOA_DEFAULT_FRAMEWORK "iso27001-2022" /* the SoA shown when none is named */
 
 struct soa_row {
 	int64_t catalog_id;

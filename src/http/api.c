@@ -26,6 +26,15 @@ enum err http_write_guard(void *arg, const struct entity *e, const struct record
 	return ERR_OK;
 }
 
+void http_list_query(struct ctx *c, struct list_query *lq, unsigned scope)
+{
+	list_query_init(lq);
+	lq->scoped = true;
+	lq->scope = scope;
+	lq->scope_person = c->who.subject.person_id;
+	lq->scope_department = c->who.subject.department_id;
+}
+
 struct repo_ctx http_repo(struct ctx *c)
 {
 	c->actor.id = c->who.user_id;
@@ -153,11 +162,7 @@ void api_list(struct ctx *c)
 		respond_problem(c, ERR_NOMEM, NULL, NULL);
 		return;
 	}
-	list_query_init(lq);
-	lq->scoped = true;
-	lq->scope = scope;
-	lq->scope_person = c->who.subject.person_id;
-	lq->scope_department = c->who.subject.department_id;
+	http_list_query(c, lq, scope);
 	struct list_args la = { .c = c, .lq = lq };
 	http_query_each(c->req, list_arg, &la);
 	if (la.bad_name) {

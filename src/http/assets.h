@@ -15,4 +15,7 @@ struct web_asset {
 extern const struct web_asset web_assets[];
 extern const size_t web_assets_count;
 
+/* web_assets[i]'s version: 16 hex digits of its content hash, the ETag and the ?v= of links. */
+const char *web_asset_version(size_t i);
+
 #endif

@@ -68,11 +68,7 @@ void api_export(struct ctx *c)
 		respond_problem(c, ERR_NOMEM, NULL, NULL);
 		return;
 	}
-	list_query_init(lq);
-	lq->scoped = true;
-	lq->scope = scope;
-	lq->scope_person = c->who.subject.person_id;
-	lq->scope_department = c->who.subject.department_id;
+	http_list_query(c, lq, scope);
 	struct export_args ea = { .c = c, .lq = lq };
 	http_query_each(c->req, export_arg, &ea);
 	if (ea.bad_name) {

@@ -25,6 +25,8 @@ json_t *api_body_json(struct ctx *c);
 /* The repository as the signed-in user: writes checked by http_write_guard inside their
  * transaction (the stored and the new state both in the user's scope for the action). */
 struct repo_ctx http_repo(struct ctx *c);
+/* An empty list query limited to what the signed-in user's scope covers (authz.h). */
+void http_list_query(struct ctx *c, struct list_query *lq, unsigned scope);
 enum err http_write_guard(void *arg, const struct entity *e, const struct record *before,
 			  const struct record *after) WUR;
 /* The {id} route parameter, or 0 after answering 404. */

@@ -60,13 +60,10 @@ static void asset_link(struct ctx *c, const char *name)
 	for (size_t i = 0; i < web_assets_count; i++) {
 		if (strcmp(web_assets[i].name, name) != 0)
 			continue;
-		char hash[CRYPTO_HASH_HEX];
-		crypto_hash_hex(web_assets[i].data, web_assets[i].len, NULL, 0, hash);
-		hash[16] = '\0'; /* the ETag's 64 bits: any change to the file changes the URL */
 		ui_html(c, "/static/");
 		ui_text(c, name);
 		ui_html(c, "?v=");
-		ui_text(c, hash);
+		ui_text(c, web_asset_version(i));
 		return;
 	}
 }

@@ -251,11 +251,7 @@ static bool scoped(struct ctx *c, const struct entity *e, struct list_query *lq)
 	unsigned scope = authz_scope(&c->who.subject, e, AUTHZ_READ);
 	if (!scope)
 		return false;
-	list_query_init(lq);
-	lq->scoped = true;
-	lq->scope = scope;
-	lq->scope_person = c->who.subject.person_id;
-	lq->scope_department = c->who.subject.department_id;
+	http_list_query(c, lq, scope);
 	return true;
 }
 
@@ -302,11 +298,7 @@ static int step_tasks(struct ctx *c, int shown)
 			if (!st->task || !scope)
 				continue;
 			struct list_query lq;
-			list_query_init(&lq);
-			lq.scoped = true;
-			lq.scope = scope;
-			lq.scope_person = c->who.subject.person_id;
-			lq.scope_department = c->who.subject.department_id;
+			http_list_query(c, &lq, scope);
 			lq.limit = TASKS_PER_LIST;
 			struct buf states;
 			buf_init(&states, 0);

@@ -49,17 +49,6 @@ static enum err list_page(struct ctx *c, const struct entity *e, struct list_que
 	return err;
 }
 
-static void scoped_query(struct ctx *c, const struct entity *e, struct list_query *lq,
-			 unsigned scope)
-{
-	list_query_init(lq);
-	lq->scoped = true;
-	lq->scope = scope;
-	lq->scope_person = c->who.subject.person_id;
-	lq->scope_department = c->who.subject.department_id;
-	(void)e;
-}
-
 static const char *plural_lower(struct ctx *c, const struct entity *e, int64_t n)
 {
 	const char *t = n == 1 ? e->title : e->title_plural;
@@ -163,7 +152,7 @@ static json_t *ref_options(struct ctx *c, const struct field *f)
 	if (!scope)
 		return NULL;
 	struct list_query lq;
-	scoped_query(c, re, &lq, scope);
+	http_list_query(c, &lq, scope);
 	/* the size first (a cached total): a large register is not read just to be dropped */
 	struct repo_ctx rc = http_repo(c);
 	int64_t total;
@@ -316,7 +305,7 @@ static bool ui_list_query(struct ctx *c, unsigned scope, struct list_query *lq, 
 	memset(ls, 0, sizeof(*ls));
 	ls->c = c;
 	ls->lq = lq;
-	scoped_query(c, c->entity, lq, scope);
+	http_list_query(c, lq, scope);
 	http_query_each(c->req, list_arg, ls);
 	if (ls->bad) {
 		ui_error(c, ERR_BAD_REQUEST,
@@ -494,6 +483,19 @@ static json_t *load_visible(struct ctx *c, int64_t id, unsigned scope, struct re
 	return j;
 }
 
+/* Opens a record's page: its title, under a link back to the register's list. */
+static void page_heading(struct ctx *c, const char *title)
+{
+	ui_begin(c, title);
+	ui_html(c, "<p class=\"muted\"><a href=\"/");
+	ui_text(c, c->entity->plural);
+	ui_html(c, "\">");
+	ui_text(c, c->entity->title_plural);
+	ui_html(c, "</a></p><h1>");
+	ui_text(c, title);
+	ui_html(c, "</h1>");
+}
+
 static int64_t param_id(struct ctx *c)
 {
 	int64_t id;
@@ -528,7 +530,7 @@ static void referrers(struct ctx *c, const struct entity *target, int64_t id, bo
 			if (f->type != FT_REF || strcmp(f->ref, target->name) != 0)
 				continue;
 			struct list_query lq;
-			scoped_query(c, re, &lq, scope);
+			http_list_query(c, &lq, scope);
 			lq.limit = 10;
 			const char *why, *v = arena_printf(c->a, "%lld", (long long)id);
 			json_t *page = NULL;
@@ -751,14 +753,7 @@ static void show_page(struct ctx *c, int64_t id, int status, const char *alert,
 	if (!j)
 		return;
 	const char *title = record_title(c, j);
-	ui_begin(c, title);
-	ui_html(c, "<p class=\"muted\"><a href=\"/");
-	ui_text(c, e->plural);
-	ui_html(c, "\">");
-	ui_text(c, e->title_plural);
-	ui_html(c, "</a></p><h1>");
-	ui_text(c, title);
-	ui_html(c, "</h1>");
+	page_heading(c, title);
 	ui_flash(c);
 	if (alert || (ve && ve->n)) {
 		ui_html(c, "<div role=\"alert\" tabindex=\"-1\"><p>");
@@ -1040,14 +1035,7 @@ static void form_page(struct ctx *c, int64_t id, const struct form_view *fv, int
 	const char *title = id ? arena_printf(c->a, "Edit %s",
 					      fv->stored ? record_title(c, fv->stored) : e->title)
 			       : arena_printf(c->a, "New %s", plural_lower(c, e, 1));
-	ui_begin(c, title);
-	ui_html(c, "<p class=\"muted\"><a href=\"/");
-	ui_text(c, e->plural);
-	ui_html(c, "\">");
-	ui_text(c, e->title_plural);
-	ui_html(c, "</a></p><h1>");
-	ui_text(c, title);
-	ui_html(c, "</h1>");
+	page_heading(c, title);
 	if (alert || (fv->ve && fv->ve->n)) {
 		ui_html(c, "<div role=\"alert\" tabindex=\"-1\"><p>");
 		ui_text(c, alert ? alert : "Please correct the errors below.");

@@ -18,11 +18,7 @@ static int64_t cell_count(struct ctx *c, unsigned scope, const char *lf, const c
 			  int i)
 {
 	struct list_query lq;
-	list_query_init(&lq);
-	lq.scoped = true;
-	lq.scope = scope;
-	lq.scope_person = c->who.subject.person_id;
-	lq.scope_department = c->who.subject.department_id;
+	http_list_query(c, &lq, scope);
 	const char *why;
 	if (list_query_param(c->a, &entity_risk, &lq, lf, arena_printf(c->a, "%d", l), &why) ||
 	    list_query_param(c->a, &entity_risk, &lq, imf, arena_printf(c->a, "%d", i), &why) ||
@@ -41,11 +37,7 @@ static int widest(struct ctx *c, unsigned scope, const char *col, int at_least)
 {
 	for (int v = RISK_MAX_LEVELS; v > at_least; v--) {
 		struct list_query lq;
-		list_query_init(&lq);
-		lq.scoped = true;
-		lq.scope = scope;
-		lq.scope_person = c->who.subject.person_id;
-		lq.scope_department = c->who.subject.department_id;
+		http_list_query(c, &lq, scope);
 		const char *why;
 		int64_t n = 0;
 		struct repo_ctx rc = http_repo(c);

@@ -101,6 +101,16 @@ static const char *file_safe(struct ctx *c, const char *code)
 	return s ? s : "soa";
 }
 
+/* The SoA the request asks for (?framework=, by default ISO 27001:2022) as of today. */
+static enum err soa_requested(struct ctx *c, const char **code, char today[11], struct soa *s)
+{
+	*code = http_query(c->req, "framework");
+	if (!*code || !**code)
+		*code = SOA_DEFAULT_FRAMEWORK;
+	time_format_date(time_now(), today);
+	return soa_build(c->db, c->a, *code, today, s);
+}
+
 static bool may_read_soa(struct ctx *c)
 {
 	const struct authz_subject *sub = &c->who.subject;
@@ -215,13 +225,10 @@ void ui_soa(struct ctx *c)
 	c->entity = &entity_control;
 	if (!may_read_soa(c))
 		return;
-	const char *code = http_query(c->req, "framework");
-	if (!code || !*code)
-		code = "iso27001-2022";
+	const char *code;
 	char today[11];
-	time_format_date(time_now(), today);
 	struct soa s;
-	enum err e = soa_build(c->db, c->a, code, today, &s);
+	enum err e = soa_requested(c, &code, today, &s);
 	if (e) {
 		ui_error(c, e,
 			 e == ERR_NOT_FOUND ? "There is no such framework: load a catalogue first "
@@ -287,13 +294,10 @@ void ui_soa_export(struct ctx *c)
 	}
 	if (!may_read_soa(c))
 		return;
-	const char *code = http_query(c->req, "framework");
-	if (!code || !*code)
-		code = "iso27001-2022";
+	const char *code;
 	char today[11];
-	time_format_date(time_now(), today);
 	struct soa s;
-	enum err e = soa_build(c->db, c->a, code, today, &s);
+	enum err e = soa_requested(c, &code, today, &s);
 	if (!e) {
 		buf_reset(&c->resp->body);
 		e = oscal ? soa_to_oscal(c->a, &s, today, NULL, &c->resp->body)
@@ -382,9 +386,8 @@ void api_soa(struct ctx *c)
 		return;
 	}
 	char today[11];
-	time_format_date(time_now(), today);
 	struct soa s;
-	enum err e = soa_build(c->db, c->a, code ? code : "iso27001-2022", today, &s);
+	enum err e = soa_requested(c, &code, today, &s);
 	if (!e)
 		e = soa_to_json(&s, today, &c->resp->body);
 	if (e) {
