@@ -316,21 +316,12 @@ static void assert_audit_ok(struct fx *f)
 
 static int setup(void **state)
 {
-	/* list totals are cached by register version: start each database above earlier ones */
-	static int64_t runs;
 	struct fx *f = calloc(1, sizeof(*f));
 	if (!f || !(f->db = testdb_open()))
 		return -1;
 	domain_init();
-	runs++;
-	for (size_t i = 0; i < model_registry_count(); i++) {
-		char sql[200];
-		snprintf(sql, sizeof(sql),
-			 "INSERT INTO register_versions (entity, version) VALUES ('%s', %lld)",
-			 model_registry_at(i)->name, (long long)(runs * 1000000));
-		if (db_exec(f->db, sql))
-			return -1;
-	}
+	if (testdb_fresh_totals(f->db))
+		return -1;
 	arena_init(&f->a, 0);
 	f->c = (struct repo_ctx){ .db = f->db, .a = &f->a, .who = &ism };
 	*state = f;
