@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/str.h"
 #include "util/timeutil.h"
 
 #define WINDOW	     3600 /* counts restart after an hour without a new window */
@@ -20,7 +21,36 @@ static void key_for(char *out, size_t n, const char *kind, const char *value)
 	out[o < n ? o : n - 1] = '\0';
 }
 
-static enum err wait_for(struct db *db, const char *key, int64_t now, int64_t *wait)
+/* A block's end is kept to the millisecond ("...T12:00:01.250Z"): with whole seconds, a
+ * one-second wait could end at once when the failure fell late in its second. */
+static void format_until(int64_t ms, char out[32])
+{
+	char s[TIME_ISO_LEN];
+	time_format_iso(ms / 1000, s);
+	snprintf(out, 32, "%.19s.%03dZ", s, (int)(ms % 1000));
+}
+
+static bool parse_until(const char *s, int64_t *ms)
+{
+	size_t n = strlen(s);
+	int64_t sec;
+	if (n == 24 && s[19] == '.' && s[23] == 'Z') {
+		char base[TIME_ISO_LEN];
+		snprintf(base, sizeof(base), "%.19sZ", s);
+		int64_t frac;
+		char digits[4] = { s[20], s[21], s[22], '\0' };
+		if (!time_parse_iso(base, 20, &sec) || !str_parse_i64(digits, &frac) || frac < 0)
+			return false;
+		*ms = sec * 1000 + frac;
+		return true;
+	}
+	if (!time_parse_iso(s, n, &sec)) /* rows written before milliseconds were kept */
+		return false;
+	*ms = sec * 1000;
+	return true;
+}
+
+static enum err wait_for(struct db *db, const char *key, int64_t now_ms, int64_t *wait)
 {
 	struct db_stmt *st;
 	enum err e = db_prepare(db, "SELECT blocked_until FROM login_failures WHERE key = $1", &st);
@@ -31,8 +61,10 @@ static enum err wait_for(struct db *db, const char *key, int64_t now, int64_t *w
 	e = db_step(st, &row);
 	int64_t until;
 	const char *s = row ? db_col_text(st, 0, NULL) : NULL;
-	if (!e && s && time_parse_iso(s, strlen(s), &until) && until > now && until - now > *wait)
-		*wait = until - now;
+	/* seconds still to wait, rounded up: Retry-After never says too little */
+	if (!e && s && parse_until(s, &until) && until > now_ms &&
+	    (until - now_ms + 999) / 1000 > *wait)
+		*wait = (until - now_ms + 999) / 1000;
 	db_done(st);
 	return e;
 }
@@ -42,10 +74,10 @@ enum err throttle_check(struct db *db, const char *email, const char *addr, int6
 	char k1[300], k2[80];
 	key_for(k1, sizeof(k1), "account", email);
 	key_for(k2, sizeof(k2), "address", addr);
-	int64_t now = time_now();
+	int64_t now_ms = time_now_ms();
 	*retry_after = 0;
-	enum err e = wait_for(db, k1, now, retry_after);
-	return e ? e : wait_for(db, k2, now, retry_after);
+	enum err e = wait_for(db, k1, now_ms, retry_after);
+	return e ? e : wait_for(db, k2, now_ms, retry_after);
 }
 
 static enum err fail_key(struct db *db, const char *key, int free_tries, int max_per_window)
@@ -81,9 +113,9 @@ static enum err fail_key(struct db *db, const char *key, int free_tries, int max
 		if (wait > MAX_WAIT)
 			wait = MAX_WAIT;
 	}
-	char s_start[TIME_ISO_LEN], s_until[TIME_ISO_LEN];
+	char s_start[TIME_ISO_LEN], s_until[32];
 	time_format_iso(start, s_start);
-	time_format_iso(now + wait, s_until);
+	format_until(time_now_ms() + wait * 1000, s_until);
 	if ((e = db_prepare(
 		     db,
 		     "INSERT INTO login_failures (key, failures, window_start, blocked_until)"

@@ -16,6 +16,16 @@ int64_t time_now(void)
 	return (int64_t)time(NULL);
 }
 
+int64_t time_now_ms(void)
+{
+	int64_t f = atomic_load(&fake_now);
+	if (f)
+		return f * 1000;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void time_set_fake(int64_t t)
 {
 	atomic_store(&fake_now, t);

@@ -12,6 +12,8 @@
 /* Seconds since the epoch; a fixed value while a fake clock is set (tests only). */
 int64_t time_now(void);
 void time_set_fake(int64_t t); /* 0 restores the real clock */
+/* The same clock in milliseconds (a fake time counts whole seconds). */
+int64_t time_now_ms(void);
 /* Monotonic nanoseconds, for measuring. */
 uint64_t time_mono_ns(void);
 void time_format_iso(int64_t t, char out[TIME_ISO_LEN]);
