@@ -3,6 +3,7 @@
 
 #include "cli/cli.h"
 #include "core/audit.h"
+#include "core/files.h"
 #include "core/verify.h"
 #include "store/db.h"
 
@@ -27,9 +28,18 @@ int cmd_audit_verify(struct cli_args *a)
 	/* the chain holds; now every stored record must be what its events say */
 	struct verify_result vr;
 	e = verify_records(db, &vr);
+	/* and every uploaded file must still be the bytes its records' descriptors name */
+	int64_t nfiles = 0, badfiles = 0;
+	if (!e)
+		e = files_verify(db, &nfiles, &badfiles);
 	db_close(db);
 	if (e) {
 		fprintf(stderr, "custos: the registers could not be read (%s)\n", err_title(e));
+		return CLI_EXIT_FAIL;
+	}
+	if (badfiles) {
+		printf("FAILED: %lld of %lld stored file(s) no longer match their hash\n",
+		       (long long)badfiles, (long long)nfiles);
 		return CLI_EXIT_FAIL;
 	}
 	if (vr.mismatches) {
@@ -42,5 +52,6 @@ int cmd_audit_verify(struct cli_args *a)
 	}
 	printf("ok %lld events\n", (long long)res.events);
 	printf("ok %lld records match their audit history\n", (long long)vr.records);
+	printf("ok %lld files match their hashes\n", (long long)nfiles);
 	return CLI_EXIT_OK;
 }

@@ -134,6 +134,16 @@ int cmd_serve(struct cli_args *a)
 				a->cmd, "--threads: '%s' is not a number from 1 to 256", threads);
 		app.cfg.threads = (unsigned)n;
 	}
+	app.cfg.max_upload = HTTP_UPLOAD_DEFAULT;
+	const char *upload = cli_value(a, "max-upload-mb");
+	if (upload) {
+		int64_t n;
+		if (!str_parse_i64(upload, &n) || n < 1 || n > 64)
+			return cli_usage_error(a->cmd,
+					       "--max-upload-mb: '%s' is not a number from 1 to 64",
+					       upload);
+		app.cfg.max_upload = (size_t)n << 20;
+	}
 	const char *idle = cli_value(a, "session-idle-minutes");
 	if (idle) {
 		int64_t n;

@@ -69,9 +69,17 @@ const struct field *model_field(const struct entity *e, const char *name)
 	return NULL;
 }
 
+bool model_has_files(const struct entity *e)
+{
+	for (size_t i = 0; e && i < e->nfields; i++)
+		if (e->fields[i].type == FT_FILE)
+			return true;
+	return false;
+}
+
 bool model_field_filterable(const struct field *f)
 {
-	return f->type != FT_LONGTEXT && f->type != FT_MARKDOWN;
+	return f->type != FT_LONGTEXT && f->type != FT_MARKDOWN && f->type != FT_FILE;
 }
 
 const struct choice *model_choice(const struct field *f, const char *value)
@@ -90,7 +98,7 @@ const char *model_type_name(enum field_type t)
 		[FT_TEXT] = "text",	[FT_LONGTEXT] = "longtext",   [FT_MARKDOWN] = "markdown",
 		[FT_EMAIL] = "email",	[FT_INT] = "integer",	      [FT_BOOL] = "boolean",
 		[FT_DATE] = "date",	[FT_TIMESTAMP] = "timestamp", [FT_ENUM] = "enum",
-		[FT_REF] = "reference",
+		[FT_REF] = "reference", [FT_FILE] = "file",
 	};
 	return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "unknown";
 }
@@ -228,6 +236,9 @@ bool model_parse_text(struct arena *a, const struct field *f, const char *s, siz
 		out->n = n;
 		return out->s != NULL;
 	}
+	case FT_FILE:
+		*why = "is set by uploading a file, not as text";
+		return false;
 	case FT_TIMESTAMP: {
 		int64_t t;
 		if (!time_parse_iso(s, n, &t)) {
@@ -309,7 +320,12 @@ void model_from_json(struct arena *a, const struct entity *e, json_t *obj, struc
 		}
 		const struct field *f = &e->fields[i];
 		if (f->flags & FF_READONLY) {
-			verrors_add(ve, f->name, "is computed and cannot be written");
+			verrors_add(
+				ve, f->name,
+				f->type == FT_FILE
+					? "is a file: upload it with PUT /api/v1/{register}/{id}"
+					  "/files/{field}"
+					: "is computed and cannot be written");
 			continue;
 		}
 		size_t before = ve->n;
@@ -447,6 +463,11 @@ json_t *model_value_json(const struct field *f, const struct value *v)
 		return json_integer(v->i);
 	case FT_BOOL:
 		return json_boolean(v->i);
+	case FT_FILE: {
+		/* the descriptor is our own JSON text; it reads as an object */
+		json_t *o = v->s ? json_loadb(v->s, v->n, 0, NULL) : NULL;
+		return o ? o : json_stringn(v->s ? v->s : "", v->n);
+	}
 	default:
 		return json_stringn(v->s ? v->s : "", v->n);
 	}

@@ -24,6 +24,10 @@ enum field_type {
 	FT_TIMESTAMP, /* RFC 3339, stored as UTC "YYYY-MM-DDTHH:MM:SSZ" */
 	FT_ENUM,      /* one of choices[] */
 	FT_REF,	      /* id of a row of entity `ref` */
+	/* An uploaded file (core/files.h): its descriptor as JSON, an object in the API.
+	 * Declare it FF_READONLY: it is set only by an upload (PUT /api/v1/{plural}/{id}/files/
+	 * {field}, or a form's file input), never from JSON or CSV values. */
+	FT_FILE,
 };
 
 enum field_flag {
@@ -61,6 +65,9 @@ struct value {
 	int64_t i;     /* FT_INT, FT_BOOL, FT_REF */
 	const char *s; /* every other type, NUL-terminated, in the arena */
 	size_t n;
+	/* FT_FILE being uploaded: the bytes repo stores with the record (s is the descriptor) */
+	const void *blob;
+	size_t blob_n;
 };
 
 struct entity;
@@ -186,6 +193,8 @@ extern const struct field model_system_fields[];
 extern const size_t model_system_nfields;
 
 const struct field *model_field(const struct entity *e, const char *name);
+/* Whether the register has an FT_FILE field (its forms upload files). */
+bool model_has_files(const struct entity *e);
 int model_field_index(const struct entity *e, const char *name);
 /* Whether a field can be filtered and sorted on (short, typed values only). */
 bool model_field_filterable(const struct field *f);

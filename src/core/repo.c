@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "core/authz.h"
+#include "core/files.h"
 #include "core/rowcache.h"
 #include "util/log.h"
 #include "util/str.h"
@@ -113,7 +114,9 @@ void repo_row_json(struct db_stmt *st, int col, const struct entity *e, struct b
 		buf_add(out, ",\"", 2);
 		buf_adds(out, f->name);
 		buf_add(out, "\":", 2);
-		if (f->type != FT_BOOL && f->type != FT_INT && f->type != FT_REF)
+		if (f->type == FT_FILE && !db_col_null(st, col))
+			buf_adds(out, db_col_text(st, col, NULL)); /* a descriptor: JSON already */
+		else if (f->type != FT_BOOL && f->type != FT_INT && f->type != FT_REF)
 			json_text_col(out, st, col);
 		else if (db_col_null(st, col))
 			buf_add(out, "null", 4);
@@ -390,6 +393,23 @@ static void apply_defaults(struct arena *a, struct record *r)
 	}
 }
 
+/* The bytes of files uploaded with this write, stored (once per hash) in its transaction. */
+static enum err store_files(struct repo_ctx *c, const struct record *r)
+{
+	for (size_t i = 0; i < r->e->nfields; i++) {
+		const struct value *v = &r->v[i];
+		if (r->e->fields[i].type != FT_FILE || !v->set || v->null || !v->blob)
+			continue;
+		struct file_desc d;
+		if (!files_desc_parse(c->a, v->s, v->n, &d))
+			return ERR_INTERNAL;
+		enum err e = files_store(c->db, d.hash, v->blob, v->blob_n);
+		if (e)
+			return e;
+	}
+	return ERR_OK;
+}
+
 enum err repo_create(struct repo_ctx *c, struct record *r, struct verrors *ve, int64_t *id)
 {
 	const struct entity *e = r->e;
@@ -410,6 +430,8 @@ enum err repo_create(struct repo_ctx *c, struct record *r, struct verrors *ve, i
 		err = ERR_INVALID;
 		goto fail;
 	}
+	if ((err = store_files(c, r)))
+		goto fail;
 	char now[TIME_ISO_LEN];
 	time_format_iso(time_now(), now);
 	struct buf sql;
@@ -472,6 +494,8 @@ static enum err write_update(struct repo_ctx *c, const struct entity *e, int64_t
 		tx_rollback(c);
 		return ERR_OK;
 	}
+	if ((err = store_files(c, merged)))
+		return err;
 	char now[TIME_ISO_LEN];
 	time_format_iso(time_now(), now);
 	struct buf sql;

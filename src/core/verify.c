@@ -38,7 +38,12 @@ static json_t *row_state(struct db_stmt *st, const struct entity *e)
 			v = json_boolean(db_col_int(st, col));
 		else if (f->type == FT_INT || f->type == FT_REF)
 			v = json_integer(db_col_int(st, col));
-		else {
+		else if (f->type == FT_FILE) {
+			size_t n;
+			const char *s = db_col_text(st, col, &n);
+			struct value fv = { .set = true, .s = s, .n = n };
+			v = model_value_json(f, &fv);
+		} else {
 			size_t n;
 			const char *s = db_col_text(st, col, &n);
 			v = json_stringn(s ? s : "", n);

@@ -507,6 +507,12 @@ static const struct field evidence_fields[] = {
 	  .flags = FF_SEARCH,
 	  .max = 2000,
 	  .help = "Where the evidence is kept: a URL, a document reference or a file path." },
+	{ .name = "file",
+	  .label = "File",
+	  .type = FT_FILE,
+	  .flags = FF_READONLY,
+	  .help = "The evidence itself, uploaded: a report, an export, a screenshot (up to the "
+		  "server's upload limit, 16 MiB unless set otherwise)." },
 	{ .name = "collected_on",
 	  .label = "Collected on",
 	  .type = FT_DATE,

@@ -3,9 +3,12 @@
 #include <string.h>
 
 #include "core/authz.h"
+#include "core/files.h"
 #include "core/repo.h"
 #include "http/handlers.h"
 #include "http/respond.h"
+#include "util/crypto.h"
+#include "util/html.h"
 #include "util/str.h"
 #include "util/timeutil.h"
 
@@ -219,7 +222,8 @@ void api_get(struct ctx *c)
 	answer_record(c, id, 200);
 }
 
-/* If-Match: "N" (or W/"N", or *) -> N; 0 when absent or *. -1 when malformed. */
+/* If-Match: "N" (or W/"N", or *) -> N; 0 when absent or *. -1, answered 400, when
+ * malformed. */
 static int64_t if_match(struct ctx *c)
 {
 	const char *h = http_header(c->req, "If-Match");
@@ -229,8 +233,11 @@ static int64_t if_match(struct ctx *c)
 		h += 2;
 	size_t n = strlen(h);
 	int64_t v;
-	if (n < 3 || h[0] != '"' || h[n - 1] != '"' || !str_to_i64(h + 1, n - 2, &v) || v <= 0)
+	if (n < 3 || h[0] != '"' || h[n - 1] != '"' || !str_to_i64(h + 1, n - 2, &v) || v <= 0) {
+		respond_field_error(c, ERR_BAD_REQUEST, "If-Match",
+				    "must be an ETag such as \"3\"");
 		return -1;
+	}
 	return v;
 }
 
@@ -258,6 +265,19 @@ static void answer_write_error(struct ctx *c, enum err e, struct verrors *ve)
 	default:
 		respond_problem(c, e, NULL, NULL);
 	}
+}
+
+/* Writes the patch (If-Match version ver, 0: any) and answers with the record or the error. */
+static void update_and_answer(struct ctx *c, int64_t id, struct record *patch, int64_t ver,
+			      struct verrors *ve)
+{
+	struct repo_ctx rc = http_repo(c);
+	enum err e = repo_update(&rc, c->entity, id, patch, ver, ve);
+	if (e) {
+		answer_write_error(c, e, ve);
+		return;
+	}
+	answer_record(c, id, 200);
 }
 
 void api_create(struct ctx *c)
@@ -296,11 +316,8 @@ void api_update(struct ctx *c)
 	if (!id || !allowed(c, AUTHZ_UPDATE))
 		return;
 	int64_t ver = if_match(c);
-	if (ver < 0) {
-		respond_field_error(c, ERR_BAD_REQUEST, "If-Match",
-				    "must be an ETag such as \"3\"");
+	if (ver < 0)
 		return;
-	}
 	json_t *body = api_body_json(c);
 	if (!body)
 		return;
@@ -313,13 +330,7 @@ void api_update(struct ctx *c)
 	}
 	model_from_json(c->a, c->entity, body, patch, &ve);
 	json_decref(body);
-	struct repo_ctx rc = http_repo(c);
-	enum err e = repo_update(&rc, c->entity, id, patch, ver, &ve);
-	if (e) {
-		answer_write_error(c, e, &ve);
-		return;
-	}
-	answer_record(c, id, 200);
+	update_and_answer(c, id, patch, ver, &ve);
 }
 
 void api_delete(struct ctx *c)
@@ -328,11 +339,8 @@ void api_delete(struct ctx *c)
 	if (!id || !allowed(c, AUTHZ_DELETE))
 		return;
 	int64_t ver = if_match(c);
-	if (ver < 0) {
-		respond_field_error(c, ERR_BAD_REQUEST, "If-Match",
-				    "must be an ETag such as \"3\"");
+	if (ver < 0)
 		return;
-	}
 	struct repo_ctx rc = http_repo(c);
 	struct verrors ve = { 0 };
 	enum err e = repo_delete(&rc, c->entity, id, ver, &ve);
@@ -408,11 +416,8 @@ void api_step(struct ctx *c)
 		return;
 	}
 	int64_t ver = if_match(c);
-	if (ver < 0) {
-		respond_field_error(c, ERR_BAD_REQUEST, "If-Match",
-				    "must be an ETag such as \"3\"");
+	if (ver < 0)
 		return;
-	}
 	json_t *body = NULL;
 	if (c->req->body.len) {
 		if (!(body = api_body_json(c)))
@@ -454,4 +459,124 @@ void api_step(struct ctx *c)
 		return;
 	}
 	answer_record(c, id, 200);
+}
+
+/* ---- files: PUT/GET/DELETE /api/v1/{plural}/{id}/files/{field} ---- */
+
+/* The register's file field named by the route; 404 when there is none. */
+static const struct field *file_field(struct ctx *c)
+{
+	const struct field *f = c->nparams > 2 ? model_field(c->entity, c->params[2]) : NULL;
+	if (f && f->type == FT_FILE)
+		return f;
+	respond_problem(
+		c, ERR_NOT_FOUND,
+		arena_printf(c->a, "%s have no file field of that name", c->entity->title_plural),
+		NULL);
+	return NULL;
+}
+
+/* Uploads (or with bytes NULL removes) the record's file: an update of the record, with its
+ * audit event, checked like any other (scope, If-Match, frozen states, domain rules). */
+static void file_write(struct ctx *c, const void *bytes, size_t n)
+{
+	int64_t id = api_param_id(c, 1);
+	if (!id || !allowed(c, AUTHZ_UPDATE))
+		return;
+	const struct field *f = file_field(c);
+	if (!f)
+		return;
+	int64_t ver = if_match(c);
+	if (ver < 0)
+		return;
+	struct record *patch = model_record_new(c->a, c->entity);
+	if (!patch) {
+		respond_problem(c, ERR_NOMEM, NULL, NULL);
+		return;
+	}
+	struct value *v = &patch->v[model_field_index(c->entity, f->name)];
+	if (bytes) {
+		const char *why = NULL, *name = http_query(c->req, "name");
+		if (!files_value(c->a, name, http_header(c->req, "Content-Type"), bytes, n, v,
+				 &why)) {
+			respond_field_error(c, ERR_BAD_REQUEST, f->name, why);
+			return;
+		}
+	} else {
+		*v = (struct value){ .set = true, .null = true };
+	}
+	struct verrors ve = { 0 };
+	update_and_answer(c, id, patch, ver, &ve);
+}
+
+void api_file_put(struct ctx *c)
+{
+	struct http_req *r = c->req;
+	if (r->body_too_large) {
+		respond_problem(c, ERR_TOO_LARGE,
+				arena_printf(c->a,
+					     "the file is larger than the upload limit (%zu MiB)",
+					     r->body_cap >> 20),
+				NULL);
+		return;
+	}
+	file_write(c, r->body.p ? r->body.p : "", r->body.len);
+}
+
+void api_file_delete(struct ctx *c)
+{
+	file_write(c, NULL, 0);
+}
+
+void api_file_get(struct ctx *c)
+{
+	int64_t id = api_param_id(c, 1);
+	unsigned scope = id ? allowed(c, AUTHZ_READ) : SCOPE_NONE;
+	if (!scope)
+		return;
+	const struct field *f = file_field(c);
+	if (!f)
+		return;
+	struct repo_ctx rc = http_repo(c);
+	struct record *rec;
+	enum err e = repo_load(&rc, c->entity, id, &rec);
+	if (!e && !authz_record_in_scope(&c->who.subject, c->entity, scope, rec))
+		e = ERR_NOT_FOUND;
+	if (e) {
+		respond_problem(c, e, e == ERR_NOT_FOUND ? "no such record" : NULL, NULL);
+		return;
+	}
+	const struct value *v = model_get(rec, f->name);
+	struct file_desc d;
+	if (!v->set || v->null) {
+		respond_problem(c, ERR_NOT_FOUND, "the record has no file", NULL);
+		return;
+	}
+	if (!files_desc_parse(c->a, v->s, v->n, &d)) {
+		respond_problem(c, ERR_INTERNAL, NULL, NULL);
+		return;
+	}
+	if ((e = files_read(c->db, d.hash, &c->resp->body))) {
+		respond_problem(c, e, e == ERR_NOT_FOUND ? "the file's bytes are missing" : NULL,
+				NULL);
+		return;
+	}
+	/* a download, never a page: served as what it was uploaded as only when that type is
+	 * harmless, in a sandbox, and named in both header forms (RFC 6266) */
+	c->resp->status = 200;
+	c->resp->content_type = files_media_type(d.type, d.name);
+	struct buf h;
+	buf_init(&h, 4096);
+	buf_adds(&h, "attachment; filename=\"");
+	for (const char *p = d.name; *p; p++)
+		buf_addc(&h, (unsigned char)*p < 0x80 ? *p : '_');
+	buf_adds(&h, "\"; filename*=UTF-8''");
+	url_esc(&h, d.name);
+	http_set_header(c->req, c->resp, "Content-Disposition", buf_cstr(&h));
+	buf_free(&h);
+	http_set_header(c->req, c->resp, "Content-Security-Policy", "default-src 'none'; sandbox");
+	http_set_header(c->req, c->resp, "Cache-Control", "private, no-cache");
+	char tag[CRYPTO_HASH_HEX + 2];
+	snprintf(tag, sizeof(tag), "\"%s\"", d.hash);
+	http_set_header(c->req, c->resp, "ETag", tag);
 }

@@ -12,6 +12,7 @@
 #include "http/http.h"
 #include "store/db.h"
 #include "util/form.h"
+#include "util/multipart.h"
 
 struct app_config {
 	const char *db_url;
@@ -22,7 +23,10 @@ struct app_config {
 	bool cookie_secure;   /* force Secure cookies (TLS terminated elsewhere) */
 	int64_t session_ttl;  /* absolute session lifetime, seconds */
 	int64_t session_idle; /* a session unused this long ends, seconds */
+	size_t max_upload;    /* bytes of one uploaded file (a request on a file route) */
 };
+
+#define HTTP_UPLOAD_DEFAULT (16u << 20)
 
 struct app {
 	struct app_config cfg;
@@ -57,6 +61,7 @@ struct ctx {
 	const struct entity *entity;
 	const struct step *step; /* the workflow step being taken, for the write guard */
 	struct form *form;	 /* a UI form post, decoded by the router */
+	struct multipart *parts; /* its files, on a route that takes any (ROUTE_FILES) */
 	void *ui_cache;		 /* per-request look-ups of referenced records' labels */
 };
 

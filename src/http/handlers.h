@@ -15,6 +15,9 @@ void api_create(struct ctx *c);
 void api_update(struct ctx *c);
 void api_delete(struct ctx *c);
 void api_history(struct ctx *c);
+void api_file_get(struct ctx *c);
+void api_file_put(struct ctx *c);
+void api_file_delete(struct ctx *c);
 void api_export(struct ctx *c); /* export.c: a register as a CSV, XLSX or JSON download */
 void api_import(struct ctx *c); /* import.c: a register's records from a CSV body */
 void api_step(struct ctx *c);

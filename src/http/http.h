@@ -21,6 +21,7 @@ struct http_req {
 	const char *method_name;
 	const char *path;
 	struct buf body;
+	size_t body_cap; /* HTTP_BODY_CAP, or the upload limit on routes that take files */
 	bool body_too_large;
 	bool tls;	  /* served over TLS, or a trusted proxy said so */
 	bool trust_proxy; /* X-Forwarded-* headers come from our own proxy */

@@ -42,8 +42,23 @@ static const char *schema_name(const struct entity *e, const char *suffix, char 
 	return out;
 }
 
+/* A file field's value: the descriptor of the uploaded file (core/files.h). */
+static json_t *file_schema(const struct field *f, bool nullable)
+{
+	json_t *o = json_pack(
+		"{ss,ss,s{s{ss},s{ss},s{ss,si},s{ss,ss}},s[ssss],sb,sb,ss}", "type", "object",
+		"title", f->label, "properties", "name", "type", "string", "type", "type", "string",
+		"size", "type", "integer", "minimum", 1, "hash", "type", "string", "description",
+		"BLAKE2b-256 of the bytes, hex", "required", "name", "type", "size", "hash",
+		"additionalProperties", 0, "readOnly", 1, "description",
+		"Upload with PUT /api/v1/{register}/{id}/files/{field}; download with GET.");
+	return nullable ? json_pack("{s[o{ss}]}", "anyOf", o, "type", "null") : o;
+}
+
 static json_t *field_schema(const struct field *f, bool nullable)
 {
+	if (f->type == FT_FILE)
+		return file_schema(f, nullable);
 	json_t *s = json_object();
 	const char *type = "string";
 	switch (f->type) {
@@ -473,6 +488,53 @@ static void add_entity_paths(json_t *paths, const struct entity *e)
 				      "parameters", idp, "responses", r));
 	snprintf(path, sizeof(path), "/api/v1/%s/{id}/history", e->plural);
 	json_object_set_new(paths, path, hist);
+
+	/* file fields: upload, download, remove */
+	for (size_t k = 0; k < e->nfields; k++) {
+		const struct field *f = &e->fields[k];
+		if (f->type != FT_FILE)
+			continue;
+		json_t *fo = json_object();
+		r = errors_for(false, true);
+		json_object_set_new(r, "200",
+				    json_pack("{ss,s{s{s{ssss}}}}", "description",
+					      "The file's bytes, as an attachment", "content",
+					      "application/octet-stream", "schema", "type",
+					      "string", "format", "binary"));
+		snprintf(opid, sizeof(opid), "download_%s_%s", e->name, f->name);
+		json_object_set_new(fo, "get",
+				    json_pack("{ss,s[s],sO,so}", "operationId", opid, "tags", tag,
+					      "parameters", idp, "responses", r));
+		json_t *params = json_deep_copy(idp);
+		json_array_extend(params, ifm);
+		json_array_append_new(
+			params, param("name", "query", json_pack("{ss}", "type", "string"),
+				      "The file's name (a path is cut to its last part)", false));
+		r = errors_for(true, true);
+		json_object_set_new(r, "200",
+				    json_pack("{ss,so}", "description", "The updated record",
+					      "content", json_content(ref(name))));
+		json_object_set_new(r, "412", problem_response("Changed by someone else"));
+		json_object_set_new(r, "413", problem_response("Larger than the upload limit"));
+		snprintf(opid, sizeof(opid), "upload_%s_%s", e->name, f->name);
+		json_object_set_new(fo, "put",
+				    json_pack("{ss,s[s],so,s{sb,s{s{s{ssss}}}},so}", "operationId",
+					      opid, "tags", tag, "parameters", params,
+					      "requestBody", "required", 1, "content", "*/*",
+					      "schema", "type", "string", "format", "binary",
+					      "responses", r));
+		r = errors_for(false, true);
+		json_object_set_new(r, "200",
+				    json_pack("{ss,so}", "description",
+					      "The record without the file", "content",
+					      json_content(ref(name))));
+		snprintf(opid, sizeof(opid), "remove_%s_%s", e->name, f->name);
+		json_object_set_new(fo, "delete",
+				    json_pack("{ss,s[s],sO,so}", "operationId", opid, "tags", tag,
+					      "parameters", ifm, "responses", r));
+		snprintf(path, sizeof(path), "/api/v1/%s/{id}/files/%s", e->plural, f->name);
+		json_object_set_new(paths, path, fo);
+	}
 
 	/* workflow steps: one operation each, its inputs as the optional body */
 	for (size_t k = 0; e->workflow && k < e->workflow->nsteps; k++) {

@@ -18,6 +18,9 @@ enum route_flag {
 	ROUTE_MFA_SETUP = 1u << 1, /* reachable while a required second factor is not set up */
 	ROUTE_UI = 1u << 2,	   /* an HTML page: redirects to sign-in, form posts, HTML errors */
 	ROUTE_UPLOAD = 1u << 3,	   /* a form post that may carry files (multipart/form-data) */
+	/* a register's file field is written here: on a register that has one, the body may
+	 * reach the upload limit, and a form's files may hold any bytes */
+	ROUTE_FILES = 1u << 4,
 };
 
 struct route {
@@ -57,6 +60,9 @@ static const struct route routes[] = {
 	{ HTTP_PATCH, "/api/v1/{entity}/{id}", api_update, 0 },
 	{ HTTP_DELETE, "/api/v1/{entity}/{id}", api_delete, 0 },
 	{ HTTP_GET, "/api/v1/{entity}/{id}/history", api_history, 0 },
+	{ HTTP_GET, "/api/v1/{entity}/{id}/files/{field}", api_file_get, 0 },
+	{ HTTP_PUT, "/api/v1/{entity}/{id}/files/{field}", api_file_put, ROUTE_FILES },
+	{ HTTP_DELETE, "/api/v1/{entity}/{id}/files/{field}", api_file_delete, 0 },
 	{ HTTP_POST, "/api/v1/{entity}/{id}/{step}", api_step, 0 },
 
 	{ HTTP_GET, "/", ui_home, ROUTE_UI },
@@ -84,13 +90,13 @@ static const struct route routes[] = {
 	{ HTTP_GET, "/frameworks/oscal", ui_oscal_form, ROUTE_UI },
 	{ HTTP_POST, "/frameworks/oscal", ui_oscal, ROUTE_UI | ROUTE_UPLOAD },
 	{ HTTP_GET, "/{entity}", ui_list, ROUTE_UI },
-	{ HTTP_POST, "/{entity}", ui_create, ROUTE_UI },
+	{ HTTP_POST, "/{entity}", ui_create, ROUTE_UI | ROUTE_FILES },
 	{ HTTP_GET, "/{entity}/new", ui_new, ROUTE_UI },
 	{ HTTP_GET, "/{entity}/export.{format}", ui_export, ROUTE_UI },
 	{ HTTP_GET, "/{entity}/import", ui_import_form, ROUTE_UI },
 	{ HTTP_POST, "/{entity}/import", ui_import, ROUTE_UI | ROUTE_UPLOAD },
 	{ HTTP_GET, "/{entity}/{id}", ui_show, ROUTE_UI },
-	{ HTTP_POST, "/{entity}/{id}", ui_update, ROUTE_UI },
+	{ HTTP_POST, "/{entity}/{id}", ui_update, ROUTE_UI | ROUTE_FILES },
 	{ HTTP_GET, "/{entity}/{id}/edit", ui_edit, ROUTE_UI },
 	{ HTTP_POST, "/{entity}/{id}/delete", ui_delete, ROUTE_UI },
 	{ HTTP_POST, "/{entity}/{id}/step/{step}", ui_step, ROUTE_UI },
@@ -161,26 +167,34 @@ static bool keep_query(void *arg, const char *k, const char *v)
 
 /* A UI form post's fields, decoded into c->form; answers an error page when malformed. Only
  * routes that take files accept multipart/form-data: other forms have no use for it. */
-static bool ui_read_form(struct ctx *c, bool upload)
+static bool ui_read_form(struct ctx *c, unsigned flags)
 {
 	struct http_req *r = c->req;
 	if (r->method != HTTP_POST)
 		return true;
 	if (r->body_too_large) {
-		ui_error(c, ERR_TOO_LARGE, "The form is larger than 1 MiB.");
+		ui_error(c, ERR_TOO_LARGE,
+			 arena_printf(c->a, "The form is larger than %zu MiB.", r->body_cap >> 20));
 		return false;
 	}
+	bool files = (flags & ROUTE_FILES) && model_has_files(c->entity);
 	const char *ct = http_header(r, "Content-Type");
 	const char *want = "application/x-www-form-urlencoded";
-	bool multipart = upload && multipart_is_form(ct);
+	bool multipart = (files || (flags & ROUTE_UPLOAD)) && multipart_is_form(ct);
 	if (!multipart && (!ct || strncasecmp(ct, want, strlen(want)) != 0)) {
 		ui_error(c, ERR_MEDIA_TYPE, "Send the form as application/x-www-form-urlencoded.");
 		return false;
 	}
 	c->form = arena_alloc(c->a, sizeof(*c->form));
 	const char *why = "could not be read", *body = r->body.p ? r->body.p : "";
-	if (!c->form || (multipart ? multipart_form(c->a, ct, body, r->body.len, c->form, &why)
-				   : form_parse(c->a, body, r->body.len, c->form, &why))) {
+	enum err e = ERR_NOMEM;
+	if (c->form && multipart && files)
+		e = multipart_form_files(c->a, ct, body, r->body.len, c->form, &c->parts, &why);
+	else if (c->form && multipart)
+		e = multipart_form(c->a, ct, body, r->body.len, c->form, &why);
+	else if (c->form)
+		e = form_parse(c->a, body, r->body.len, c->form, &why);
+	if (e) {
 		c->form = NULL;
 		ui_error(c, ERR_BAD_REQUEST, arena_printf(c->a, "The form %s.", why));
 		return false;
@@ -223,6 +237,21 @@ void router_each(void (*fn)(void *arg, const char *method, const char *pattern, 
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
 		fn(arg, method_names[routes[i].method], routes[i].pattern,
 		   !(routes[i].flags & ROUTE_PUBLIC));
+}
+
+size_t router_body_cap(struct app *app, struct http_req *req)
+{
+	struct ctx c;
+	memset(&c, 0, sizeof(c));
+	c.req = req;
+	c.a = req->a;
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (routes[i].method != req->method || !(routes[i].flags & ROUTE_FILES))
+			continue;
+		if (route_match(&c, routes[i].pattern, req->path) && model_has_files(c.entity))
+			return app->cfg.max_upload ? app->cfg.max_upload : HTTP_UPLOAD_DEFAULT;
+	}
+	return HTTP_BODY_CAP;
 }
 
 void router_dispatch(struct app *app, struct http_req *req, struct http_resp *resp)
@@ -274,7 +303,7 @@ void router_dispatch(struct app *app, struct http_req *req, struct http_resp *re
 		return;
 	}
 	bool ui = found->flags & ROUTE_UI;
-	if (ui && !ui_read_form(&c, found->flags & ROUTE_UPLOAD))
+	if (ui && !ui_read_form(&c, found->flags))
 		return;
 	if (!(found->flags & ROUTE_PUBLIC)) {
 		e = session_authenticate(&c);

@@ -164,12 +164,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!rs)
 			return MHD_NO;
 		arena_init(&rs->arena, 64u << 20);
-		buf_init(&rs->req.body, HTTP_BODY_CAP);
 		rs->req.a = &rs->arena;
 		rs->req.conn = conn;
 		rs->req.path = arena_strdup(&rs->arena, url);
 		rs->req.method_name = arena_strdup(&rs->arena, method);
 		rs->req.method = method_of(method);
+		rs->req.body_cap = rs->req.path ? router_body_cap(app, &rs->req) : HTTP_BODY_CAP;
+		buf_init(&rs->req.body, rs->req.body_cap);
 		const char *proto =
 			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
 		rs->req.tls = app->cfg.trust_proxy && proto && strcmp(proto, "https") == 0;
@@ -177,7 +178,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		const char *cl =
 			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 		int64_t n;
-		if (cl && str_parse_i64(cl, &n) && n > (int64_t)HTTP_BODY_CAP)
+		if (cl && str_parse_i64(cl, &n) && n > (int64_t)rs->req.body_cap)
 			rs->req.body_too_large = true;
 		*con_cls = rs;
 		/* answer on a later call, so libmicrohttpd keeps the connection alive */

@@ -361,6 +361,17 @@ const char *ui_value_text(struct ctx *c, const struct field *f, json_t *v)
 		}
 		return t;
 	}
+	case FT_FILE: {
+		const char *name = json_string_value(json_object_get(v, "name"));
+		json_int_t size = json_integer_value(json_object_get(v, "size"));
+		if (!name)
+			return NULL;
+		return size >= 1 << 20 ? arena_printf(c->a, "%s (%.1f MB)", name, size / 1048576.0)
+		       : size >= 1024
+			       ? arena_printf(c->a, "%s (%lld KB)", name,
+					      (long long)(size + 1023) / 1024)
+			       : arena_printf(c->a, "%s (%lld bytes)", name, (long long)size);
+	}
 	default:
 		return json_string_value(v);
 	}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/authz.h"
+#include "core/files.h"
 #include "core/repo.h"
 #include "http/handlers.h"
 #include "http/ui.h"
@@ -837,7 +838,23 @@ static void show_page(struct ctx *c, int64_t id, int status, const char *alert,
 		ui_html(c, "<dt>");
 		ui_text(c, f->label);
 		ui_html(c, "</dt><dd>");
-		ui_value(c, f, json_object_get(j, f->name));
+		json_t *v = json_object_get(j, f->name);
+		if (f->type == FT_FILE && json_is_object(v)) {
+			ui_html(c, "<a href=\"/api/v1/");
+			ui_text(c, e->plural);
+			ui_html(c, "/");
+			ui_int(c, id);
+			ui_html(c, "/files/");
+			ui_text(c, f->name);
+			ui_html(c, "\" download>");
+			ui_value(c, f, v);
+			ui_html(c, "</a> <span class=\"muted hash\" title=\"BLAKE2b-256 of the "
+				   "file\">");
+			ui_text(c, json_string_value(json_object_get(v, "hash")));
+			ui_html(c, "</span>");
+		} else {
+			ui_value(c, f, v);
+		}
 		ui_html(c, "</dd>");
 	}
 	static const struct field sys[] = {
@@ -872,6 +889,10 @@ struct form_view {
 static const char *control_value(struct ctx *c, const struct form_view *fv, const struct field *f,
 				 bool is_new)
 {
+	if (f->type == FT_FILE) /* the stored file's name: a browser never refills a file input */
+		return fv->stored ? json_string_value(json_object_get(
+					    json_object_get(fv->stored, f->name), "name"))
+				  : NULL;
 	if (fv->posted)
 		return ui_field(c, f->name);
 	if (fv->stored) {
@@ -979,6 +1000,19 @@ static void control(struct ctx *c, const struct field *f, const char *val, const
 			json_decref(opts);
 		}
 		ui_html(c, "</select>");
+	} else if (f->type == FT_FILE) {
+		if (val) {
+			ui_html(c, "<p class=\"help\">Now: <strong>");
+			ui_text(c, val);
+			ui_html(c, "</strong>. Choose a file to replace it, or <label "
+				   "class=\"inline\">"
+				   "<input type=\"checkbox\" name=\"_remove_");
+			ui_text(c, f->name);
+			ui_html(c, "\" value=\"true\"> remove it</label>.</p>");
+		}
+		ui_html(c, "<input type=\"file\"");
+		ui_html(c, attrs);
+		ui_html(c, ">");
 	} else if (f->type == FT_LONGTEXT || f->type == FT_MARKDOWN) {
 		ui_html(c, "<textarea rows=\"6\"");
 		ui_html(c, attrs);
@@ -1058,7 +1092,10 @@ static void form_page(struct ctx *c, int64_t id, const struct form_view *fv, int
 		}
 		ui_html(c, "</ul></div>");
 	}
-	ui_html(c, "<form class=\"record card\" method=\"post\" novalidate action=\"/");
+	ui_html(c, "<form class=\"record card\" method=\"post\" novalidate");
+	if (model_has_files(e))
+		ui_html(c, " enctype=\"multipart/form-data\"");
+	ui_html(c, " action=\"/");
 	ui_text(c, e->plural);
 	if (id) {
 		ui_html(c, "/");
@@ -1075,7 +1112,7 @@ static void form_page(struct ctx *c, int64_t id, const struct form_view *fv, int
 		   "required.</p>");
 	for (size_t i = 0; i < e->nfields; i++) {
 		const struct field *f = &e->fields[i];
-		if (f->flags & FF_READONLY)
+		if ((f->flags & FF_READONLY) && f->type != FT_FILE)
 			continue;
 		control(c, f, control_value(c, fv, f, !id), field_error(fv->ve, f->name), "f-");
 	}
@@ -1119,6 +1156,25 @@ void ui_edit(struct ctx *c)
 	json_decref(j);
 }
 
+/* A file field of a posted form: a chosen file replaces the stored one; none chosen keeps it,
+ * unless "remove" is ticked. */
+static void form_file(struct ctx *c, const struct field *f, bool create, struct value *v,
+		      struct verrors *ve)
+{
+	for (size_t k = 0; c->parts && k < c->parts->n; k++) {
+		const struct multipart_part *pt = &c->parts->parts[k];
+		if (strcmp(pt->name, f->name) != 0 || !pt->filename || !*pt->filename)
+			continue;
+		const char *why = NULL;
+		if (!files_value(c->a, pt->filename, pt->content_type, pt->data, pt->n, v, &why))
+			verrors_add(ve, f->name, why);
+		return;
+	}
+	const char *rm = ui_field(c, arena_printf(c->a, "_remove_%s", f->name));
+	if (!create && rm && strcmp(rm, "true") == 0)
+		*v = (struct value){ .set = true, .null = true };
+}
+
 /* Reads the posted form into rec. Empty boxes: unset on create (so defaults and "required"
  * apply), NULL on edit (the user cleared the field). Unchecked boxes are false. */
 static struct record *record_from_form(struct ctx *c, bool create, struct verrors *ve)
@@ -1131,6 +1187,10 @@ static struct record *record_from_form(struct ctx *c, bool create, struct verror
 	}
 	for (size_t i = 0; i < e->nfields; i++) {
 		const struct field *f = &e->fields[i];
+		if (f->type == FT_FILE) {
+			form_file(c, f, create, &rec->v[i], ve);
+			continue;
+		}
 		if (f->flags & FF_READONLY)
 			continue;
 		const char *s = ui_field(c, f->name);

@@ -102,6 +102,14 @@ static struct cell cell_of(const struct field *f, json_t *v, bool labels)
 		c.n = json_string_length(v);
 		if (labels && f->type == FT_ENUM)
 			ch = model_choice(f, c.s);
+	} else if (json_is_object(v) && f->type == FT_FILE) {
+		json_t *name =
+			json_object_get(v, "name"); /* the file's name; the API has the rest */
+		if (json_is_string(name)) {
+			c.kind = CELL_TEXT;
+			c.s = json_string_value(name);
+			c.n = json_string_length(name);
+		}
 	}
 	if (ch) {
 		c.kind = CELL_TEXT;

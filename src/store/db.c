@@ -170,6 +170,11 @@ void db_bind_text(struct db_stmt *st, int idx, const char *s, size_t n)
 	SOPS(st)->bind_text(st, idx, s, n);
 }
 
+void db_bind_blob(struct db_stmt *st, int idx, const void *p, size_t n)
+{
+	SOPS(st)->bind_blob(st, idx, p, n);
+}
+
 void db_bind_str(struct db_stmt *st, int idx, const char *s)
 {
 	if (s)
@@ -211,6 +216,16 @@ int64_t db_col_int(struct db_stmt *st, int col)
 const char *db_col_text(struct db_stmt *st, int col, size_t *n)
 {
 	return SOPS(st)->col_text(st, col, n);
+}
+
+const void *db_col_blob(struct db_stmt *st, int col, size_t *n)
+{
+	return SOPS(st)->col_blob(st, col, n);
+}
+
+bool db_col_is_blob(struct db_stmt *st, int col)
+{
+	return SOPS(st)->col_is_blob(st, col);
 }
 
 void db_done(struct db_stmt *st)
@@ -431,6 +446,7 @@ static const char *const all_tables[] = {
 	"control_risks",
 	"evidence",
 	"soa_versions",
+	"files",
 	"register_versions",
 	"login_failures",
 	"user_mfa",
@@ -476,6 +492,14 @@ enum err db_copy_table(struct db *src, struct db *dst, const char *table, int64_
 		}
 		for (int i = 0; i < n; i++) {
 			size_t len;
+			if (db_col_is_blob(in, i)) { /* a file's bytes, NUL bytes included */
+				const void *b = db_col_blob(in, i, &len);
+				if (b)
+					db_bind_blob(out, i + 1, b, len);
+				else
+					db_bind_null(out, i + 1);
+				continue;
+			}
 			const char *v = db_col_text(in, i, &len);
 			if (v)
 				db_bind_text(out, i + 1, v, len);

@@ -46,6 +46,8 @@ void db_bind_int(struct db_stmt *st, int idx, int64_t v);
 void db_bind_text(struct db_stmt *st, int idx, const char *s, size_t n);
 void db_bind_str(struct db_stmt *st, int idx, const char *s); /* NULL binds NULL */
 void db_bind_null(struct db_stmt *st, int idx);
+/* Bytes (a BLOB in SQLite, BYTEA in PostgreSQL), copied. */
+void db_bind_blob(struct db_stmt *st, int idx, const void *p, size_t n);
 /* *row = true when a row is available. Constraint failures come back as ERR_CONFLICT. */
 enum err db_step(struct db_stmt *st, bool *row) WUR;
 int db_col_count(struct db_stmt *st);
@@ -55,6 +57,10 @@ bool db_col_null(struct db_stmt *st, int col);
 int64_t db_col_int(struct db_stmt *st, int col);
 /* NULL for SQL NULL; valid until the next step or db_done. */
 const char *db_col_text(struct db_stmt *st, int col, size_t *n);
+/* A BLOB/BYTEA column's bytes; NULL for SQL NULL; valid until the next read or db_done. */
+const void *db_col_blob(struct db_stmt *st, int col, size_t *n);
+/* Whether the column at the cursor holds bytes rather than text or a number. */
+bool db_col_is_blob(struct db_stmt *st, int col);
 void db_done(struct db_stmt *st);
 /* Rows changed by the last completed statement. */
 int64_t db_changes(struct db *db);
@@ -82,12 +88,15 @@ struct db_ops {
 	void (*bind_int)(struct db_stmt *st, int idx, int64_t v);
 	void (*bind_text)(struct db_stmt *st, int idx, const char *s, size_t n);
 	void (*bind_null)(struct db_stmt *st, int idx);
+	void (*bind_blob)(struct db_stmt *st, int idx, const void *p, size_t n);
 	enum err (*step)(struct db_stmt *st, bool *row);
 	int (*col_count)(struct db_stmt *st);
 	const char *(*col_name)(struct db_stmt *st, int col);
 	bool (*col_null)(struct db_stmt *st, int col);
 	int64_t (*col_int)(struct db_stmt *st, int col);
 	const char *(*col_text)(struct db_stmt *st, int col, size_t *n);
+	const void *(*col_blob)(struct db_stmt *st, int col, size_t *n);
+	bool (*col_is_blob)(struct db_stmt *st, int col);
 	void (*done)(struct db_stmt *st);
 	int64_t (*changes)(struct db *db);
 	bool (*in_transaction)(struct db *db);

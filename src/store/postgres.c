@@ -22,6 +22,9 @@ struct db_stmt {
 	unsigned gen; /* the connection generation it was prepared on */
 	int nparams;
 	char **values; /* nparams slots, NULL for SQL NULL */
+	/* per parameter: its length and format (1: binary, a blob); NULL until a blob is bound */
+	int *lengths, *formats;
+	unsigned char *blob; /* the last column read as a blob, unescaped (freed on next read) */
 	PGresult *res;
 	int row, nrows;
 	bool executed, in_use, uncached, bind_failed;
@@ -108,6 +111,9 @@ static void stmt_free(struct db_stmt *s)
 	for (int i = 0; i < s->nparams; i++)
 		free(s->values[i]);
 	free(s->values);
+	free(s->lengths);
+	free(s->formats);
+	PQfreemem(s->blob);
 	free(s->sql);
 	free(s);
 }
@@ -266,6 +272,8 @@ static void set_value(struct db_stmt *s, int idx, char *v)
 	}
 	free(s->values[idx - 1]);
 	s->values[idx - 1] = v;
+	if (s->formats)
+		s->formats[idx - 1] = 0;
 }
 
 static void pg_bind_int(struct db_stmt *s, int idx, int64_t v)
@@ -291,6 +299,32 @@ static void pg_bind_text(struct db_stmt *s, int idx, const char *p, size_t n)
 	set_value(s, idx, t);
 }
 
+/* A blob travels as a binary parameter: no escaping, and any byte (NUL too) survives. */
+static void pg_bind_blob(struct db_stmt *s, int idx, const void *p, size_t n)
+{
+	if (n > INT32_MAX || idx < 1 || idx > s->nparams) {
+		s->bind_failed = true;
+		return;
+	}
+	if (!s->formats) {
+		s->lengths = calloc((size_t)s->nparams, sizeof(int));
+		s->formats = calloc((size_t)s->nparams, sizeof(int));
+		if (!s->lengths || !s->formats) {
+			s->bind_failed = true;
+			return;
+		}
+	}
+	char *t = malloc(n ? n : 1);
+	if (!t) {
+		s->bind_failed = true;
+		return;
+	}
+	memcpy(t, p, n);
+	set_value(s, idx, t);
+	s->lengths[idx - 1] = (int)n;
+	s->formats[idx - 1] = 1;
+}
+
 static void pg_bind_null(struct db_stmt *s, int idx)
 {
 	set_value(s, idx, NULL);
@@ -309,7 +343,8 @@ static enum err pg_step(struct db_stmt *s, bool *row)
 			if (s->gen != d->gen && prepare_on_server(d, s) != ERR_OK)
 				return ERR_DB;
 			s->res = PQexecPrepared(d->conn, s->name, s->nparams,
-						(const char *const *)s->values, NULL, NULL, 0);
+						(const char *const *)s->values, s->lengths,
+						s->formats, 0);
 			if (PQstatus(d->conn) != CONNECTION_BAD || attempt)
 				break;
 			/* the connection dropped. Outside a transaction one retry is safe; inside
@@ -392,12 +427,37 @@ static const char *pg_col_text(struct db_stmt *s, int col, size_t *n)
 	return PQgetvalue(s->res, s->row, col);
 }
 
+/* bytea comes back as text in hex ("\\x..."): unescaped into a buffer the statement owns. */
+static const void *pg_col_blob(struct db_stmt *s, int col, size_t *n)
+{
+	*n = 0;
+	PQfreemem(s->blob);
+	s->blob = NULL;
+	if (pg_col_null(s, col))
+		return NULL;
+	size_t len = 0;
+	s->blob = PQunescapeBytea((const unsigned char *)PQgetvalue(s->res, s->row, col), &len);
+	if (!s->blob)
+		return NULL;
+	*n = len;
+	return s->blob;
+}
+
+static bool pg_col_is_blob(struct db_stmt *s, int col)
+{
+	return s->res && PQftype(s->res, col) == 17; /* BYTEAOID */
+}
+
 static void pg_done(struct db_stmt *s)
 {
 	if (s->uncached) {
 		stmt_free(s);
 		return;
 	}
+	PQfreemem(s->blob);
+	s->blob = NULL;
+	if (s->formats)
+		memset(s->formats, 0, (size_t)s->nparams * sizeof(int));
 	PQclear(s->res);
 	s->res = NULL;
 	s->executed = false;
@@ -430,6 +490,9 @@ const struct db_ops db_postgres_ops = {
 	.prepare = pg_prepare,
 	.bind_int = pg_bind_int,
 	.bind_text = pg_bind_text,
+	.bind_blob = pg_bind_blob,
+	.col_blob = pg_col_blob,
+	.col_is_blob = pg_col_is_blob,
 	.bind_null = pg_bind_null,
 	.step = pg_step,
 	.col_count = pg_col_count,

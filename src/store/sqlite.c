@@ -238,6 +238,13 @@ static void sq_bind_text(struct db_stmt *s, int idx, const char *p, size_t n)
 		s->bind_failed = true;
 }
 
+static void sq_bind_blob(struct db_stmt *s, int idx, const void *p, size_t n)
+{
+	if (n > 0x7fffffff ||
+	    sqlite3_bind_blob(s->st, idx, n ? p : "", (int)n, SQLITE_TRANSIENT) != SQLITE_OK)
+		s->bind_failed = true;
+}
+
 static void sq_bind_null(struct db_stmt *s, int idx)
 {
 	if (sqlite3_bind_null(s->st, idx) != SQLITE_OK)
@@ -293,6 +300,18 @@ static const char *sq_col_text(struct db_stmt *s, int col, size_t *n)
 	return p;
 }
 
+static const void *sq_col_blob(struct db_stmt *s, int col, size_t *n)
+{
+	const void *p = sqlite3_column_blob(s->st, col);
+	*n = p ? (size_t)sqlite3_column_bytes(s->st, col) : 0;
+	return p;
+}
+
+static bool sq_col_is_blob(struct db_stmt *s, int col)
+{
+	return sqlite3_column_type(s->st, col) == SQLITE_BLOB;
+}
+
 static void sq_done(struct db_stmt *s)
 {
 	if (s->uncached) {
@@ -323,6 +342,9 @@ const struct db_ops db_sqlite_ops = {
 	.prepare = sq_prepare,
 	.bind_int = sq_bind_int,
 	.bind_text = sq_bind_text,
+	.bind_blob = sq_bind_blob,
+	.col_blob = sq_col_blob,
+	.col_is_blob = sq_col_is_blob,
 	.bind_null = sq_bind_null,
 	.step = sq_step,
 	.col_count = sq_col_count,

@@ -202,8 +202,8 @@ enum err multipart_parse(struct arena *a, const char *content_type, const char *
 	}
 }
 
-enum err multipart_form(struct arena *a, const char *content_type, const char *body, size_t n,
-			struct form *out, const char **why)
+static enum err to_form(struct arena *a, const char *content_type, const char *body, size_t n,
+			struct form *out, struct multipart **files, const char **why)
 {
 	out->n = 0;
 	struct multipart *mp = arena_alloc_raw(a, sizeof(*mp));
@@ -215,6 +215,8 @@ enum err multipart_form(struct arena *a, const char *content_type, const char *b
 	_Static_assert(MULTIPART_MAX_PARTS <= FORM_MAX_FIELDS, "every part fits a form");
 	for (size_t i = 0; i < mp->n; i++) {
 		const struct multipart_part *pt = &mp->parts[i];
+		if (files && pt->filename)
+			continue; /* the caller reads its bytes from the parts */
 		if (memchr(pt->data, '\0', pt->n) ||
 		    (!pt->filename && !str_valid_utf8(pt->data, pt->n))) {
 			*why = pt->filename ? "holds a file that is not text (it has NUL bytes)"
@@ -226,5 +228,19 @@ enum err multipart_form(struct arena *a, const char *content_type, const char *b
 			return ERR_NOMEM;
 		out->items[out->n++] = (struct form_field){ pt->name, v };
 	}
+	if (files)
+		*files = mp;
 	return ERR_OK;
+}
+
+enum err multipart_form(struct arena *a, const char *content_type, const char *body, size_t n,
+			struct form *out, const char **why)
+{
+	return to_form(a, content_type, body, n, out, NULL, why);
+}
+
+enum err multipart_form_files(struct arena *a, const char *content_type, const char *body, size_t n,
+			      struct form *out, struct multipart **files, const char **why)
+{
+	return to_form(a, content_type, body, n, out, files, why);
 }

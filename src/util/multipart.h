@@ -43,4 +43,9 @@ enum err multipart_parse(struct arena *a, const char *content_type, const char *
 enum err multipart_form(struct arena *a, const char *content_type, const char *body, size_t n,
 			struct form *out, const char **why) WUR;
 
+/* The same, for forms that upload files of any kind: file parts are left out of the form and
+ * read from *files (every part, bytes as sent). */
+enum err multipart_form_files(struct arena *a, const char *content_type, const char *body, size_t n,
+			      struct form *out, struct multipart **files, const char **why) WUR;
+
 #endif

@@ -140,15 +140,18 @@ test('the document has every register, with its operations', () => {
   for (const p of ['/api/v1/session', '/api/v1/tokens', '/api/v1/tokens/{id}', '/api/v1/openapi.json']) assert.ok(doc.paths[p], p);
 });
 
-// Every register and its workflow steps, as `custos registers` prints them.
+// Every register's workflow steps and file fields, as `custos registers` prints them.
+const fileFields = new Map();
 function registersWithSteps() {
   const out = new Map();
   let cur = null;
   for (const line of cli(['registers']).stdout.split('\n')) {
     const m = line.match(/^(\w+) \(/);
-    if (m) { cur = m[1]; out.set(cur, []); continue; }
+    if (m) { cur = m[1]; out.set(cur, []); fileFields.set(cur, []); continue; }
     const s = line.match(/^  steps: (.*)$/);
     if (s && cur) out.set(cur, s[1].split(/\s+/).filter(Boolean));
+    const f = line.match(/^  (\w+)\s+file\b/);
+    if (f && cur) fileFields.get(cur).push(f[1]);
   }
   for (const p of REGISTERS) assert.ok(out.has(p), p);
   return out;
@@ -164,6 +167,7 @@ function servedOperations() {
     for (const p of pattern.includes('{entity}') ? [...regs.keys()] : [null]) {
       const path = p ? pattern.replace('{entity}', p) : pattern;
       if (path.includes('{step}')) for (const st of regs.get(p)) out.push(`${method} ${path.replace('{step}', st)}`);
+      else if (path.includes('{field}')) for (const f of fileFields.get(p)) out.push(`${method} ${path.replace('{field}', f)}`);
       else out.push(`${method} ${path}`);
     }
   }
