@@ -96,7 +96,8 @@ test('the route table is what this test enumerates', () => {
   const entityRoutes = routes.filter(([, p]) => p.startsWith('/api/') && p.includes('{entity}')).map(([m, p]) => `${m} ${p}`);
   assert.deepEqual(entityRoutes.sort(), ['DELETE /api/v1/{entity}/{id}', 'GET /api/v1/{entity}', 'GET /api/v1/{entity}/{id}',
     'GET /api/v1/{entity}/{id}/history', 'GET /api/v1/{entity}/export', 'PATCH /api/v1/{entity}/{id}', 'POST /api/v1/{entity}', 'POST /api/v1/{entity}/import',
-    'POST /api/v1/{entity}/{id}/{step}'].sort());
+    'POST /api/v1/{entity}/{id}/{step}', 'GET /api/v1/{entity}/{id}/files/{field}', 'PUT /api/v1/{entity}/{id}/files/{field}',
+    'DELETE /api/v1/{entity}/{id}/files/{field}'].sort());
   for (const [, p, auth] of routes) if (p.startsWith('/api/v1/') && p !== '/api/v1/session') assert.equal(auth, 'auth', p);
 });
 
