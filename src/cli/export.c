@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "domain/domain.h"
 #include "domain/soa.h"
 #include "io/export.h"
 #include "util/timeutil.h"
@@ -98,9 +99,13 @@ static int export_soa(struct cli_args *a, enum export_format fmt, bool oscal)
 	struct soa s;
 	struct buf out;
 	buf_init(&out, CLI_EXPORT_CAP);
+	struct organisation_info org = { 0 };
 	enum err err = soa_build(db, &ar, code, today, &s);
+	/* OSCAL names the organisation, and its record's uuid keeps the export's UUIDs stable */
+	if (!err && oscal)
+		err = organisation_get(db, &ar, &org);
 	if (!err)
-		err = oscal ? soa_to_oscal(&ar, &s, today, NULL, &out)
+		err = oscal ? soa_to_oscal(&ar, &s, today, org.name, org.uuid, &out)
 			    : soa_export(&ar, &s, today, fmt, &out);
 	db_close(db);
 	if (err == ERR_NOT_FOUND)

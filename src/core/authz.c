@@ -144,7 +144,20 @@ static const struct rule rules[] = {
 	{ ROLE_DEPARTMENT_HEAD, "catalog_control", RO(ALL) },
 	{ ROLE_DEPARTMENT_HEAD, "control", { OWN | DEP, 0, OWN | DEP, 0 } },
 	{ ROLE_DEPARTMENT_HEAD, "evidence", { OWN, OWN, OWN, 0 } },
-	/* external parties: published documents only (none of these registers) */
+	/* the organisation's own record: everyone reads who they work for and where security
+	 * issues go; the ISM and the administrators keep it; it is never deleted, as its uuid
+	 * names the organisation's OSCAL exports */
+	{ ROLE_ISMS_MANAGER, "organisation", { ALL, ALL, ALL, 0 } },
+	{ ROLE_ADMIN, "organisation", { ALL, ALL, ALL, 0 } },
+	{ ROLE_BOARD, "organisation", RO(ALL) },
+	{ ROLE_AUDITOR, "organisation", RO(ALL) },
+	{ ROLE_OPERATIONS_MANAGER, "organisation", RO(ALL) },
+	{ ROLE_HR_MANAGER, "organisation", RO(ALL) },
+	{ ROLE_DEPARTMENT_HEAD, "organisation", RO(ALL) },
+	{ ROLE_SUPPORT, "organisation", RO(ALL) },
+	{ ROLE_STAFF, "organisation", RO(ALL) },
+	/* external parties: published documents only, and the organisation they deal with */
+	{ ROLE_EXTERNAL, "organisation", RO(ALL) },
 };
 
 /* Workflow steps: who may take which step of which register, with the same scopes. */

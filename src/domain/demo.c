@@ -314,6 +314,24 @@ enum err demo_load(struct db *db, bool *loaded)
 		goto done;
 	in_tx = true;
 
+	/* the organisation's own record, unless someone made it already: there is only one */
+	struct organisation_info org;
+	if ((e = organisation_get(db, &a, &org)))
+		goto done;
+	if (!org.name) {
+		const struct demo_organisation *o = &demo_organisation;
+		struct record *r = model_record_new(&a, &entity_organisation);
+		int64_t id;
+		e = ERR_INVALID;
+		if (!r || !set(&a, r, "name", o->name) ||
+		    !set(&a, r, "legal_name", o->legal_name) ||
+		    !set(&a, r, "website", o->website) ||
+		    !set(&a, r, "security_contact", o->security_contact) ||
+		    !set(&a, r, "trust_intro", o->trust_intro))
+			goto done;
+		if ((e = create(&c, r, &id)))
+			goto done;
+	}
 	for (size_t i = 0; i < nd; i++) {
 		const struct demo_department *d = &demo_departments[i];
 		struct record *r = model_record_new(&a, &entity_department);

@@ -10,6 +10,11 @@
 #include "store/db.h"
 #include "util/err.h"
 
+struct demo_organisation {
+	const char *name, *legal_name, *website, *security_contact;
+	const char *trust_intro; /* Markdown */
+};
+
 struct demo_department {
 	const char *name;
 	const char *code;	 /* unique, e.g. "OPS" */
@@ -68,6 +73,7 @@ struct demo_risk {
 	const char *state; /* open, submitted (awaiting the owner), accepted (by the owner) */
 };
 
+extern const struct demo_organisation demo_organisation;
 extern const struct demo_department demo_departments[];
 extern const size_t demo_departments_count;
 extern const struct demo_person demo_people[];

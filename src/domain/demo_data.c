@@ -2,6 +2,17 @@
  * Custos. Every name, person and asset here is invented. Loaded by demo.c. */
 #include "domain/demo.h"
 
+const struct demo_organisation demo_organisation = {
+	"Westcloud",
+	"Westcloud Communications Ltd",
+	"https://westcloud.example",
+	"security@westcloud.example",
+	"Westcloud runs cloud contact centres for businesses of every size. We protect our "
+	"customers' calls, recordings and data with an information security management system "
+	"certified to **ISO/IEC 27001**.\n\nFound a security issue? Write to "
+	"security@westcloud.example: we answer within one working day.",
+};
+
 const struct demo_department demo_departments[] = {
 	{ "Board and Executive", "EXEC",
 	  "Sets direction, approves the information security policy and accepts risks above "

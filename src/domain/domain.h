@@ -4,7 +4,9 @@
 #define CUSTOS_DOMAIN_H
 
 #include "core/model.h"
+#include "store/db.h"
 
+extern const struct entity entity_organisation;
 extern const struct entity entity_department;
 extern const struct entity entity_person;
 extern const struct entity entity_asset;
@@ -20,6 +22,13 @@ extern const struct entity entity_control;
 extern const struct entity entity_control_risk;
 extern const struct entity entity_evidence;
 extern const struct entity entity_soa_version;
+
+/* What other records and exports say of the organisation: its name, and the namespace of its
+ * stable OSCAL UUIDs (the record's uuid). Both NULL while there is no organisation record. */
+struct organisation_info {
+	const char *name, *uuid;
+};
+enum err organisation_get(struct db *db, struct arena *a, struct organisation_info *out) WUR;
 
 /* Registers every entity and job of this build with the core. Call once at start. */
 void domain_init(void);

@@ -1,8 +1,146 @@
-/* org.c - the organisation: departments, people (employees, contractors, agents, third
- * parties: policy 2.2 and 3.7) and interested parties with their requirements (policy 2.2). */
+/* org.c - the organisation: its own record (name, contacts, the namespace of its OSCAL
+ * identifiers), departments, people (employees, contractors, agents, third parties: policy 2.2
+ * and 3.7) and interested parties with their requirements (policy 2.2). */
 #include <string.h>
 
 #include "domain/domain.h"
+#include "util/crypto.h"
+
+static const struct field organisation_fields[] = {
+	{ .name = "name",
+	  .label = "Name",
+	  .type = FT_TEXT,
+	  .flags = FF_REQUIRED | FF_SEARCH | FF_LIST,
+	  .max = 200,
+	  .help = "The name the organisation is known by; exports such as the Statement of "
+		  "Applicability carry it." },
+	{ .name = "legal_name",
+	  .label = "Legal name",
+	  .type = FT_TEXT,
+	  .flags = FF_SEARCH | FF_LIST,
+	  .max = 300,
+	  .help = "The registered name, where it differs from the name." },
+	{ .name = "website",
+	  .label = "Website",
+	  .type = FT_TEXT,
+	  .flags = FF_LIST,
+	  .max = 500,
+	  .help = "The public website, starting with https://." },
+	{ .name = "security_contact",
+	  .label = "Security contact",
+	  .type = FT_EMAIL,
+	  .flags = FF_LIST,
+	  .help = "Where external parties report a security issue (as a security.txt or trust "
+		  "page would give it)." },
+	{ .name = "trust_intro",
+	  .label = "Trust page introduction",
+	  .type = FT_MARKDOWN,
+	  .max = 4000,
+	  .help = "A short text for a public trust page: how the organisation looks after the "
+		  "information entrusted to it." },
+	{ .name = "uuid",
+	  .label = "OSCAL namespace",
+	  .type = FT_TEXT,
+	  .flags = FF_READONLY,
+	  .max = 36,
+	  .help = "Set once when the record is made, never changed: the UUIDs in this "
+		  "organisation's OSCAL exports are derived from it, so they stay the same from "
+		  "one export to the next." },
+};
+
+/* A link for a public page: a web address, not a script or a file. */
+static void organisation_check(const struct record *r, struct arena *a, struct verrors *ve)
+{
+	(void)a;
+	const struct value *w = model_get(r, "website");
+	if (!w->set || w->null || !w->n)
+		return;
+	size_t skip = w->n >= 8 && !strncmp(w->s, "https://", 8)  ? 8
+		      : w->n >= 7 && !strncmp(w->s, "http://", 7) ? 7
+								  : 0;
+	if (!skip || skip == w->n || w->s[skip] == '/' || memchr(w->s, ' ', w->n))
+		verrors_add(ve, "website",
+			    "must be a web address starting with https:// or http://");
+}
+
+/* The uuid is made once, on create, and kept: exported UUIDs depend on it. Custos keeps one
+ * organisation record; the database's unique index holds that against races, this check
+ * gives the reason in words first. */
+static enum err organisation_derive(struct db *db, struct arena *a, const struct record *before,
+				    struct record *after, struct verrors *ve)
+{
+	int k = model_field_index(after->e, "uuid");
+	const struct value *old = before ? &before->v[k] : NULL;
+	if (old && old->set && !old->null && old->n) {
+		after->v[k] = *old;
+		return ERR_OK;
+	}
+	/* input with errors is refused for them first (422 naming the fields), whatever exists */
+	if (!before && !ve->n) {
+		struct db_stmt *st;
+		enum err e = db_prepare(db, "SELECT 1 FROM organisations LIMIT 1", &st);
+		if (e)
+			return e;
+		bool row = false;
+		e = db_step(st, &row);
+		db_done(st);
+		if (e)
+			return e;
+		if (row) {
+			verrors_add(
+				ve, NULL,
+				"There is already an organisation record, and Custos keeps one: "
+				"edit that record instead.");
+			return ERR_CONFLICT;
+		}
+	}
+	char *u = arena_alloc(a, CRYPTO_UUID_LEN);
+	if (!u)
+		return ERR_NOMEM;
+	crypto_uuid4(u);
+	after->v[k] = (struct value){ .set = true, .s = u, .n = strlen(u) };
+	return ERR_OK;
+}
+
+const struct entity entity_organisation = {
+	.name = "organisation",
+	.plural = "organisations",
+	.title = "Organisation",
+	.title_plural = "Organisation settings", /* reads right for one record and for none */
+	.area = "governance",
+	.description = "The organisation itself, one record: its name, its security contact, and "
+		       "the namespace of the identifiers in its OSCAL exports.",
+	.fields = organisation_fields,
+	.nfields = sizeof(organisation_fields) / sizeof(organisation_fields[0]),
+	.label_field = "name",
+	.default_sort = "name",
+	.check = organisation_check,
+	.derive = organisation_derive,
+};
+
+static const char *column(struct arena *a, struct db_stmt *st, int col)
+{
+	const char *s = db_col_null(st, col) ? NULL : db_col_text(st, col, NULL);
+	return s ? arena_strdup(a, s) : NULL;
+}
+
+enum err organisation_get(struct db *db, struct arena *a, struct organisation_info *out)
+{
+	*out = (struct organisation_info){ 0 };
+	struct db_stmt *st;
+	enum err e =
+		db_prepare(db, "SELECT name, uuid FROM organisations ORDER BY id LIMIT 1", &st);
+	if (e)
+		return e;
+	bool row = false;
+	e = db_step(st, &row);
+	if (!e && row) {
+		out->name = column(a, st, 0);
+		out->uuid = column(a, st, 1);
+	}
+	db_done(st);
+	return e;
+}
 
 static const struct field department_fields[] = {
 	{ .name = "name",

@@ -8,6 +8,7 @@ static const struct entity *const all_entities[] = {
 	&entity_department,
 	&entity_person,
 	&entity_asset,
+	&entity_organisation,
 	&entity_interested_party,
 	&entity_risk,
 	&entity_risk_action,

@@ -44,7 +44,9 @@ enum err soa_build(struct db *db, struct arena *a, const char *code, const char 
 		" c.reason_contract, c.reason_business,"
 		" (SELECT count(*) FROM control_risks r WHERE r.control_id = c.id),"
 		" (SELECT count(*) FROM evidence x WHERE x.control_id = c.id),"
-		" (SELECT count(*) FROM evidence x WHERE x.control_id = c.id AND x.expires_on < $2)"
+		" (SELECT count(*) FROM evidence x WHERE x.control_id = c.id AND x.expires_on < "
+		"$2),"
+		" c.owner_id"
 		" FROM catalog_controls cc JOIN frameworks f ON f.id = cc.framework_id"
 		" LEFT JOIN controls c ON c.catalog_control_id = cc.id"
 		" LEFT JOIN people p ON p.id = c.owner_id"
@@ -91,6 +93,7 @@ enum err soa_build(struct db *db, struct arena *a, const char *code, const char 
 		r->risks = db_col_int(st, 14);
 		r->evidence = db_col_int(st, 15);
 		r->evidence_expired = db_col_int(st, 16);
+		r->owner_id = db_col_null(st, 17) ? 0 : db_col_int(st, 17);
 	}
 	db_done(st);
 	if (!out->rows)

@@ -24,6 +24,7 @@ struct soa_row {
 	bool applicable;
 	const char *status; /* not_started, partial, implemented, not_applicable; NULL: none */
 	const char *justification, *owner;
+	int64_t owner_id; /* the owner's person record, 0 when none (or in a frozen copy) */
 	bool reason_risk, reason_legal, reason_contract, reason_business;
 	int64_t risks, evidence, evidence_expired;
 };
@@ -48,10 +49,20 @@ enum err soa_from_json(struct arena *a, const char *text, size_t n, struct soa *
 /* As CSV, XLSX or JSON: one row per control, the formula guard on text cells. */
 enum err soa_export(struct arena *a, const struct soa *s, const char *as_of, enum export_format fmt,
 		    struct buf *out) WUR;
+/* The namespace of the OSCAL UUIDs while there is no organisation record: the version 5 UUID
+ * of the Custos OSCAL namespace URL (https://custos.example/ns/oscal) in RFC 9562's URL
+ * namespace. Fixed: changing it would change every exported UUID of such installations. */
+#define SOA_OSCAL_DEFAULT_NAMESPACE "d745a5a8-3ae2-5a97-b4e7-9b8962728c19"
+
 /* As an OSCAL 1.1 component definition (soa_oscal.c says why that model): one component, the
- * ISMS, with a requirement per control; new random UUIDs on every call. org_name may be NULL.
- * ERR_INVALID when a text is not UTF-8; nothing is appended then. */
+ * ISMS, with a requirement per control. The document's own uuid is new on every call (each
+ * export is a new document); the component, the control implementation, each requirement,
+ * each party and the catalogue resource have version 5 UUIDs in the namespace org_uuid (the
+ * organisation record's uuid; SOA_OSCAL_DEFAULT_NAMESPACE when NULL or malformed), so every
+ * export of the same SoA gives them the same UUIDs. They are keyed by record ids, so s must
+ * come from soa_build (a frozen copy has none). org_name may be NULL. ERR_INVALID when a text
+ * is not UTF-8; nothing is appended then. */
 enum err soa_to_oscal(struct arena *a, const struct soa *s, const char *as_of, const char *org_name,
-		      struct buf *out) WUR;
+		      const char *org_uuid, struct buf *out) WUR;
 
 #endif

@@ -13,55 +13,35 @@
  * role "control-owner".
  *
  * The namespace https://custos.example/ns/oscal is fixed: consumers key on it, so it must not
- * change between versions (docs/user-guide.md lists its prop names and values). */
+ * change between versions (docs/user-guide.md lists its prop names and values).
+ *
+ * UUIDs: the document itself is a new instance on every export (a random uuid, as OSCAL asks);
+ * what it describes keeps its identity from one export to the next, so a tool can follow a
+ * requirement across exports: version 5 UUIDs of names such as
+ * "implemented-requirement/control/42" in the organisation's namespace. The names are part of
+ * the format like the prop names: changing one changes that object's UUID everywhere. */
 #include "domain/soa.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
-#include <sodium.h>
 
+#include "util/crypto.h"
 #include "util/timeutil.h"
 
 #define NS	      "https://custos.example/ns/oscal"
 #define OSCAL_VERSION "1.1.3" /* the schemas the tests validate against (../shared) */
-#define UUID_LEN      37      /* 8-4-4-4-12 hex digits + NUL */
-
-/* A random (version 4, RFC 4122) UUID. Every export gets new ones: the document is a new
- * instance each time, and OSCAL tools treat a reused document uuid as the same document.
- * libsodium's generator directly: util/crypto has tokens and hashes but no raw random bytes. */
-static void uuid4(char out[UUID_LEN])
-{
-	unsigned char b[16];
-	randombytes_buf(b, sizeof(b));
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-	for (size_t i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[b[i] >> 4];
-		out[o++] = hex[b[i] & 0x0f];
-	}
-	out[o] = '\0';
-}
-
-static json_t *uuid_json(void)
-{
-	char u[UUID_LEN];
-	uuid4(u);
-	return json_string(u);
-}
 
 /* The builder's sticky error: any failed jansson call (no memory, text that is not UTF-8)
  * spoils the document, which is then not written at all rather than written invalid. */
 struct doc {
 	struct arena *a;
 	bool ok;
-	json_t *owners; /* owner name -> party uuid, so each person is one party */
+	unsigned char ns[16]; /* the namespace of the stable UUIDs */
+	json_t *owners;	      /* party name ("party/person/7") -> uuid: one party per person */
 	json_t *parties;
+	json_t *used; /* requirement uuids so far, so that no two requirements share one */
 };
 
 static void set(struct doc *d, json_t *o, const char *k, json_t *v)
@@ -74,6 +54,24 @@ static void push(struct doc *d, json_t *arr, json_t *v)
 {
 	if (!arr || !v || json_array_append_new(arr, v) != 0)
 		d->ok = false;
+}
+
+/* The stable UUID of the object called name (see the top of this file). */
+static const char *stable_uuid(struct doc *d, const char *name)
+{
+	char *u = arena_alloc(d->a, CRYPTO_UUID_LEN);
+	if (!u || !name) {
+		d->ok = false;
+		return NULL;
+	}
+	crypto_uuid5(d->ns, name, strlen(name), u);
+	return u;
+}
+
+static json_t *stable_json(struct doc *d, const char *name)
+{
+	const char *u = stable_uuid(d, name);
+	return u ? json_string(u) : NULL;
 }
 
 /* OSCAL's string type (StringDatatype) has no leading or trailing white space and no line
@@ -158,21 +156,52 @@ static void prop_int(struct doc *d, json_t *props, const char *name, int64_t v)
 	prop(d, props, name, arena_printf(d->a, "%lld", (long long)v));
 }
 
-/* The party uuid of an owner, adding the person to the metadata's parties the first time. */
-static const char *owner_party(struct doc *d, const char *name)
+/* The party uuid of a control's owner, adding the person to the metadata's parties the first
+ * time: keyed by their person record (two people may share a name); by the name only where
+ * the row has no record id. */
+static const char *owner_party(struct doc *d, const struct soa_row *r)
 {
-	const char *n = one_line(d, name);
+	const char *n = one_line(d, r->owner);
 	if (!n)
 		return NULL;
-	const char *u = json_string_value(json_object_get(d->owners, n));
+	const char *key = r->owner_id
+				  ? arena_printf(d->a, "party/person/%lld", (long long)r->owner_id)
+				  : arena_printf(d->a, "party/person-name/%s", n);
+	if (!key) {
+		d->ok = false;
+		return NULL;
+	}
+	const char *u = json_string_value(json_object_get(d->owners, key));
 	if (u)
 		return u;
-	set(d, d->owners, n, uuid_json());
-	u = json_string_value(json_object_get(d->owners, n));
+	u = stable_uuid(d, key);
 	if (!u)
 		return NULL;
+	set(d, d->owners, key, json_string(u));
 	push(d, d->parties, json_pack("{s:s,s:s,s:s}", "uuid", u, "type", "person", "name", n));
 	return u;
+}
+
+/* A requirement is the organisation's control record; a control not assessed yet has none and
+ * is named by its framework and identifier. Rows without real record ids (a frozen copy: see
+ * soa.h) could repeat a name: a repeat gets its row number, so uuids stay unique. */
+static json_t *requirement_uuid(struct doc *d, const struct soa *s, const struct soa_row *r)
+{
+	const char *name = r->control ? arena_printf(d->a, "implemented-requirement/control/%lld",
+						     (long long)r->control)
+				      : NULL;
+	const char *u = name ? stable_uuid(d, name) : NULL;
+	if (!u || json_object_get(d->used, u)) {
+		name = arena_printf(d->a, "implemented-requirement/%s/%s", s->framework_code,
+				    r->control_id ? r->control_id : "");
+		u = stable_uuid(d, name);
+	}
+	if (u && json_object_get(d->used, u))
+		u = stable_uuid(d, arena_printf(d->a, "%s/%lld", name, (long long)(r - s->rows)));
+	if (!u)
+		return NULL;
+	set(d, d->used, u, json_true());
+	return json_string(u);
 }
 
 static const char *const reason_props[4] = { "risks", "legal", "contract", "business" };
@@ -180,7 +209,7 @@ static const char *const reason_props[4] = { "risks", "legal", "contract", "busi
 static json_t *requirement(struct doc *d, const struct soa *s, const struct soa_row *r)
 {
 	json_t *req = json_object();
-	set(d, req, "uuid", uuid_json());
+	set(d, req, "uuid", requirement_uuid(d, s, r));
 	set(d, req, "control-id",
 	    json_string(control_token(d->a, s->framework_code, r->control_id)));
 	const char *applicability = !r->control	    ? "not-assessed"
@@ -217,7 +246,7 @@ static json_t *requirement(struct doc *d, const struct soa *s, const struct soa_
 	prop_int(d, props, "evidence-count", r->evidence);
 	prop_int(d, props, "evidence-expired-count", r->evidence_expired);
 	set(d, req, "props", props);
-	const char *party = owner_party(d, r->owner);
+	const char *party = owner_party(d, r);
 	if (party)
 		set(d, req, "responsible-roles",
 		    json_pack("[{s:s,s:[s]}]", "role-id", "control-owner", "party-uuids", party));
@@ -229,14 +258,25 @@ static json_t *requirement(struct doc *d, const struct soa *s, const struct soa_
 }
 
 enum err soa_to_oscal(struct arena *a, const struct soa *s, const char *as_of, const char *org_name,
-		      struct buf *out)
+		      const char *org_uuid, struct buf *out)
 {
-	struct doc d = { .a = a, .ok = true, .owners = json_object(), .parties = json_array() };
+	struct doc d = { .a = a,
+			 .ok = true,
+			 .owners = json_object(),
+			 .parties = json_array(),
+			 .used = json_object() };
+	if (!crypto_uuid_parse(org_uuid, d.ns) &&
+	    !crypto_uuid_parse(SOA_OSCAL_DEFAULT_NAMESPACE, d.ns))
+		d.ok = false;
 	const char *org = one_line(&d, org_name);
 	char now[TIME_ISO_LEN];
 	time_format_iso(time_now(), now);
-	char resource[UUID_LEN];
-	uuid4(resource);
+	char doc_uuid[CRYPTO_UUID_LEN];
+	crypto_uuid4(doc_uuid);
+	const char *resource =
+		stable_uuid(&d, arena_printf(a, "resource/framework/%s", s->framework_code));
+	if (!resource)
+		resource = doc_uuid; /* d.ok is false: nothing is written */
 
 	json_t *meta = json_object();
 	set(&d, meta, "title",
@@ -255,8 +295,8 @@ enum err soa_to_oscal(struct arena *a, const struct soa *s, const char *as_of, c
 		      "description", "Answers for the implementation of a control."));
 	if (org)
 		push(&d, d.parties,
-		     json_pack("{s:o,s:s,s:s}", "uuid", uuid_json(), "type", "organization", "name",
-			       org));
+		     json_pack("{s:o,s:s,s:s}", "uuid", stable_json(&d, "party/organisation"),
+			       "type", "organization", "name", org));
 
 	json_t *reqs = json_array();
 	for (size_t i = 0; i < s->n && d.ok; i++)
@@ -265,7 +305,8 @@ enum err soa_to_oscal(struct arena *a, const struct soa *s, const char *as_of, c
 		set(&d, meta, "parties", json_incref(d.parties));
 
 	json_t *impl = json_object();
-	set(&d, impl, "uuid", uuid_json());
+	set(&d, impl, "uuid",
+	    stable_json(&d, arena_printf(a, "control-implementation/%s", s->framework_code)));
 	set(&d, impl, "source", json_string(arena_printf(a, "#%s", resource)));
 	set(&d, impl, "description",
 	    json_string(arena_printf(
@@ -275,7 +316,8 @@ enum err soa_to_oscal(struct arena *a, const struct soa *s, const char *as_of, c
 		    "implemented.",
 		    s->framework_name, as_of)));
 	json_t *comp = json_object();
-	set(&d, comp, "uuid", uuid_json());
+	/* one ISMS whatever the framework: the same component in every SoA of the organisation */
+	set(&d, comp, "uuid", stable_json(&d, "component/isms"));
 	/* an ISMS is a set of processes and procedures, the closest of OSCAL's component types */
 	set(&d, comp, "type", json_string("process-procedure"));
 	set(&d, comp, "title",
@@ -298,14 +340,15 @@ enum err soa_to_oscal(struct arena *a, const struct soa *s, const char *as_of, c
 			  "The control catalogue the Statement of Applicability follows, as "
 			  "loaded into Custos.",
 			  "props", "name", "framework-code", "ns", NS, "value", s->framework_code);
-	json_t *root = json_pack("{s:{s:o,s:O,s:[O],s:{s:[o]}}}", "component-definition", "uuid",
-				 uuid_json(), "metadata", meta, "components", comp, "back-matter",
-				 "resources", res);
+	json_t *root =
+		json_pack("{s:{s:s,s:O,s:[O],s:{s:[o]}}}", "component-definition", "uuid", doc_uuid,
+			  "metadata", meta, "components", comp, "back-matter", "resources", res);
 	json_decref(meta);
 	json_decref(comp);
 	json_decref(impl);
 	json_decref(d.owners);
 	json_decref(d.parties);
+	json_decref(d.used);
 	if (!root)
 		d.ok = false;
 	char *text = d.ok ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;

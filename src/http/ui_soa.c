@@ -297,10 +297,14 @@ void ui_soa_export(struct ctx *c)
 	const char *code;
 	char today[11];
 	struct soa s;
+	/* OSCAL names the organisation, and its record's uuid keeps the export's UUIDs stable */
+	struct organisation_info org = { 0 };
 	enum err e = soa_requested(c, &code, today, &s);
+	if (!e && oscal)
+		e = organisation_get(c->db, c->a, &org);
 	if (!e) {
 		buf_reset(&c->resp->body);
-		e = oscal ? soa_to_oscal(c->a, &s, today, NULL, &c->resp->body)
+		e = oscal ? soa_to_oscal(c->a, &s, today, org.name, org.uuid, &c->resp->body)
 			  : soa_export(c->a, &s, today, fmt, &c->resp->body);
 	}
 	if (e) {

@@ -447,6 +447,7 @@ static const char *const all_tables[] = {
 	"evidence",
 	"soa_versions",
 	"files",
+	"organisations",
 	"register_versions",
 	"login_failures",
 	"user_mfa",

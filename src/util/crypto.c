@@ -1,4 +1,4 @@
-/* crypto.c - libsodium wrappers. */
+/* crypto.c - libsodium wrappers, and the SHA-1 and UUIDs libsodium does not have. */
 #include "util/crypto.h"
 
 #include <pthread.h>
@@ -73,4 +73,159 @@ void crypto_password_dummy(const char *pw, size_t n)
 bool crypto_equal(const char *a, const char *b, size_t n)
 {
 	return sodium_memcmp(a, b, n) == 0;
+}
+
+/* ---- SHA-1, FIPS 180-4 section 6.1 ---- */
+
+static uint32_t rotl(uint32_t x, unsigned n)
+{
+	return (x << n) | (x >> (32 - n));
+}
+
+static void sha1_block(uint32_t h[5], const unsigned char *p)
+{
+	uint32_t w[80];
+	for (int i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
+	for (int i = 16; i < 80; i++)
+		w[i] = rotl(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+	uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+	for (int i = 0; i < 80; i++) {
+		uint32_t f, k;
+		if (i < 20) {
+			f = (b & c) | (~b & d);
+			k = 0x5a827999u;
+		} else if (i < 40) {
+			f = b ^ c ^ d;
+			k = 0x6ed9eba1u;
+		} else if (i < 60) {
+			f = (b & c) | (b & d) | (c & d);
+			k = 0x8f1bbcdcu;
+		} else {
+			f = b ^ c ^ d;
+			k = 0xca62c1d6u;
+		}
+		uint32_t t = rotl(a, 5) + f + e + k + w[i];
+		e = d;
+		d = c;
+		c = rotl(b, 30);
+		b = a;
+		a = t;
+	}
+	h[0] += a;
+	h[1] += b;
+	h[2] += c;
+	h[3] += d;
+	h[4] += e;
+}
+
+void crypto_sha1_init(struct crypto_sha1 *s)
+{
+	static const uint32_t h0[5] = { 0x67452301u, 0xefcdab89u, 0x98badcfeu, 0x10325476u,
+					0xc3d2e1f0u };
+	memcpy(s->h, h0, sizeof(h0));
+	s->len = 0;
+	s->fill = 0;
+}
+
+void crypto_sha1_update(struct crypto_sha1 *s, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	s->len += n;
+	while (n) {
+		size_t take = sizeof(s->block) - s->fill;
+		if (take > n)
+			take = n;
+		memcpy(s->block + s->fill, p, take);
+		s->fill += take;
+		p += take;
+		n -= take;
+		if (s->fill == sizeof(s->block)) {
+			sha1_block(s->h, s->block);
+			s->fill = 0;
+		}
+	}
+}
+
+void crypto_sha1_final(struct crypto_sha1 *s, unsigned char out[CRYPTO_SHA1_LEN])
+{
+	/* a 1 bit, zeros up to 56 bytes into a block, then the length in bits, big-endian */
+	static const unsigned char pad[64] = { 0x80 };
+	uint64_t bits = s->len * 8;
+	crypto_sha1_update(s, pad, s->fill < 56 ? 56 - s->fill : 120 - s->fill);
+	unsigned char len[8];
+	for (int i = 0; i < 8; i++)
+		len[i] = (unsigned char)(bits >> (56 - 8 * i));
+	crypto_sha1_update(s, len, sizeof(len));
+	for (int i = 0; i < 5; i++) {
+		out[4 * i] = (unsigned char)(s->h[i] >> 24);
+		out[4 * i + 1] = (unsigned char)(s->h[i] >> 16);
+		out[4 * i + 2] = (unsigned char)(s->h[i] >> 8);
+		out[4 * i + 3] = (unsigned char)s->h[i];
+	}
+}
+
+/* ---- UUIDs, RFC 9562 ---- */
+
+static void uuid_text(unsigned char b[16], unsigned version, char out[CRYPTO_UUID_LEN])
+{
+	b[6] = (unsigned char)((b[6] & 0x0f) | (version << 4));
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* the RFC's variant, 10xx */
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	for (size_t i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[b[i] >> 4];
+		out[o++] = hex[b[i] & 0x0f];
+	}
+	out[o] = '\0';
+}
+
+void crypto_uuid4(char out[CRYPTO_UUID_LEN])
+{
+	unsigned char b[16];
+	randombytes_buf(b, sizeof(b));
+	uuid_text(b, 4, out);
+}
+
+void crypto_uuid5(const unsigned char ns[16], const char *name, size_t n, char out[CRYPTO_UUID_LEN])
+{
+	struct crypto_sha1 s;
+	unsigned char h[CRYPTO_SHA1_LEN];
+	crypto_sha1_init(&s);
+	crypto_sha1_update(&s, ns, 16);
+	crypto_sha1_update(&s, name, n);
+	crypto_sha1_final(&s, h);
+	uuid_text(h, 5, out); /* the first 16 of the hash's 20 bytes */
+}
+
+static int hex_value(char c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
+bool crypto_uuid_parse(const char *s, unsigned char out[16])
+{
+	if (!s)
+		return false;
+	size_t o = 0;
+	for (size_t i = 0; i < CRYPTO_UUID_LEN - 1; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash) {
+			if (s[i] != '-')
+				return false;
+			continue;
+		}
+		int hi = hex_value(s[i]), lo = hi < 0 ? -1 : hex_value(s[i + 1]);
+		if (lo < 0)
+			return false;
+		out[o++] = (unsigned char)(hi << 4 | lo);
+		i++;
+	}
+	return s[CRYPTO_UUID_LEN - 1] == '\0';
 }

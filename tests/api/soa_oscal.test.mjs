@@ -3,11 +3,15 @@
 // ajv against NIST's official OSCAL 1.1.3 component-definition schema in ../shared/data/oscal
 // (draft-07 with ajv-formats, as VALIDATE.md says), and checked against the SoA's JSON export:
 // the same controls, applicability, reasons, statuses, owners and justifications. UUIDs are
-// unique and new on every export; a justification with quotes, line breaks and <script> comes
-// back exactly as typed. The validator is shown to catch broken documents, so a pass means
-// something. NIST control identifiers are checked against NIST's own OSCAL catalogue.
+// unique; the document's is new on every export, every other one is the same from one export
+// to the next: version 5 UUIDs of documented names in the organisation record's namespace (a
+// fixed one before there is a record). The organisation record names the organisation in the
+// document. A justification with quotes, line breaks and <script> comes back exactly as typed.
+// The validator is shown to catch broken documents, so a pass means something. NIST control
+// identifiers are checked against NIST's own OSCAL catalogue.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +25,11 @@ const NS = 'https://custos.example/ns/oscal';
 const DEMO_PASSWORD = 'custos-demo-password';
 const ISM = 'daniel.okafor@westcloud.example';
 const STAFF = 'ben.carter@westcloud.example';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+// OSCAL's schema takes version 4 (random) and 5 (name-based) UUIDs only
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[45][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+// the namespace while there is no organisation record (soa.h): uuid5(URL namespace, NS)
+const DEFAULT_NAMESPACE = 'd745a5a8-3ae2-5a97-b4e7-9b8962728c19';
 // quotes, a line break, markup and a formula start: all must come back exactly as typed
 const NASTY = 'He said "no" & \'maybe\'\nline 2: <script>alert(1)</script>\n=HYPERLINK("x")\t\\end';
 
@@ -39,6 +47,15 @@ function assertValid(doc, what) {
 let srv;
 let ism; // {cookie, csrf}
 let dir;
+
+// RFC 9562 version 5, written here independently of the server's C code.
+function uuid5(ns, name) {
+  const h = createHash('sha1').update(Buffer.from(ns.replace(/-/g, ''), 'hex')).update(name, 'utf8').digest();
+  h[6] = (h[6] & 0x0f) | 0x50;
+  h[8] = (h[8] & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
 
 async function signIn(email) {
   const r = await srv.req('POST', '/api/v1/session', { body: { email, password: DEMO_PASSWORD } });
@@ -190,7 +207,7 @@ test('the OSCAL export needs what the SoA needs; unknown formats and frameworks 
   assert.equal(cli(['export', 'assets', '--format', 'oscal', '--db', srv.db]).status, 2);
 });
 
-test('UUIDs are valid, unique within a document, resolve, and are new on every export', async () => {
+test('UUIDs are valid, unique within a document, resolve; only the document\'s is new on every export', async () => {
   const a = JSON.parse(cliExport('oscal'));
   const b = (await get(ism, '/soa/export.oscal')).json;
   const ua = uuids(a);
@@ -199,9 +216,104 @@ test('UUIDs are valid, unique within a document, resolve, and are new on every e
   assert.equal(new Set(ua.own).size, ua.own.length, 'no uuid twice in one document');
   for (const ref of ua.refs) assert.ok(ua.own.includes(ref), `reference ${ref} resolves`);
   assert.ok(ua.refs.length > 1, 'owners and the catalogue are referenced');
-  assert.notEqual(a['component-definition'].uuid, b['component-definition'].uuid);
-  const shared = ua.own.filter((u) => ub.own.includes(u));
-  assert.deepEqual(shared, [], 'a new export shares no uuid with the last one');
+  // the document is a new instance each time (a random uuid) ...
+  const da = a['component-definition'].uuid;
+  const db = b['component-definition'].uuid;
+  assert.match(da, UUID4);
+  assert.match(db, UUID4);
+  assert.notEqual(da, db);
+  // ... what it describes is not: the same uuids in the same places, CLI or web
+  assert.deepEqual(ua.own.slice(1), ub.own.slice(1));
+  assert.deepEqual(ua.refs, ub.refs);
+  const comp = (d) => d['component-definition'].components[0];
+  const reqs = (d) => comp(d)['control-implementations'][0]['implemented-requirements'];
+  assert.equal(comp(a).uuid, comp(b).uuid);
+  assert.equal(comp(a)['control-implementations'][0].uuid, comp(b)['control-implementations'][0].uuid);
+  assert.deepEqual(reqs(a).map((r) => r.uuid), reqs(b).map((r) => r.uuid));
+  for (const u of ua.own.slice(1)) assert.match(u, /^[0-9a-f]{8}-[0-9a-f]{4}-5/, 'stable ones are version 5');
+});
+
+test('the stable UUIDs are version 5 of documented names in the organisation record\'s namespace', async () => {
+  assert.equal(uuid5('6ba7b810-9dad-11d1-80b4-00c04fd430c8', 'www.example.com'), '2ed6657d-e927-568b-95e1-2665a8aea6a2',
+    'this test\'s uuid5 is RFC 9562\'s');
+  assert.equal(uuid5('6ba7b811-9dad-11d1-80b4-00c04fd430c8', NS), DEFAULT_NAMESPACE);
+  const api = (path) => srv.req('GET', path, { headers: { Cookie: ism.cookie } });
+  const orgs = (await api('/api/v1/organisations')).json;
+  assert.equal(orgs.total, 1, 'the demo has its organisation record');
+  const ns = orgs.items[0].uuid;
+  assert.match(ns, UUID4);
+  const doc = JSON.parse(cliExport('oscal'));
+  const cd = doc['component-definition'];
+  const comp = cd.components[0];
+  const impl = comp['control-implementations'][0];
+  assert.equal(comp.uuid, uuid5(ns, 'component/isms'));
+  assert.equal(impl.uuid, uuid5(ns, 'control-implementation/iso27001-2022'));
+  assert.equal(cd['back-matter'].resources[0].uuid, uuid5(ns, 'resource/framework/iso27001-2022'));
+  assert.equal(impl.source, `#${uuid5(ns, 'resource/framework/iso27001-2022')}`);
+  const controls = (await api('/api/v1/controls?limit=500')).json.items;
+  const byLabel = Object.fromEntries(impl['implemented-requirements'].map((r) => [props(r)['control-label'], r]));
+  for (const c of controls) {
+    const label = c.name.split(' ')[0];
+    assert.equal(byLabel[label].uuid, uuid5(ns, `implemented-requirement/control/${c.id}`), label);
+  }
+  assert.equal(byLabel['5.2'].uuid, uuid5(ns, 'implemented-requirement/iso27001-2022/5.2'), 'not assessed: by its identifier');
+  const parties = cd.metadata.parties;
+  assert.equal(parties[0].uuid, uuid5(ns, 'party/organisation'));
+  const people = (await api('/api/v1/people?limit=500')).json.items;
+  for (const p of parties.slice(1)) {
+    const person = people.find((x) => x.name === p.name);
+    assert.ok(person, p.name);
+    assert.equal(p.uuid, uuid5(ns, `party/person/${person.id}`), p.name);
+  }
+});
+
+test('the organisation record names the organisation in the export, and renaming it keeps the UUIDs', async () => {
+  const api = (method, path, body, headers = {}) => srv.req(method, path, { body,
+    headers: { Cookie: ism.cookie, 'X-CSRF-Token': ism.csrf, ...headers } });
+  const rec = (await api('GET', '/api/v1/organisations')).json.items[0];
+  const nameIn = (d) => {
+    const cd = d['component-definition'];
+    const org = cd.metadata.parties.filter((p) => p.type === 'organization');
+    assert.equal(org.length, 1, 'the organisation is one party');
+    assert.ok(cd.metadata.title.endsWith(` - ${org[0].name}`), cd.metadata.title);
+    assert.equal(cd.components[0].title, `Information security management system of ${org[0].name}`);
+    return org[0].name;
+  };
+  const before = [JSON.parse(cliExport('oscal')), (await get(ism, '/soa/export.oscal')).json];
+  for (const d of before) assert.equal(nameIn(d), rec.name);
+  assert.equal(rec.name, 'Westcloud');
+  const p = await api('PATCH', `/api/v1/organisations/${rec.id}`, { name: 'Westcloud "Group" <b>' }, { 'If-Match': `"${rec.version}"` });
+  assert.equal(p.status, 200, p.text);
+  assert.equal(p.json.uuid, rec.uuid);
+  const after = [JSON.parse(cliExport('oscal')), (await get(ism, '/soa/export.oscal')).json];
+  for (const d of after) {
+    assertValid(d, 'the export after a rename');
+    assert.equal(nameIn(d), 'Westcloud "Group" <b>');
+    assert.deepEqual(uuids(d).own.slice(1), uuids(before[0]).own.slice(1), 'a rename changes no identity');
+  }
+  const back = await api('PATCH', `/api/v1/organisations/${rec.id}`, { name: 'Westcloud' });
+  assert.equal(back.status, 200, back.text);
+});
+
+test('without an organisation record: no organisation party, the fixed default namespace', () => {
+  const bare = new Server({ sqlite: true });
+  try {
+    const imp = cli(['import', 'catalogue', 'iso27001-2022', '--db', bare.db]);
+    assert.equal(imp.status, 0, imp.stderr);
+    const r = cli(['export', 'soa', '--format', 'oscal', '--db', bare.db]);
+    assert.equal(r.status, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assertValid(doc, 'the export without an organisation');
+    const cd = doc['component-definition'];
+    assert.equal(cd.metadata.parties, undefined);
+    assert.equal(cd.components[0].title, 'Information security management system');
+    assert.equal(cd.components[0].uuid, uuid5(DEFAULT_NAMESPACE, 'component/isms'));
+    const again = JSON.parse(cli(['export', 'soa', '--format', 'oscal', '--db', bare.db]).stdout);
+    assert.deepEqual(uuids(again).own.slice(1), uuids(doc).own.slice(1));
+    assert.notEqual(again['component-definition'].uuid, cd.uuid);
+  } finally {
+    bare.cleanup();
+  }
 });
 
 test('a justification with quotes, line breaks and <script> comes back exactly as typed', async () => {

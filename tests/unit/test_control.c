@@ -593,6 +593,7 @@ static void test_soa_build(void **state)
 	assert_true(r1->applicable);
 	assert_string_equal(r1->status, "implemented");
 	assert_string_equal(r1->owner, "Ann Owner");
+	assert_int_equal(r1->owner_id, f->ann); /* OSCAL keys the owner's party by it */
 	assert_true(r1->reason_business);
 	assert_false(r1->reason_risk);
 	assert_int_equal(r1->evidence, 2);

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -145,6 +146,114 @@ static void test_crypto(void **state)
 	assert_false(crypto_password_verify(pw, "correct horse batterz", 21));
 }
 
+static void sha1_hex(const void *p, size_t n, size_t chunk, char out[41])
+{
+	struct crypto_sha1 s;
+	unsigned char h[CRYPTO_SHA1_LEN];
+	crypto_sha1_init(&s);
+	/* fed in pieces of chunk bytes: the block buffering must not change the result */
+	for (size_t o = 0; o < n; o += chunk)
+		crypto_sha1_update(&s, (const char *)p + o, n - o < chunk ? n - o : chunk);
+	crypto_sha1_final(&s, h);
+	for (size_t i = 0; i < sizeof(h); i++)
+		snprintf(out + 2 * i, 3, "%02x", h[i]);
+}
+
+/* FIPS 180-2 appendix A (one block, two blocks, a million a's) and the 896-bit message of
+ * the NIST examples; then lengths around the padding's edges (55, 56, 63, 64 ... bytes), whose
+ * digests come from Python's hashlib. */
+static void test_sha1(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *msg;
+		const char *hex;
+	} fips[] = {
+		{ "abc", "a9993e364706816aba3e25717850c26c9cd0d89d" },
+		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		  "84983e441c3bd26ebaae4aa1f95129e5e54670f1" },
+		{ "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopq"
+		  "kl"
+		  "mnopqrlmnopqrsmnopqrstnopqrstu",
+		  "a49b2446a02c645bf419f995b67091253a04a259" },
+		{ "", "da39a3ee5e6b4b0d3255bfef95601890afd80709" },
+	};
+	char hex[41];
+	for (size_t i = 0; i < sizeof(fips) / sizeof(fips[0]); i++) {
+		for (size_t chunk = 1; chunk <= 65; chunk += 32) {
+			sha1_hex(fips[i].msg, strlen(fips[i].msg), chunk, hex);
+			assert_string_equal(hex, fips[i].hex);
+		}
+	}
+	static char million[1000000];
+	memset(million, 'a', sizeof(million));
+	sha1_hex(million, sizeof(million), 4096, hex);
+	assert_string_equal(hex, "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+	sha1_hex(million, sizeof(million), 999, hex);
+	assert_string_equal(hex, "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+	static const struct {
+		size_t n;
+		const char *hex;
+	} edges[] = {
+		{ 55, "cef734ba81a024479e09eb5a75b6ddae62e6abf1" },
+		{ 56, "901305367c259952f4e7af8323f480d59f81335b" },
+		{ 63, "0ddc4e0cccd9a12850deb5abb0853a4425559fec" },
+		{ 64, "bb2fa3ee7afb9f54c6dfb5d021f14b1ffe40c163" },
+		{ 65, "78c741ddc482e4cdf8c474a0876347a0905b6233" },
+		{ 119, "4300320394f7ee239bcdce7d3b8bcee173a0cd5c" },
+		{ 120, "ceb2821639c4b6dcb10bce0e522ca2e608ce056d" },
+	};
+	char xs[120];
+	memset(xs, 'x', sizeof(xs));
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+		sha1_hex(xs, edges[i].n, 64, hex);
+		assert_string_equal(hex, edges[i].hex);
+	}
+}
+
+/* RFC 9562: the version 5 example (appendix A.4), version and variant bits, parsing. */
+static void test_uuid(void **state)
+{
+	(void)state;
+	assert_int_equal(crypto_init(), ERR_OK);
+	unsigned char dns[16], url[16], back[16];
+	assert_true(crypto_uuid_parse("6ba7b810-9dad-11d1-80b4-00c04fd430c8", dns));
+	assert_true(crypto_uuid_parse("6BA7B811-9DAD-11D1-80B4-00C04FD430C8", url));
+	char u[CRYPTO_UUID_LEN];
+	crypto_uuid5(dns, "www.example.com", 15, u);
+	assert_string_equal(u, "2ed6657d-e927-568b-95e1-2665a8aea6a2");
+	/* Python: uuid.uuid5(uuid.NAMESPACE_DNS, '') and (NAMESPACE_URL, the Custos namespace) */
+	crypto_uuid5(dns, "", 0, u);
+	assert_string_equal(u, "4ebd0208-8328-5d69-8c44-ec50939c0967");
+	crypto_uuid5(url, "https://custos.example/ns/oscal", 31, u);
+	assert_string_equal(u, "d745a5a8-3ae2-5a97-b4e7-9b8962728c19");
+	assert_true(crypto_uuid_parse(u, back));
+	char v[CRYPTO_UUID_LEN];
+	crypto_uuid5(back, "x", 1, v);
+	assert_string_not_equal(u, v);
+	/* version 4: random, version nibble 4, variant 10xx, and never the same twice */
+	char r1[CRYPTO_UUID_LEN], r2[CRYPTO_UUID_LEN];
+	crypto_uuid4(r1);
+	crypto_uuid4(r2);
+	assert_int_equal(strlen(r1), 36);
+	assert_int_equal(r1[14], '4');
+	assert_non_null(strchr("89ab", r1[19]));
+	assert_string_not_equal(r1, r2);
+	assert_true(crypto_uuid_parse(r1, back));
+	static const char *const bad[] = {
+		"",
+		"6ba7b810-9dad-11d1-80b4-00c04fd430c",	 /* short */
+		"6ba7b810-9dad-11d1-80b4-00c04fd430c80", /* long */
+		"6ba7b810x9dad-11d1-80b4-00c04fd430c8",	 /* no dash */
+		"6ba7b810-9dad-11d1-80b4-00c04fd430cg",	 /* not hex */
+		"{6ba7b810-9dad-11d1-80b4-00c04fd430c8}",
+		"6ba7b8109dad11d180b400c04fd430c8",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(crypto_uuid_parse(bad[i], back));
+	assert_false(crypto_uuid_parse(NULL, back));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +264,8 @@ int main(void)
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_crypto),
+		cmocka_unit_test(test_sha1),
+		cmocka_unit_test(test_uuid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
