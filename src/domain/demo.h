@@ -92,5 +92,7 @@ extern const size_t demo_parties_count;
 /* Fills an empty database (no departments, no users) with the demo organisation and its
  * sign-in accounts. *loaded is false when the database already held data. */
 enum err demo_load(struct db *db, bool *loaded) WUR;
+/* The policy set (demo_documents.c), taken through the document workflow; needs the people. */
+enum err demo_documents(struct db *db) WUR;
 
 #endif

@@ -1,5 +1,6 @@
 /* registry.c - the list of every register in this build, in navigation order. */
 #include "core/jobs.h"
+#include "domain/document.h"
 #include "domain/domain.h"
 #include "domain/risk.h"
 
@@ -21,11 +22,19 @@ static const struct entity *const all_entities[] = {
 	&entity_framework,
 	&entity_catalog_control,
 	&entity_control_mapping,
+	&entity_document,
+	&entity_document_version,
+	&entity_document_signoff,
+	&entity_document_review,
+	&entity_change_request,
+	&entity_acknowledgement,
+	&entity_document_control,
 	/* clang-format on */
 };
 
 static const struct job domain_jobs[] = {
 	{ "risk_acceptance_expiry", 3600, risk_expire_acceptances },
+	{ "acknowledgement_reminders", 3600, document_reminders_job },
 };
 
 void domain_init(void)

@@ -16,6 +16,12 @@ void api_update(struct ctx *c);
 void api_delete(struct ctx *c);
 void api_history(struct ctx *c);
 void api_file_get(struct ctx *c);
+void ui_document_read(struct ctx *c);
+void ui_document_coverage(struct ctx *c);
+void ui_acknowledgement_read(struct ctx *c);
+void ui_version_export(struct ctx *c);
+void ui_trust(struct ctx *c);
+void ui_trust_document(struct ctx *c);
 void api_file_put(struct ctx *c);
 void api_file_delete(struct ctx *c);
 void api_export(struct ctx *c); /* export.c: a register as a CSV, XLSX or JSON download */

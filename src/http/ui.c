@@ -17,9 +17,11 @@
 static const struct {
 	const char *key, *title;
 } areas[] = {
-	{ "governance", "Governance" }, { "assets", "Assets" },		{ "risk", "Risk" },
-	{ "controls", "Controls" },	{ "incidents", "Incidents" },	{ "people", "People" },
-	{ "continuity", "Continuity" }, { "compliance", "Compliance" }, { "audit", "Audit" },
+	{ "governance", "Governance" }, { "policies", "Policies" },
+	{ "assets", "Assets" },		{ "risk", "Risk" },
+	{ "controls", "Controls" },	{ "incidents", "Incidents" },
+	{ "people", "People" },		{ "continuity", "Continuity" },
+	{ "compliance", "Compliance" }, { "audit", "Audit" },
 };
 
 void ui_text(struct ctx *c, const char *s)

@@ -337,6 +337,48 @@ static int step_tasks(struct ctx *c, int shown)
 	return n;
 }
 
+/* Published documents this user was asked to read and has not acknowledged yet (policy 1.2:
+ * the policy is communicated to every member of staff). */
+static void must_read(struct ctx *c, const char *today)
+{
+	const struct authz_subject *s = &c->who.subject;
+	const struct entity *e = model_entity("acknowledgement");
+	unsigned scope = e ? authz_scope(s, e, AUTHZ_READ) : SCOPE_NONE;
+	if (!scope || !s->person_id)
+		return;
+	struct list_query lq;
+	http_list_query(c, &lq, scope);
+	lq.limit = TASKS_PER_LIST;
+	const char *filter =
+		arena_printf(c->a, "status=pending&person_id=%lld", (long long)s->person_id);
+	json_t *page = apply_filter(c, e, &lq, filter) ? run_list(c, e, &lq) : NULL;
+	json_t *items = json_object_get(page, "items");
+	if (json_array_size(items)) {
+		ui_html(c, "<section aria-labelledby=\"read-h\"><h2 id=\"read-h\">Documents I must "
+			   "read</h2><ul class=\"tasks\">");
+		size_t r;
+		json_t *row;
+		json_array_foreach(items, r, row)
+		{
+			const char *due = json_string_value(json_object_get(row, "due_on"));
+			ui_html(c, "<li><a href=\"/acknowledgements/");
+			ui_int(c, json_integer_value(json_object_get(row, "id")));
+			ui_html(c, "/read\">");
+			ui_text(c, json_string_value(json_object_get(row, "name")));
+			ui_html(c, "</a>");
+			if (due) {
+				ui_html(c, " \xE2\x80\x94 read by ");
+				ui_text(c, due);
+				if (strcmp(due, today) < 0)
+					ui_html(c, " <span class=\"badge bad\">overdue</span>");
+			}
+			ui_html(c, "</li>");
+		}
+		ui_html(c, "</ul></section>");
+	}
+	json_decref(page);
+}
+
 /* Records whose due date falls within the horizon and that wait for this user: those the
  * user owns, or, in registers without owners, those the user may update everywhere. */
 static int tasks(struct ctx *c, const char *today, const char *horizon)
@@ -520,6 +562,7 @@ void ui_home(struct ctx *c)
 	time_format_date(now, today);
 	time_format_date(now - 86400, yesterday);
 	time_format_date(now + TASK_HORIZON, horizon);
+	must_read(c, today);
 	ui_html(c, "<section aria-labelledby=\"tasks-h\"><h2 id=\"tasks-h\">My tasks</h2>");
 	if (!tasks(c, today, horizon))
 		ui_html(c, "<p class=\"muted\">Nothing waits for you.</p>");

@@ -4,6 +4,7 @@
 
 #include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 static _Atomic int64_t fake_now;
@@ -129,6 +130,26 @@ bool time_parse_date(const char *s, size_t n, int64_t *out)
 	if (n != 10 || !ymd(s, &y, &m, &d))
 		return false;
 	*out = days_from_civil(y, m, d) * 86400;
+	return true;
+}
+
+bool time_add_months(const char *date, int months, char out[11])
+{
+	int y, m, d;
+	if (!date || strlen(date) != 10 || !ymd(date, &y, &m, &d) || months < -120000 ||
+	    months > 120000)
+		return false;
+	int total = y * 12 + (m - 1) + months;
+	y = total / 12;
+	m = total % 12 + 1;
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	int last = mdays[m - 1] + (m == 2 && leap);
+	if (d > last)
+		d = last;
+	if (y < 1000 || y > 9999)
+		return false;
+	time_format_date(days_from_civil(y, m, d) * 86400, out);
 	return true;
 }
 

@@ -20,6 +20,9 @@ void time_format_iso(int64_t t, char out[TIME_ISO_LEN]);
 void time_format_date(int64_t t, char out[11]);
 /* Valid calendar date "YYYY-MM-DD" (years 1000..9999). */
 bool time_parse_date(const char *s, size_t n, int64_t *out);
+/* date + months, the day kept or cut to the month's last ("2026-01-31" + 1 -> "2026-02-28");
+ * false when date is not a valid date or the result leaves years 1000..9999. */
+bool time_add_months(const char *date, int months, char out[11]);
 /* RFC 3339 timestamp with Z or an offset; writes the normalised UTC form. */
 bool time_parse_iso(const char *s, size_t n, int64_t *out);
 

@@ -1,0 +1,1583 @@
+/* document.c - policies and the documents that support them (ISO 27001 5.2, 7.3, 7.5; policy
+ * 1.2, 3.9.3): each document has versions that move draft -> in review -> approved ->
+ * published -> superseded or retired. Approval is recorded as sign-offs (who, in which role,
+ * when, the version number and a hash of the exact text); a published version never changes;
+ * publishing asks the document's audience to read and acknowledge it. Reviews keep the
+ * review date, change requests record what anyone wants changed. */
+#include <string.h>
+
+#include "core/authz.h"
+#include "core/repo.h"
+#include "domain/document.h"
+#include "domain/domain.h"
+#include "store/db.h"
+#include "util/crypto.h"
+#include "util/str.h"
+#include "util/timeutil.h"
+
+static const struct choice kinds[] = {
+	{ "policy", "Policy", "What the organisation requires, approved by its management." },
+	{ "standard", "Standard", "Specific, mandatory requirements that support a policy." },
+	{ "procedure", "Procedure", "How a task is done, step by step." },
+	{ "guideline", "Guideline", "Advice and good practice: recommended, not mandatory." },
+	{ "record_template", "Record template", "The form in which a record is kept." },
+	{ NULL, NULL, NULL },
+};
+
+static const struct choice classifications[] = {
+	{ "public", "Public", "May be given to anyone; published on the public trust page." },
+	{ "internal", "Internal", "For staff, contractors and agents." },
+	{ "confidential", "Confidential", "For the people named in its audience only." },
+	{ NULL, NULL, NULL },
+};
+
+static const struct choice approvals[] = {
+	{ "board", "The ISM, then the Board",
+	  "The Information Security Manager signs it off, then the Board approves it (the top "
+	  "policy)." },
+	{ "isms_manager", "The Information Security Manager", NULL },
+	{ NULL, NULL, NULL },
+};
+
+static const struct choice audiences[] = {
+	{ "everyone", "All staff, contractors and agents", NULL },
+	{ "employees", "All employees", NULL },
+	{ "contractors", "Contractors and agents", NULL },
+	{ "department", "One department", NULL },
+	{ "none", "No one (kept for reference)", NULL },
+	{ NULL, NULL, NULL },
+};
+
+static const struct choice doc_states[] = {
+	{ "draft", "Not yet published", NULL },
+	{ "published", "Published", NULL },
+	{ "retired", "Retired", NULL },
+	{ NULL, NULL, NULL },
+};
+
+static const struct field document_fields[] = {
+	{ .name = "code",
+	  .label = "Reference",
+	  .type = FT_TEXT,
+	  .flags = FF_REQUIRED | FF_UNIQUE | FF_SEARCH | FF_LIST,
+	  .max = 32,
+	  .help = "A short unique reference, e.g. POL-001 or PRO-ACCESS." },
+	{ .name = "title",
+	  .label = "Title",
+	  .type = FT_TEXT,
+	  .flags = FF_REQUIRED | FF_SEARCH | FF_LIST,
+	  .max = 200 },
+	{ .name = "kind",
+	  .label = "Kind",
+	  .type = FT_ENUM,
+	  .flags = FF_REQUIRED | FF_LIST,
+	  .choices = kinds,
+	  .dflt = "procedure" },
+	{ .name = "classification",
+	  .label = "Classification",
+	  .type = FT_ENUM,
+	  .flags = FF_REQUIRED | FF_LIST,
+	  .choices = classifications,
+	  .dflt = "internal" },
+	{ .name = "owner_id",
+	  .label = "Owner",
+	  .type = FT_REF,
+	  .flags = FF_REQUIRED | FF_LIST,
+	  .ref = "person",
+	  .help = "Keeps the document current and reviews it." },
+	{ .name = "department_id", .label = "Department", .type = FT_REF, .ref = "department" },
+	{ .name = "approval",
+	  .label = "Approved by",
+	  .type = FT_ENUM,
+	  .choices = approvals,
+	  .help = "Who must sign a version off before it can be published (default: the Board "
+		  "for a policy, the ISM otherwise)." },
+	{ .name = "audience",
+	  .label = "Audience",
+	  .type = FT_ENUM,
+	  .flags = FF_REQUIRED,
+	  .choices = audiences,
+	  .dflt = "everyone",
+	  .help = "Who is asked to read and acknowledge each published version." },
+	{ .name = "audience_department_id",
+	  .label = "Audience department",
+	  .type = FT_REF,
+	  .ref = "department",
+	  .help = "When the audience is one department." },
+	{ .name = "review_months",
+	  .label = "Review every (months)",
+	  .type = FT_INT,
+	  .flags = FF_REQUIRED,
+	  .min = 1,
+	  .max = 36,
+	  .dflt = "12" },
+	{ .name = "summary", .label = "Summary", .type = FT_LONGTEXT, .flags = FF_SEARCH },
+	{ .name = "status",
+	  .label = "Status",
+	  .type = FT_ENUM,
+	  .flags = FF_READONLY | FF_LIST,
+	  .choices = doc_states,
+	  .dflt = "draft" },
+	{ .name = "current_version_id",
+	  .label = "Published version",
+	  .type = FT_REF,
+	  .flags = FF_READONLY,
+	  .ref = "document_version" },
+	{ .name = "current_number",
+	  .label = "Version",
+	  .type = FT_INT,
+	  .flags = FF_READONLY | FF_LIST },
+	{ .name = "approved_on", .label = "Approved on", .type = FT_DATE, .flags = FF_READONLY },
+	{ .name = "published_on",
+	  .label = "Published on",
+	  .type = FT_DATE,
+	  .flags = FF_READONLY | FF_LIST },
+	{ .name = "last_reviewed_on",
+	  .label = "Last reviewed",
+	  .type = FT_DATE,
+	  .flags = FF_READONLY },
+	{ .name = "next_review_on",
+	  .label = "Next review",
+	  .type = FT_DATE,
+	  .flags = FF_READONLY | FF_LIST | FF_DUE,
+	  .help = "Set when a version is published or a review is recorded." },
+};
+
+/* ---- small record and query helpers ---- */
+
+static void set_text(struct record *r, const char *name, const char *s)
+{
+	int i = model_field_index(r->e, name);
+	if (i >= 0)
+		r->v[i] = (struct value){ .set = true, .s = s, .n = s ? strlen(s) : 0, .null = !s };
+}
+
+static void set_int(struct record *r, const char *name, int64_t v)
+{
+	int i = model_field_index(r->e, name);
+	if (i >= 0)
+		r->v[i] = (struct value){ .set = true, .i = v };
+}
+
+static const char *text_of(const struct record *r, const char *name)
+{
+	const struct value *v = model_get(r, name);
+	return v && v->set && !v->null ? v->s : NULL;
+}
+
+static int64_t int_of(const struct record *r, const char *name)
+{
+	const struct value *v = model_get(r, name);
+	return v && v->set && !v->null ? v->i : 0;
+}
+
+static bool is(const char *s, const char *want)
+{
+	return s && strcmp(s, want) == 0;
+}
+
+/* The repository inside the caller's transaction, acting as who: effects of a step (the
+ * document a publication changes) are audited like any change, under the same actor. */
+static struct repo_ctx inner(struct db *db, struct arena *a, const struct actor *who)
+{
+	static const struct actor system = { 0, "custos" };
+	return (struct repo_ctx){ .db = db, .a = a, .who = who ? who : &system, .in_tx = true };
+}
+
+static enum err load(struct db *db, struct arena *a, const struct entity *e, int64_t id,
+		     struct record **out)
+{
+	struct repo_ctx rc = inner(db, a, NULL);
+	return repo_load(&rc, e, id, out);
+}
+
+const char *document_default_approval(const char *kind)
+{
+	return is(kind, "policy") ? "board" : "isms_manager";
+}
+
+static void document_check(const struct record *r, struct arena *a, struct verrors *ve)
+{
+	(void)a;
+	const char *aud = text_of(r, "audience");
+	if (is(aud, "department") && !int_of(r, "audience_department_id"))
+		verrors_add(ve, "audience_department_id", "is needed for a department audience");
+}
+
+static enum err document_derive(struct db *db, struct arena *a, const struct record *before,
+				struct record *after, struct verrors *ve)
+{
+	(void)db;
+	(void)a;
+	(void)before;
+	(void)ve;
+	if (!text_of(after, "approval"))
+		set_text(after, "approval", document_default_approval(text_of(after, "kind")));
+	return ERR_OK;
+}
+
+/* A document with versions is a record of what was approved and read: it is retired, not
+ * deleted. */
+static enum err document_can_delete(struct db *db, const struct record *rec, struct verrors *ve)
+{
+	(void)db;
+	if (is(text_of(rec, "status"), "draft") && !int_of(rec, "current_version_id"))
+		return ERR_OK; /* the referrer check still refuses one with versions */
+	verrors_add(ve, "status", "has been published: retire its version instead");
+	return ERR_CONFLICT;
+}
+
+static const char *document_flag(struct db *db, struct arena *a, const struct record *rec,
+				 const char *today)
+{
+	(void)db;
+	const char *next = text_of(rec, "next_review_on");
+	if (is(text_of(rec, "status"), "published") && next && strcmp(next, today) < 0)
+		return arena_printf(a, "The review was due on %s.", next);
+	return NULL;
+}
+
+static const struct entity_page document_pages[] = {
+	{ "/trust", "Public trust page" },
+	{ NULL, NULL },
+};
+
+static const struct entity_page document_record_pages[] = {
+	{ "/documents/{id}/read", "Read the published version", "published" },
+	{ "/documents/{id}/coverage", "Who has read it", "published" },
+	{ "/document_versions/new?document_id={id}", "Start a new version" },
+	{ "/change_requests/new?document_id={id}", "Request a change" },
+	{ "/document_reviews/new?document_id={id}", "Record a review" },
+	{ NULL, NULL },
+};
+
+const struct entity entity_document = {
+	.name = "document",
+	.plural = "documents",
+	.title = "Document",
+	.title_plural = "Policies and documents",
+	.area = "policies",
+	.description = "Policies, standards, procedures, guidelines and record templates: each "
+		       "with its owner, audience, versions, approvals and review date.",
+	.fields = document_fields,
+	.nfields = sizeof(document_fields) / sizeof(document_fields[0]),
+	.label_field = "title",
+	.label_prefix = "code",
+	.default_sort = "code",
+	.own_column = "owner_id",
+	.dept_column = "department_id",
+	.pages = document_pages,
+	.record_pages = document_record_pages,
+	.task_filter = "status=published",
+	.check = document_check,
+	.derive = document_derive,
+	.can_delete = document_can_delete,
+	.flag = document_flag,
+};
+
+/* ---- versions ---- */
+
+static const struct choice version_states[] = {
+	{ "draft", "Draft", NULL },
+	{ "in_review", "In review", NULL },
+	{ "approved", "Approved", NULL },
+	{ "published", "Published", NULL },
+	{ "superseded", "Superseded", NULL },
+	{ "retired", "Retired", NULL },
+	{ NULL, NULL, NULL },
+};
+
+static const struct field version_fields[] = {
+	{ .name = "document_id",
+	  .label = "Document",
+	  .type = FT_REF,
+	  .flags = FF_REQUIRED | FF_LIST,
+	  .ref = "document" },
+	{ .name = "name",
+	  .label = "Version",
+	  .type = FT_TEXT,
+	  .flags = FF_READONLY | FF_SEARCH | FF_LIST,
+	  .max = 64 },
+	{ .name = "number", .label = "Number", .type = FT_INT, .flags = FF_READONLY },
+	{ .name = "body",
+	  .label = "Text",
+	  .type = FT_MARKDOWN,
+	  .flags = FF_SEARCH,
+	  .max = DOCUMENT_BODY_MAX,
+	  .help = "Markdown. A new version starts as a copy of the latest one." },
+	{ .name = "change_summary",
+	  .label = "What changed",
+	  .type = FT_TEXT,
+	  .flags = FF_SEARCH | FF_LIST,
+	  .max = 500 },
+	{ .name = "status",
+	  .label = "Status",
+	  .type = FT_ENUM,
+	  .flags = FF_READONLY | FF_LIST,
+	  .choices = version_states,
+	  .dflt = "draft" },
+	{ .name = "owner_id",
+	  .label = "Owner",
+	  .type = FT_REF,
+	  .flags = FF_READONLY,
+	  .ref = "person",
+	  .help = "The document's owner." },
+	{ .name = "department_id",
+	  .label = "Department",
+	  .type = FT_REF,
+	  .flags = FF_READONLY,
+	  .ref = "department" },
+	{ .name = "signoffs",
+	  .label = "Sign-offs",
+	  .type = FT_TEXT,
+	  .flags = FF_READONLY | FF_LIST,
+	  .max = 200,
+	  .help = "Who has signed this version off, and who still must." },
+	{ .name = "body_hash",
+	  .label = "BLAKE2b of the approved text",
+	  .type = FT_TEXT,
+	  .flags = FF_READONLY,
+	  .max = 128 },
+	{ .name = "approved_at",
+	  .label = "Approved at",
+	  .type = FT_TIMESTAMP,
+	  .flags = FF_READONLY | FF_LIST },
+	{ .name = "published_at",
+	  .label = "Published at",
+	  .type = FT_TIMESTAMP,
+	  .flags = FF_READONLY },
+	{ .name = "published_by", .label = "Published by", .type = FT_TEXT, .flags = FF_READONLY },
+	{ .name = "decision_note",
+	  .label = "Note to the author",
+	  .type = FT_LONGTEXT,
+	  .flags = FF_READONLY,
+	  .help = "Why the version was sent back." },
+};
+
+/* The open (not yet published) version of a document other than skip, 0 if none. */
+static enum err open_version(struct db *db, int64_t doc, int64_t skip, int64_t *id, int64_t *num)
+{
+	struct db_stmt *st;
+	enum err e = db_prepare(db,
+				"SELECT id, number FROM document_versions WHERE document_id = $1"
+				" AND id <> $2 AND status IN ('draft', 'in_review', 'approved')"
+				" ORDER BY number DESC LIMIT 1",
+				&st);
+	if (e)
+		return e;
+	db_bind_int(st, 1, doc);
+	db_bind_int(st, 2, skip);
+	bool row;
+	*id = *num = 0;
+	if ((e = db_step(st, &row)) == ERR_OK && row) {
+		*id = db_col_int(st, 0);
+		*num = db_col_int(st, 1);
+	}
+	db_done(st);
+	return e;
+}
+
+static enum err version_create(struct db *db, struct arena *a, struct record *after,
+			       struct verrors *ve)
+{
+	int64_t doc_id = int_of(after, "document_id");
+	struct record *doc;
+	enum err e = load(db, a, &entity_document, doc_id, &doc);
+	if (e == ERR_NOT_FOUND)
+		return ERR_OK; /* the reference check names it */
+	if (e)
+		return e;
+	if (is(text_of(doc, "status"), "retired")) {
+		verrors_add(ve, "document_id", "is retired: it gets no new versions");
+		return ERR_INVALID;
+	}
+	int64_t open_id, open_num;
+	if ((e = open_version(db, doc_id, 0, &open_id, &open_num)))
+		return e;
+	if (open_id) {
+		verrors_add(ve, "document_id",
+			    arena_printf(a,
+					 "already has version %lld in progress: finish or delete "
+					 "it first",
+					 (long long)open_num));
+		return ERR_INVALID;
+	}
+	struct db_stmt *st;
+	if ((e = db_prepare(db,
+			    "SELECT number, body FROM document_versions WHERE document_id = $1"
+			    " ORDER BY number DESC LIMIT 1",
+			    &st)))
+		return e;
+	db_bind_int(st, 1, doc_id);
+	bool row;
+	int64_t last = 0;
+	const char *body = NULL;
+	if ((e = db_step(st, &row)) == ERR_OK && row) {
+		last = db_col_int(st, 0);
+		const char *b = db_col_text(st, 1, NULL);
+		body = b ? arena_strdup(a, b) : NULL;
+	}
+	db_done(st);
+	if (e)
+		return e;
+	set_int(after, "number", last + 1);
+	set_text(after, "name",
+		 arena_printf(a, "%s v%lld", text_of(doc, "code"), (long long)last + 1));
+	/* editing a published document starts from its text */
+	if (!text_of(after, "body") && body)
+		set_text(after, "body", body);
+	set_int(after, "owner_id", int_of(doc, "owner_id"));
+	int64_t dept = int_of(doc, "department_id");
+	if (dept)
+		set_int(after, "department_id", dept);
+	set_text(after, "status", "draft");
+	return ERR_OK;
+}
+
+static bool same_text(const struct record *x, const struct record *y, const char *name)
+{
+	const char *a = text_of(x, name), *b = text_of(y, name);
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Only a draft's text changes; from review on, the text is what is being approved. */
+static enum err version_derive(struct db *db, struct arena *a, const struct record *before,
+			       struct record *after, struct verrors *ve)
+{
+	if (!before)
+		return version_create(db, a, after, ve);
+	if (int_of(before, "document_id") != int_of(after, "document_id")) {
+		verrors_add(ve, "document_id",
+			    "cannot change: start a version of the other document");
+		return ERR_INVALID;
+	}
+	const char *was = text_of(before, "status");
+	if (!is(was, "draft") &&
+	    (!same_text(before, after, "body") || !same_text(before, after, "change_summary"))) {
+		verrors_add(ve, "body",
+			    arena_printf(a,
+					 "cannot change: the version is %s. Start a new "
+					 "version to change the text",
+					 was ? was : "?"));
+		return ERR_INVALID;
+	}
+	return ERR_OK;
+}
+
+static enum err version_can_delete(struct db *db, const struct record *rec, struct verrors *ve)
+{
+	(void)db;
+	if (is(text_of(rec, "status"), "draft"))
+		return ERR_OK;
+	verrors_add(ve, "status", "is past draft: versions sent for approval are kept as records");
+	return ERR_CONFLICT;
+}
+
+/* Accepted change requests not yet in a version go into the one submitted now. */
+static enum err link_change_requests(const struct step_env *env, int64_t doc, int64_t version)
+{
+	struct db_stmt *st;
+	enum err e =
+		db_prepare(env->db,
+			   "SELECT id FROM change_requests WHERE document_id = $1 AND status = "
+			   "'accepted' AND version_id IS NULL ORDER BY id LIMIT 500",
+			   &st);
+	if (e)
+		return e;
+	db_bind_int(st, 1, doc);
+	int64_t ids[500];
+	size_t n = 0;
+	bool row;
+	while ((e = db_step(st, &row)) == ERR_OK && row && n < 500)
+		ids[n++] = db_col_int(st, 0);
+	db_done(st);
+	struct repo_ctx rc = inner(env->db, env->a, env->who);
+	for (size_t i = 0; !e && i < n; i++) {
+		struct record *p = model_record_new(env->a, &entity_change_request);
+		if (!p)
+			return ERR_NOMEM;
+		set_int(p, "version_id", version);
+		struct verrors inner_ve = { 0 };
+		e = repo_update(&rc, &entity_change_request, ids[i], p, 0, &inner_ve);
+	}
+	return e;
+}
+
+static enum err version_submit(const struct step_env *env, const struct record *before,
+			       struct record *after, struct verrors *ve)
+{
+	(void)after;
+	const char *body = text_of(before, "body");
+	if (!body || !*body) {
+		verrors_add(ve, "body", "is empty: write the text before sending it for approval");
+		return ERR_INVALID;
+	}
+	return link_change_requests(env, int_of(before, "document_id"), before->id);
+}
+
+static enum err version_return(const struct step_env *env, const struct record *before,
+			       struct record *after, struct verrors *ve)
+{
+	(void)before;
+	(void)after;
+	const struct value *note = model_get(env->inputs, "decision_note");
+	if (!note->set || note->null || note->n == 0) {
+		verrors_add(ve, "decision_note", "is required: say what must change");
+		return ERR_INVALID;
+	}
+	/* sign-offs given so far stay on record; they were for this text, and a changed text
+	 * needs them again (a sign-off counts only with the hash of the text in review) */
+	set_text(after, "signoffs", NULL);
+	return ERR_OK;
+}
+
+/* The roles a document's approval needs, in the order they sign. */
+static size_t required_roles(const char *approval, enum role out[2])
+{
+	out[0] = ROLE_ISMS_MANAGER;
+	if (is(approval, "board")) {
+		out[1] = ROLE_BOARD;
+		return 2;
+	}
+	return 1;
+}
+
+static bool signed_by_role(struct db *db, int64_t version, const char *role, const char *hash,
+			   enum err *e)
+{
+	struct db_stmt *st;
+	if ((*e = db_prepare(db,
+			     "SELECT 1 FROM document_signoffs WHERE version_id = $1 AND role = $2"
+			     " AND body_hash = $3",
+			     &st)))
+		return false;
+	db_bind_int(st, 1, version);
+	db_bind_str(st, 2, role);
+	db_bind_str(st, 3, hash);
+	bool row = false;
+	*e = db_step(st, &row);
+	db_done(st);
+	return row;
+}
+
+/* A sign-off for the first required role the approver holds that has not signed yet; the
+ * version is approved when every required role has signed. The hash is of the exact text. */
+static enum err version_approve(const struct step_env *env, const struct record *before,
+				struct record *after, struct verrors *ve)
+{
+	struct record *doc;
+	enum err e = load(env->db, env->a, &entity_document, int_of(before, "document_id"), &doc);
+	if (e)
+		return e;
+	const char *body = text_of(before, "body");
+	char hash[CRYPTO_HASH_HEX];
+	crypto_hash_hex(body ? body : "", body ? strlen(body) : 0, NULL, 0, hash);
+	enum role need[2];
+	size_t n = required_roles(text_of(doc, "approval"), need);
+	int pick = -1;
+	bool all_before = true; /* every earlier role has signed */
+	for (size_t i = 0; i < n; i++) {
+		bool done = signed_by_role(env->db, before->id, authz_role_name(need[i]), hash, &e);
+		if (e)
+			return e;
+		if (done)
+			continue;
+		if (pick < 0 && (env->roles & (1u << need[i])) && all_before)
+			pick = (int)i;
+		all_before = false;
+	}
+	if (pick < 0) {
+		const char *who = n == 2 ? "the Information Security Manager, then the Board"
+					 : "the Information Security Manager";
+		verrors_add(ve, "status",
+			    arena_printf(env->a,
+					 "needs sign-off by %s; there is none you can give now",
+					 who));
+		return ERR_FORBIDDEN;
+	}
+	struct record *so = model_record_new(env->a, &entity_document_signoff);
+	if (!so)
+		return ERR_NOMEM;
+	const char *role = authz_role_name(need[pick]);
+	set_int(so, "version_id", before->id);
+	set_text(so, "role", role);
+	set_text(so, "signed_by", env->who->name);
+	set_text(so, "signed_at", env->now);
+	set_int(so, "number", int_of(before, "number"));
+	set_text(so, "body_hash", arena_strdup(env->a, hash));
+	struct repo_ctx rc = inner(env->db, env->a, env->who);
+	int64_t sid;
+	struct verrors sve = { 0 };
+	if ((e = repo_create(&rc, so, &sve, &sid)))
+		return e == ERR_INVALID || e == ERR_CONFLICT ? ERR_CONFLICT : e;
+	if ((size_t)pick + 1 < n) { /* more to sign: it stays in review */
+		set_text(after, "status", "in_review");
+		set_text(after, "signoffs",
+			 "Information Security Manager signed; the Board to sign");
+		return ERR_OK;
+	}
+	set_text(after, "signoffs",
+		 n == 2 ? "Information Security Manager and Board signed"
+			: "Information Security Manager signed");
+	set_text(after, "body_hash", arena_strdup(env->a, hash));
+	set_text(after, "approved_at", env->now);
+	return ERR_OK;
+}
+
+/* Everyone in the document's audience who still works here. */
+static enum err audience_people(struct db *db, const struct record *doc, int64_t **ids, size_t *n,
+				struct arena *a, const char *today)
+{
+	const char *aud = text_of(doc, "audience");
+	const char *where = is(aud, "employees")     ? "employment_type = 'employee'"
+			    : is(aud, "contractors") ? "employment_type IN ('contractor', 'agent')"
+			    : is(aud, "department")  ? "department_id = $2"
+			    : is(aud, "everyone")
+				    ? "employment_type IN ('employee', 'contractor', 'agent')"
+				    : NULL;
+	*n = 0;
+	*ids = NULL;
+	if (!where)
+		return ERR_OK;
+	char sql[256];
+	snprintf(sql, sizeof(sql),
+		 "SELECT id FROM people WHERE (end_date IS NULL OR end_date >= $1) AND %s "
+		 "ORDER BY id LIMIT %d",
+		 where, DOCUMENT_AUDIENCE_MAX);
+	struct db_stmt *st;
+	enum err e = db_prepare(db, sql, &st);
+	if (e)
+		return e;
+	db_bind_str(st, 1, today);
+	if (is(aud, "department"))
+		db_bind_int(st, 2, int_of(doc, "audience_department_id"));
+	*ids = arena_alloc(a, sizeof(int64_t) * DOCUMENT_AUDIENCE_MAX);
+	if (!*ids) {
+		db_done(st);
+		return ERR_NOMEM;
+	}
+	bool row;
+	while ((e = db_step(st, &row)) == ERR_OK && row && *n < DOCUMENT_AUDIENCE_MAX)
+		(*ids)[(*n)++] = db_col_int(st, 0);
+	db_done(st);
+	return e;
+}
+
+static int64_t person_department(struct db *db, int64_t person)
+{
+	struct db_stmt *st;
+	if (db_prepare(db, "SELECT department_id FROM people WHERE id = $1", &st))
+		return 0;
+	db_bind_int(st, 1, person);
+	bool row;
+	int64_t d = 0;
+	if (db_step(st, &row) == ERR_OK && row && !db_col_null(st, 0))
+		d = db_col_int(st, 0);
+	db_done(st);
+	return d;
+}
+
+/* Moves every record of e matching sql (one id column, bound $1 = key) to state `to`. */
+static enum err move_all(const struct step_env *env, const struct entity *e, const char *sql,
+			 int64_t key, const char *to)
+{
+	struct db_stmt *st;
+	enum err err = db_prepare(env->db, sql, &st);
+	if (err)
+		return err;
+	db_bind_int(st, 1, key);
+	size_t cap = 4096, n = 0;
+	int64_t *ids = arena_alloc(env->a, sizeof(int64_t) * cap);
+	bool row;
+	while (ids && (err = db_step(st, &row)) == ERR_OK && row && n < cap)
+		ids[n++] = db_col_int(st, 0);
+	db_done(st);
+	if (!ids)
+		return ERR_NOMEM;
+	struct repo_ctx rc = inner(env->db, env->a, env->who);
+	for (size_t i = 0; !err && i < n; i++) {
+		struct record *p = model_record_new(env->a, e);
+		if (!p)
+			return ERR_NOMEM;
+		set_text(p, "status", to);
+		struct verrors ve = { 0 };
+		err = repo_update(&rc, e, ids[i], p, 0, &ve);
+	}
+	return err;
+}
+
+/* Publishing: the version becomes the document's current one, the one before is superseded
+ * (with its unread acknowledgements), the review date restarts, and the audience is asked to
+ * read and acknowledge it. */
+static enum err version_publish(const struct step_env *env, const struct record *before,
+				struct record *after, struct verrors *ve)
+{
+	(void)ve;
+	int64_t doc_id = int_of(before, "document_id");
+	struct record *doc;
+	enum err e = load(env->db, env->a, &entity_document, doc_id, &doc);
+	if (e)
+		return e;
+	if ((e = move_all(env, &entity_acknowledgement,
+			  "SELECT id FROM acknowledgements WHERE document_id = $1 AND status = "
+			  "'pending' ORDER BY id",
+			  doc_id, "superseded")))
+		return e;
+	if ((e = move_all(env, &entity_document_version,
+			  "SELECT id FROM document_versions WHERE document_id = $1 AND status = "
+			  "'published' ORDER BY id",
+			  doc_id, "superseded")))
+		return e;
+	set_text(after, "published_at", env->now);
+	set_text(after, "published_by", env->who->name);
+
+	char next[11];
+	int64_t months = int_of(doc, "review_months");
+	struct record *p = model_record_new(env->a, &entity_document);
+	if (!p)
+		return ERR_NOMEM;
+	set_text(p, "status", "published");
+	set_int(p, "current_version_id", before->id);
+	set_int(p, "current_number", int_of(before, "number"));
+	const char *approved = text_of(before, "approved_at");
+	set_text(p, "approved_on", approved ? arena_strndup(env->a, approved, 10) : env->today);
+	set_text(p, "published_on", env->today);
+	if (time_add_months(env->today, (int)(months > 0 ? months : 12), next))
+		set_text(p, "next_review_on", arena_strdup(env->a, next));
+	struct repo_ctx rc = inner(env->db, env->a, env->who);
+	struct verrors dve = { 0 };
+	if ((e = repo_update(&rc, &entity_document, doc_id, p, 0, &dve)))
+		return e;
+
+	int64_t *people;
+	size_t n;
+	if ((e = audience_people(env->db, doc, &people, &n, env->a, env->today)))
+		return e;
+	char due[11];
+	if (!time_add_months(env->today, 1, due))
+		str_copy(due, sizeof(due), env->today);
+	for (size_t i = 0; i < n && !e; i++) {
+		struct record *ack = model_record_new(env->a, &entity_acknowledgement);
+		if (!ack)
+			return ERR_NOMEM;
+		set_int(ack, "document_id", doc_id);
+		set_int(ack, "version_id", before->id);
+		set_int(ack, "person_id", people[i]);
+		set_text(ack, "requested_on", env->today);
+		set_text(ack, "due_on", arena_strdup(env->a, due));
+		int64_t id;
+		struct verrors ave = { 0 };
+		e = repo_create(&rc, ack, &ave, &id);
+	}
+	return e;
+}
+
+static enum err version_retire(const struct step_env *env, const struct record *before,
+			       struct record *after, struct verrors *ve)
+{
+	(void)after;
+	(void)ve;
+	int64_t doc_id = int_of(before, "document_id");
+	enum err e = move_all(env, &entity_acknowledgement,
+			      "SELECT id FROM acknowledgements WHERE version_id = $1 AND status = "
+			      "'pending' ORDER BY id",
+			      before->id, "superseded");
+	if (e)
+		return e;
+	struct record *p = model_record_new(env->a, &entity_document);
+	if (!p)
+		return ERR_NOMEM;
+	set_text(p, "status", "retired");
+	struct repo_ctx rc = inner(env->db, env->a, env->who);
+	struct verrors dve = { 0 };
+	return repo_update(&rc, &entity_document, doc_id, p, 0, &dve);
+}
+
+static const char *const from_draft[] = { "draft", NULL };
+static const char *const from_review[] = { "in_review", NULL };
+static const char *const from_approved[] = { "approved", NULL };
+static const char *const from_published[] = { "published", NULL };
+static const char *const note_input[] = { "decision_note", NULL };
+
+static const struct step version_steps[] = {
+	{ .name = "submit",
+	  .label = "Send for approval",
+	  .help = "The text is fixed from now on; the approvers sign it off or send it back.",
+	  .from = from_draft,
+	  .to = "in_review",
+	  .apply = version_submit },
+	{ .name = "return",
+	  .label = "Send back to the author",
+	  .help = "Say what must change; sign-offs given so far are withdrawn.",
+	  .from = from_review,
+	  .to = "draft",
+	  .inputs = note_input,
+	  .apply = version_return },
+	{ .name = "approve",
+	  .label = "Sign off",
+	  .help = "Records your approval of this exact text, with a hash of it (for a policy: "
+		  "the ISM signs first, then the Board).",
+	  .from = from_review,
+	  .to = "approved",
+	  .task = true,
+	  .apply = version_approve },
+	{ .name = "publish",
+	  .label = "Publish",
+	  .help = "Makes this the document's current version, supersedes the previous one and "
+		  "asks the audience to read and acknowledge it.",
+	  .from = from_approved,
+	  .to = "published",
+	  .task = true,
+	  .apply = version_publish },
+	{ .name = "retire",
+	  .label = "Retire the document",
+	  .help = "The document no longer applies: nobody is asked to read it any more.",
+	  .from = from_published,
+	  .to = "retired",
+	  .apply = version_retire },
+};
+
+static const struct workflow version_workflow = {
+	.state_field = "status",
+	.steps = version_steps,
+	.nsteps = sizeof(version_steps) / sizeof(version_steps[0]),
+};
+
+static const char *const version_frozen[] = { "in_review",  "approved", "published",
+					      "superseded", "retired",	NULL };
+
+static const struct entity_page version_record_pages[] = {
+	{ "/document_versions/{id}/export.html", "Download as HTML" },
+	{ NULL, NULL },
+};
+
+const struct entity entity_document_version = {
+	.name = "document_version",
+	.plural = "document_versions",
+	.title = "Document version",
+	.title_plural = "Document versions",
+	.area = "policies",
+	.description = "Each version of each document: its text, approvals and publication.",
+	.fields = version_fields,
+	.nfields = sizeof(version_fields) / sizeof(version_fields[0]),
+	.label_field = "name",
+	.default_sort = "-id",
+	.own_column = "owner_id",
+	.dept_column = "department_id",
+	.record_pages = version_record_pages,
+	.frozen_states = version_frozen,
+	.derive = version_derive,
+	.can_delete = version_can_delete,
+	.workflow = &version_workflow,
+};
+
+/* ---- sign-offs: written only by the approve step ---- */
+
+static const struct choice signoff_roles[] = {
+	{ "isms_manager", "Information Security Manager", NULL },
+	{ "board", "Board", NULL },
+	{ NULL, NULL, NULL },
+};
+
+static const struct field signoff_fields[] = {
+	{ .name = "version_id",
+	  .label = "Version",
+	  .type = FT_REF,
+	  .flags = FF_REQUIRED | FF_LIST,
+	  .ref = "document_version" },
+	{ .name = "name", .label = "Sign-off", .type = FT_TEXT, .flags = FF_READONLY, .max = 200 },
+	{ .name = "role",
+	  .label = "Role",
+	  .type = FT_ENUM,
+	  .flags = FF_REQUIRED | FF_LIST,
+	  .choices = signoff_roles },
+	{ .name = "signed_by",
+	  .label = "Signed by",
+	  .type = FT_TEXT,
+	  .flags = FF_REQUIRED | FF_LIST,
+	  .max = 320 },
+	{ .name = "signed_at",
+	  .label = "Signed at",
+	  .type = FT_TIMESTAMP,
+	  .flags = FF_REQUIRED | FF_LIST },
+	{ .name = "number",
+	  .label = "Version number",
+	  .type = FT_INT,
+	  .flags = FF_REQUIRED | FF_LIST,
+	  .min = 1,
+	  .max = 1000000 },
+	{ .name = "body_hash",
+	  .label = "BLAKE2b of the text signed",
+	  .type = FT_TEXT,
+	  .flags = FF_REQUIRED,
+	  .max = 128 },
+};
+
+static enum err signoff_derive(struct db *db, struct arena *a, const struct record *before,
+			       struct record *after, struct verrors *ve)
+{
+	(void)db;
+	(void)ve;
+	if (before) { /* a signature is what it was */
+		verrors_add(ve, "role", "a sign-off never changes");
+		return ERR_INVALID;
+	}
+	set_text(after, "name",
+		 arena_printf(a, "v%lld by %s (%s)", (long long)int_of(after, "number"),
+			      text_of(after, "signed_by"), text_of(after, "role")));
+	return ERR_OK;
+}
+
+static enum err signoff_can_delete(struct db *db, const struct record *rec, struct verrors *ve)
+{
+	(void)db;
+	(void)rec;
+	verrors_add(ve, "role", "a sign-off is kept as a record");
+	return ERR_CONFLICT;
+}
+
+const struct entity entity_document_signoff = {
+	.name = "document_signoff",
+	.plural = "document_signoffs",
+	.title = "Approval sign-off",
+	.title_plural = "Approval sign-offs",
+	.area = "policies",
+	.description = "Who approved which version of which document, when, in which role, and "
+		       "a hash of the exact text approved.",
+	.fields = signoff_fields,
+	.nfields = sizeof(signoff_fields) / sizeof(signoff_fields[0]),
+	.label_field = "name",
+	.default_sort = "-signed_at",
+	.derive = signoff_derive,
+	.can_delete = signoff_can_delete,
+};
+
+/* ---- reviews ---- */
+
+static const struct choice outcomes[] = {
+	{ "no_change", "Still right: no change", "The review date moves on by the interval." },
+	{ "change_needed", "Needs a new version",
+	  "Start a new version; publishing it moves the "
+	  "review date on." },
+	{ NULL, NULL, NULL },
+};
+
+static const struct field review_fields[] = {
+	{ .name = "document_id",
+	  .label = "Document",
+	  .type = FT_REF,
+	  .flags = FF_REQUIRED | FF_LIST,
+	  .ref = "document" },
+	{ .name = "reviewed_on",
+	  .label = "Reviewed on",
+	  .type = FT_DATE,
+	  .flags = FF_REQUIRED | FF_LIST },
+	{ .name = "reviewer_id",
+	  .label = "Reviewer",
+	  .type = FT_REF,
+	  .flags = FF_REQUIRED | FF_LIST,
+	  .ref = "person" },
+	{ .name = "outcome",
+	  .label = "Outcome",
+	  .type = FT_ENUM,
+	  .flags = FF_REQUIRED | FF_LIST,
+	  .choices = outcomes,
+	  .dflt = "no_change" },
+	{ .name = "notes", .label = "Notes", .type = FT_MARKDOWN, .flags = FF_SEARCH },
+	{ .name = "department_id",
+	  .label = "Department",
+	  .type = FT_REF,
+	  .flags = FF_READONLY,
+	  .ref = "department" },
+};
+
+/* A review moves the document's review dates: an audited change of the document. */
+static enum err review_derive(struct db *db, struct arena *a, const struct record *before,
+			      struct record *after, struct verrors *ve)
+{
+	struct record *doc;
+	enum err e = load(db, a, &entity_document, int_of(after, "document_id"), &doc);
+	if (e == ERR_NOT_FOUND)
+		return ERR_OK;
+	if (e)
+		return e;
+	int64_t dept = int_of(doc, "department_id");
+	if (dept)
+		set_int(after, "department_id", dept);
+	if (before)
+		return ERR_OK; /* a correction of the notes does not move dates again */
+	const char *on = text_of(after, "reviewed_on");
+	if (!on)
+		return ERR_OK;
+	struct record *p = model_record_new(a, &entity_document);
+	if (!p)
+		return ERR_NOMEM;
+	set_text(p, "last_reviewed_on", on);
+	char next[11];
+	if (is(text_of(after, "outcome"), "no_change") &&
+	    time_add_months(on, (int)int_of(doc, "review_months"), next))
+		set_text(p, "next_review_on", arena_strdup(a, next));
+	struct repo_ctx rc = inner(db, a, NULL);
+	struct verrors dve = { 0 };
+	e = repo_update(&rc, &entity_document, doc->id, p, 0, &dve);
+	if (e == ERR_INVALID) {
+		verrors_add(ve, "document_id", "could not be updated with the review");
+		return ERR_INVALID;
+	}
+	return e;
+}
+
+const struct entity entity_document_review = {
+	.name = "document_review",
+	.plural = "document_reviews",
+	.title = "Document review",
+	.title_plural = "Document reviews",
+	.area = "policies",
+	.description = "Reviews of documents at their interval (the policy: at least yearly), "
+		       "and what came of them.",
+	.fields = review_fields,
+	.nfields = sizeof(review_fields) / sizeof(review_fields[0]),
+	.label_field = "reviewed_on",
+	.default_sort = "-reviewed_on",
+	.own_column = "reviewer_id",
+	.dept_column = "department_id",
+	.derive = review_derive,
+};
+
+/* ---- change requests ---- */
+
+static const struct choice cr_states[] = {
+	{ "open", "Open", NULL },
+	{ "accepted", "Accepted", NULL },
+	{ "rejected", "Rejected", NULL },
+	{ NULL, NULL, NULL },
+};
+
+static const struct field cr_fields[] = {
+	{ .name = "document_id",
+	  .label = "Document",
+	  .type = FT_REF,
+	  .flags = FF_REQUIRED | FF_LIST,
+	  .ref = "document" },
+	{ .name = "title",
+	  .label = "What should change",
+	  .type = FT_TEXT,
+	  .flags = FF_REQUIRED | FF_SEARCH | FF_LIST,
+	  .max = 200 },
+	{ .name = "reason", .label = "Why", .type = FT_LONGTEXT, .flags = FF_REQUIRED | FF_SEARCH },
+	{ .name = "raised_by_id",
+	  .label = "Raised by",
+	  .type = FT_REF,
+	  .flags = FF_REQUIRED | FF_LIST,
+	  .ref = "person" },
+	{ .name = "department_id",
+	  .label = "Department",
+	  .type = FT_REF,
+	  .flags = FF_READONLY,
+	  .ref = "department",
+	  .help = "The document's department." },
+	{ .name = "status",
+	  .label = "Status",
+	  .type = FT_ENUM,
+	  .flags = FF_READONLY | FF_LIST,
+	  .choices = cr_states,
+	  .dflt = "open" },
+	{ .name = "decision_note", .label = "Decision", .type = FT_LONGTEXT, .flags = FF_READONLY },
+	{ .name = "decided_by", .label = "Decided by", .type = FT_TEXT, .flags = FF_READONLY },
+	{ .name = "decided_at", .label = "Decided at", .type = FT_TIMESTAMP, .flags = FF_READONLY },
+	{ .name = "version_id",
+	  .label = "In version",
+	  .type = FT_REF,
+	  .flags = FF_READONLY | FF_LIST,
+	  .ref = "document_version" },
+};
+
+static enum err cr_derive(struct db *db, struct arena *a, const struct record *before,
+			  struct record *after, struct verrors *ve)
+{
+	if (before && int_of(before, "document_id") != int_of(after, "document_id")) {
+		verrors_add(ve, "document_id", "cannot change: raise a request on the other one");
+		return ERR_INVALID;
+	}
+	struct record *doc;
+	enum err e = load(db, a, &entity_document, int_of(after, "document_id"), &doc);
+	if (e == ERR_NOT_FOUND)
+		return ERR_OK;
+	if (e)
+		return e;
+	int64_t dept = int_of(doc, "department_id");
+	if (dept)
+		set_int(after, "department_id", dept);
+	return ERR_OK;
+}
+
+/* Only the document's owner (or the ISM) decides on a change to it. */
+static enum err cr_decide(const struct step_env *env, const struct record *before,
+			  struct record *after, bool accept, struct verrors *ve)
+{
+	struct record *doc;
+	enum err e = load(env->db, env->a, &entity_document, int_of(before, "document_id"), &doc);
+	if (e)
+		return e;
+	bool owner = env->person_id && env->person_id == int_of(doc, "owner_id");
+	if (!owner && !(env->roles & (1u << ROLE_ISMS_MANAGER))) {
+		verrors_add(ve, "status", "is decided by the document's owner");
+		return ERR_FORBIDDEN;
+	}
+	const struct value *note = model_get(env->inputs, "decision_note");
+	if (!accept && (!note->set || note->null || note->n == 0)) {
+		verrors_add(ve, "decision_note", "is required: say why the change is not made");
+		return ERR_INVALID;
+	}
+	set_text(after, "decided_by", env->who->name);
+	set_text(after, "decided_at", env->now);
+	if (accept) { /* into the version in progress, or the next one when it is sent */
+		int64_t vid, num;
+		if ((e = open_version(env->db, doc->id, 0, &vid, &num)))
+			return e;
+		if (vid)
+			set_int(after, "version_id", vid);
+	}
+	return ERR_OK;
+}
+
+static enum err cr_accept(const struct step_env *env, const struct record *before,
+			  struct record *after, struct verrors *ve)
+{
+	return cr_decide(env, before, after, true, ve);
+}
+
+static enum err cr_reject(const struct step_env *env, const struct record *before,
+			  struct record *after, struct verrors *ve)
+{
+	return cr_decide(env, before, after, false, ve);
+}
+
+static const char *const from_open[] = { "open", NULL };
+
+static const struct step cr_steps[] = {
+	{ .name = "accept",
+	  .label = "Accept",
+	  .help = "The change goes into the document's next version.",
+	  .from = from_open,
+	  .to = "accepted",
+	  .task = true,
+	  .inputs = note_input,
+	  .apply = cr_accept },
+	{ .name = "reject",
+	  .label = "Reject",
+	  .help = "Say why the change is not made; the person who asked sees it.",
+	  .from = from_open,
+	  .to = "rejected",
+	  .inputs = note_input,
+	  .apply = cr_reject },
+};
+
+static const struct workflow cr_workflow = {
+	.state_field = "status",
+	.steps = cr_steps,
+	.nsteps = sizeof(cr_steps) / sizeof(cr_steps[0]),
+};
+
+static const char *const cr_frozen[] = { "accepted", "rejected", NULL };
+
+const struct entity entity_change_request = {
+	.name = "change_request",
+	.plural = "change_requests",
+	.title = "Change request",
+	.title_plural = "Change requests",
+	.area = "policies",
+	.description = "Changes anyone asks for in a document, and the owner's decision.",
+	.fields = cr_fields,
+	.nfields = sizeof(cr_fields) / sizeof(cr_fields[0]),
+	.label_field = "title",
+	.default_sort = "-id",
+	.own_column = "raised_by_id",
+	.dept_column = "department_id",
+	.frozen_states = cr_frozen,
+	.derive = cr_derive,
+	.workflow = &cr_workflow,
+};
+
+/* ---- acknowledgements ---- */
+
+static const struct choice ack_states[] = {
+	{ "pending", "To read", NULL },
+	{ "acknowledged", "Read and acknowledged", NULL },
+	{ "superseded", "No longer asked (a newer version or retired)", NULL },
+	{ NULL, NULL, NULL },
+};
+
+static const struct field ack_fields[] = {
+	{ .name = "name", .label = "Request", .type = FT_TEXT, .flags = FF_READONLY, .max = 400 },
+	{ .name = "document_id",
+	  .label = "Document",
+	  .type = FT_REF,
+	  .flags = FF_REQUIRED | FF_LIST,
+	  .ref = "document" },
+	{ .name = "version_id",
+	  .label = "Version",
+	  .type = FT_REF,
+	  .flags = FF_REQUIRED | FF_LIST,
+	  .ref = "document_version" },
+	{ .name = "person_id",
+	  .label = "Person",
+	  .type = FT_REF,
+	  .flags = FF_REQUIRED | FF_LIST,
+	  .ref = "person" },
+	{ .name = "department_id",
+	  .label = "Department",
+	  .type = FT_REF,
+	  .flags = FF_READONLY,
+	  .ref = "department" },
+	{ .name = "status",
+	  .label = "Status",
+	  .type = FT_ENUM,
+	  .flags = FF_READONLY | FF_LIST,
+	  .choices = ack_states,
+	  .dflt = "pending" },
+	{ .name = "requested_on",
+	  .label = "Asked on",
+	  .type = FT_DATE,
+	  .flags = FF_REQUIRED | FF_LIST },
+	{ .name = "due_on", .label = "Read by", .type = FT_DATE, .flags = FF_LIST },
+	{ .name = "acknowledged_at",
+	  .label = "Acknowledged at",
+	  .type = FT_TIMESTAMP,
+	  .flags = FF_READONLY | FF_LIST },
+	{ .name = "reminders",
+	  .label = "Reminders sent",
+	  .type = FT_INT,
+	  .flags = FF_READONLY,
+	  .dflt = "0" },
+	{ .name = "last_reminded_on",
+	  .label = "Last reminded",
+	  .type = FT_DATE,
+	  .flags = FF_READONLY },
+};
+
+static enum err ack_derive(struct db *db, struct arena *a, const struct record *before,
+			   struct record *after, struct verrors *ve)
+{
+	if (before) {
+		if (int_of(before, "person_id") != int_of(after, "person_id") ||
+		    int_of(before, "version_id") != int_of(after, "version_id")) {
+			verrors_add(ve, "person_id", "cannot change: ask the other person anew");
+			return ERR_INVALID;
+		}
+		return ERR_OK;
+	}
+	struct record *v;
+	enum err e = load(db, a, &entity_document_version, int_of(after, "version_id"), &v);
+	if (e == ERR_NOT_FOUND)
+		return ERR_OK;
+	if (e)
+		return e;
+	if (int_of(v, "document_id") != int_of(after, "document_id")) {
+		verrors_add(ve, "version_id", "is a version of another document");
+		return ERR_INVALID;
+	}
+	int64_t dept = person_department(db, int_of(after, "person_id"));
+	if (dept)
+		set_int(after, "department_id", dept);
+	struct db_stmt *st;
+	const char *who = NULL;
+	if ((e = db_prepare(db, "SELECT name FROM people WHERE id = $1", &st)))
+		return e;
+	db_bind_int(st, 1, int_of(after, "person_id"));
+	bool row;
+	if (db_step(st, &row) == ERR_OK && row) {
+		const char *s = db_col_text(st, 0, NULL);
+		who = s ? arena_strdup(a, s) : NULL;
+	}
+	db_done(st);
+	set_text(after, "name",
+		 arena_printf(a, "%s \xE2\x80\x94 %s",
+			      text_of(v, "name") ? text_of(v, "name") : "?", who ? who : "?"));
+	set_int(after, "reminders", 0);
+	return ERR_OK;
+}
+
+static enum err ack_acknowledge(const struct step_env *env, const struct record *before,
+				struct record *after, struct verrors *ve)
+{
+	if (!env->person_id || env->person_id != int_of(before, "person_id")) {
+		verrors_add(ve, "person_id", "is someone else: only they can acknowledge it");
+		return ERR_FORBIDDEN;
+	}
+	set_text(after, "acknowledged_at", env->now);
+	return ERR_OK;
+}
+
+static const char *ack_flag(struct db *db, struct arena *a, const struct record *rec,
+			    const char *today)
+{
+	(void)db;
+	const char *due = text_of(rec, "due_on");
+	if (is(text_of(rec, "status"), "pending") && due && strcmp(due, today) < 0)
+		return arena_printf(a, "Overdue since %s (reminded %lld times).", due,
+				    (long long)int_of(rec, "reminders"));
+	return NULL;
+}
+
+static const char *const from_pending[] = { "pending", NULL };
+
+static const struct step ack_steps[] = {
+	{ .name = "acknowledge",
+	  .label = "I have read and understood it",
+	  .help = "Records that you have read this version and will follow it.",
+	  .from = from_pending,
+	  .to = "acknowledged",
+	  /* not a generic task: the home page lists these as documents to read */
+	  .apply = ack_acknowledge },
+};
+
+static const struct workflow ack_workflow = {
+	.state_field = "status",
+	.steps = ack_steps,
+	.nsteps = sizeof(ack_steps) / sizeof(ack_steps[0]),
+};
+
+static const char *const ack_frozen[] = { "acknowledged", "superseded", NULL };
+
+static const struct entity_page ack_record_pages[] = {
+	{ "/acknowledgements/{id}/read", "Read the document", "pending" },
+	{ "/acknowledgements/{id}/read", "Read the document again", "acknowledged" },
+	{ NULL, NULL },
+};
+
+const struct entity entity_acknowledgement = {
+	.name = "acknowledgement",
+	.plural = "acknowledgements",
+	.title = "Acknowledgement",
+	.title_plural = "Acknowledgements",
+	.area = "policies",
+	.description = "Who has been asked to read which published version, and who has read "
+		       "and acknowledged it.",
+	.fields = ack_fields,
+	.nfields = sizeof(ack_fields) / sizeof(ack_fields[0]),
+	.label_field = "name",
+	.default_sort = "-requested_on",
+	.own_column = "person_id",
+	.dept_column = "department_id",
+	.record_pages = ack_record_pages,
+	.frozen_states = ack_frozen,
+	.flag = ack_flag,
+	.derive = ack_derive,
+	.workflow = &ack_workflow,
+};
+
+/* ---- links between documents and controls (ISO 27001 Annex A: the policies and procedures
+ * that implement each control) ---- */
+
+static const struct field dc_fields[] = {
+	{ .name = "document_id",
+	  .label = "Document",
+	  .type = FT_REF,
+	  .flags = FF_REQUIRED | FF_LIST,
+	  .ref = "document" },
+	{ .name = "control_id",
+	  .label = "Control",
+	  .type = FT_REF,
+	  .flags = FF_REQUIRED | FF_LIST,
+	  .ref = "control" },
+	{ .name = "note",
+	  .label = "How the document implements the control",
+	  .type = FT_TEXT,
+	  .flags = FF_SEARCH | FF_LIST,
+	  .max = 500 },
+};
+
+const struct entity entity_document_control = {
+	.name = "document_control",
+	.plural = "document_controls",
+	.title = "Document for a control",
+	.title_plural = "Documents for controls",
+	.area = "policies",
+	.description = "Which policies and procedures implement which controls.",
+	.fields = dc_fields,
+	.nfields = sizeof(dc_fields) / sizeof(dc_fields[0]),
+	.label_field = "note",
+	.default_sort = "document_id",
+};
+
+/* ---- reminders ---- */
+
+enum err document_send_reminders(struct db *db, struct arena *a, const char *today, int *n)
+{
+	*n = 0;
+	char week_ago[11];
+	int64_t t;
+	if (!time_parse_date(today, strlen(today), &t))
+		return ERR_INVALID;
+	time_format_date(t - 7 * 86400, week_ago);
+	struct db_stmt *st;
+	enum err e =
+		db_prepare(db,
+			   "SELECT id FROM acknowledgements WHERE status = 'pending' AND due_on < "
+			   "$1 AND (last_reminded_on IS NULL OR last_reminded_on <= $2) ORDER "
+			   "BY id LIMIT 2000",
+			   &st);
+	if (e)
+		return e;
+	db_bind_str(st, 1, today);
+	db_bind_str(st, 2, week_ago);
+	int64_t *ids = arena_alloc(a, sizeof(int64_t) * 2000);
+	size_t k = 0;
+	bool row;
+	while (ids && (e = db_step(st, &row)) == ERR_OK && row && k < 2000)
+		ids[k++] = db_col_int(st, 0);
+	db_done(st);
+	if (!ids)
+		return ERR_NOMEM;
+	static const struct actor system = { 0, "custos" };
+	for (size_t i = 0; !e && i < k; i++) {
+		struct repo_ctx rc = { .db = db, .a = a, .who = &system };
+		struct record *cur;
+		if ((e = repo_load(&rc, &entity_acknowledgement, ids[i], &cur)))
+			break;
+		struct record *p = model_record_new(a, &entity_acknowledgement);
+		if (!p)
+			return ERR_NOMEM;
+		set_int(p, "reminders", int_of(cur, "reminders") + 1);
+		set_text(p, "last_reminded_on", today);
+		struct verrors ve = { 0 };
+		/* each its own transaction: a reminder sent is a reminder recorded */
+		if ((e = repo_update(&rc, &entity_acknowledgement, ids[i], p, 0, &ve)) == ERR_OK)
+			(*n)++;
+	}
+	return e;
+}
+
+enum err document_reminders_job(struct db *db)
+{
+	struct arena a;
+	arena_init(&a, 8u << 20);
+	char today[11];
+	time_format_date(time_now(), today);
+	int n;
+	enum err e = document_send_reminders(db, &a, today, &n);
+	arena_free(&a);
+	return e;
+}
+
+/* ---- what the pages read ---- */
+
+static const char *dup_col(struct arena *a, struct db_stmt *st, int col)
+{
+	const char *s = db_col_text(st, col, NULL);
+	return s ? arena_strdup(a, s) : NULL;
+}
+
+enum err document_signoffs(struct db *db, struct arena *a, int64_t version_id,
+			   struct doc_signoff **out, size_t *n)
+{
+	*n = 0;
+	*out = arena_alloc(a, sizeof(**out) * 8);
+	if (!*out)
+		return ERR_NOMEM;
+	struct db_stmt *st;
+	enum err e = db_prepare(db,
+				"SELECT role, signed_by, signed_at, body_hash, number FROM "
+				"document_signoffs WHERE version_id = $1 ORDER BY signed_at, id",
+				&st);
+	if (e)
+		return e;
+	db_bind_int(st, 1, version_id);
+	bool row;
+	while ((e = db_step(st, &row)) == ERR_OK && row && *n < 8) {
+		struct doc_signoff *s = &(*out)[(*n)++];
+		s->role = dup_col(a, st, 0);
+		s->signed_by = dup_col(a, st, 1);
+		s->signed_at = dup_col(a, st, 2);
+		s->body_hash = dup_col(a, st, 3);
+		s->number = db_col_int(st, 4);
+	}
+	db_done(st);
+	return e;
+}
+
+enum err document_coverage(struct db *db, struct arena *a, int64_t version_id,
+			   struct doc_coverage *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct db_stmt *st;
+	enum err e =
+		db_prepare(db,
+			   "SELECT status, count(*) FROM acknowledgements WHERE version_id = $1 "
+			   "GROUP BY status",
+			   &st);
+	if (e)
+		return e;
+	db_bind_int(st, 1, version_id);
+	bool row;
+	while ((e = db_step(st, &row)) == ERR_OK && row) {
+		const char *s = db_col_text(st, 0, NULL);
+		int64_t k = db_col_int(st, 1);
+		if (is(s, "acknowledged"))
+			out->acknowledged = k;
+		else if (is(s, "pending"))
+			out->pending = k;
+		else
+			out->superseded = k;
+	}
+	db_done(st);
+	if (e)
+		return e;
+	out->asked = out->acknowledged + out->pending;
+	out->rows = arena_alloc(a, sizeof(*out->rows) * (out->pending ? (size_t)out->pending : 1));
+	if (!out->rows)
+		return ERR_NOMEM;
+	if ((e = db_prepare(db,
+			    "SELECT k.id, p.id, p.name, d.name, k.due_on, k.reminders FROM "
+			    "acknowledgements k JOIN people p ON p.id = k.person_id LEFT JOIN "
+			    "departments d ON d.id = p.department_id WHERE k.version_id = $1 AND "
+			    "k.status = 'pending' ORDER BY p.name, k.id",
+			    &st)))
+		return e;
+	db_bind_int(st, 1, version_id);
+	while ((e = db_step(st, &row)) == ERR_OK && row && out->nrows < (size_t)out->pending) {
+		struct doc_pending *r = &out->rows[out->nrows++];
+		r->ack_id = db_col_int(st, 0);
+		r->person_id = db_col_int(st, 1);
+		r->person = dup_col(a, st, 2);
+		r->department = dup_col(a, st, 3);
+		r->due_on = dup_col(a, st, 4);
+		r->reminders = db_col_int(st, 5);
+	}
+	db_done(st);
+	return e;
+}
+
+enum err document_public(struct db *db, struct arena *a, struct doc_public **out, size_t *n)
+{
+	*n = 0;
+	size_t cap = 1000;
+	*out = arena_alloc(a, sizeof(**out) * cap);
+	if (!*out)
+		return ERR_NOMEM;
+	struct db_stmt *st;
+	enum err e = db_prepare(db,
+				"SELECT id, current_version_id, current_number, code, title, kind, "
+				"approved_on, published_on, next_review_on FROM documents WHERE "
+				"classification = 'public' AND status = 'published' AND "
+				"current_version_id IS NOT NULL ORDER BY code LIMIT 1000",
+				&st);
+	if (e)
+		return e;
+	bool row;
+	while ((e = db_step(st, &row)) == ERR_OK && row && *n < cap) {
+		struct doc_public *d = &(*out)[(*n)++];
+		d->id = db_col_int(st, 0);
+		d->version_id = db_col_int(st, 1);
+		d->number = db_col_int(st, 2);
+		d->code = dup_col(a, st, 3);
+		d->title = dup_col(a, st, 4);
+		d->kind = dup_col(a, st, 5);
+		d->approved_on = dup_col(a, st, 6);
+		d->published_on = dup_col(a, st, 7);
+		d->next_review_on = dup_col(a, st, 8);
+	}
+	db_done(st);
+	return e;
+}

@@ -1,0 +1,55 @@
+/* document.h - policies and documents: the registers, and what other layers call (the
+ * reminders job, the default approval, the pages that read a version's text). */
+#ifndef CUSTOS_DOCUMENT_H
+#define CUSTOS_DOCUMENT_H
+
+#include "core/model.h"
+#include "store/db.h"
+
+#define DOCUMENT_BODY_MAX     500000 /* characters of one version's text */
+#define DOCUMENT_AUDIENCE_MAX 20000  /* people asked to acknowledge one publication */
+
+extern const struct entity entity_document;
+extern const struct entity entity_document_version;
+extern const struct entity entity_document_signoff;
+extern const struct entity entity_document_review;
+extern const struct entity entity_change_request;
+extern const struct entity entity_acknowledgement;
+extern const struct entity entity_document_control;
+
+/* Who approves a document of this kind unless its record says otherwise. */
+const char *document_default_approval(const char *kind);
+
+/* Records a reminder (once a week) on each acknowledgement overdue on today; *n: how many. */
+enum err document_send_reminders(struct db *db, struct arena *a, const char *today, int *n) WUR;
+/* The same as a scheduled job (jobs.h). */
+enum err document_reminders_job(struct db *db);
+
+/* A version's approval sign-offs, in the order given. */
+struct doc_signoff {
+	const char *role, *signed_by, *signed_at, *body_hash;
+	int64_t number;
+};
+enum err document_signoffs(struct db *db, struct arena *a, int64_t version_id,
+			   struct doc_signoff **out, size_t *n) WUR;
+
+/* Who has been asked to read a version, and who has read it. */
+struct doc_coverage {
+	int64_t asked, acknowledged, pending, superseded;
+	struct doc_pending {
+		int64_t ack_id, person_id, reminders;
+		const char *person, *department, *due_on;
+	} * rows; /* the pending ones, by name; at most DOCUMENT_AUDIENCE_MAX */
+	size_t nrows;
+};
+enum err document_coverage(struct db *db, struct arena *a, int64_t version_id,
+			   struct doc_coverage *out) WUR;
+
+/* The documents anyone may read (classified public, with a published version), by code. */
+struct doc_public {
+	int64_t id, version_id, number;
+	const char *code, *title, *kind, *approved_on, *published_on, *next_review_on;
+};
+enum err document_public(struct db *db, struct arena *a, struct doc_public **out, size_t *n) WUR;
+
+#endif

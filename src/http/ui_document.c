@@ -1,0 +1,390 @@
+/* ui_document.c - the pages of policies and documents beyond the generated ones: a published
+ * version to read, who has read it, what someone was asked to acknowledge, the standalone HTML
+ * copy, and the public trust page (the policy's "a copy is also available to external
+ * parties"). Every page asks authz about the record it shows before reading anything else. */
+#include <string.h>
+
+#include "core/authz.h"
+#include "core/repo.h"
+#include "domain/document.h"
+#include "http/handlers.h"
+#include "http/ui.h"
+#include "util/html.h"
+#include "util/markdown.h"
+#include "util/str.h"
+#include "util/timeutil.h"
+
+static const char *text_of(const struct record *r, const char *name)
+{
+	const struct value *v = model_get(r, name);
+	return v && v->set && !v->null ? v->s : NULL;
+}
+
+static int64_t int_of(const struct record *r, const char *name)
+{
+	const struct value *v = model_get(r, name);
+	return v && v->set && !v->null ? v->i : 0;
+}
+
+static int64_t param_id(struct ctx *c)
+{
+	/* the routes name their register: the id is the first parameter */
+	int64_t id;
+	return c->nparams && str_parse_i64(c->params[0], &id) && id > 0 ? id : 0;
+}
+
+/* The record id of e the signed-in user may read, loaded; an error page and NULL otherwise. */
+static struct record *readable(struct ctx *c, const struct entity *e, int64_t id)
+{
+	c->entity = e;
+	const struct authz_subject *s = &c->who.subject;
+	unsigned scope = authz_scope(s, e, AUTHZ_READ);
+	if (!scope) {
+		ui_error(c, ERR_FORBIDDEN, NULL);
+		return NULL;
+	}
+	struct repo_ctx rc = http_repo(c);
+	struct record *r = NULL;
+	enum err err = id ? repo_load(&rc, e, id, &r) : ERR_NOT_FOUND;
+	if (!err && !authz_record_in_scope(s, e, scope, r))
+		err = ERR_NOT_FOUND;
+	if (err) {
+		ui_error(c, err, NULL);
+		return NULL;
+	}
+	return r;
+}
+
+/* Loads a record the page is entitled to by another one it may read (the version of an
+ * acknowledgement): no permission of its own is asked. */
+static struct record *load_linked(struct ctx *c, const struct entity *e, int64_t id)
+{
+	static const struct actor reader = { 0, "custos" };
+	struct repo_ctx rc = { .db = c->db, .a = c->a, .who = &reader };
+	struct record *r = NULL;
+	enum err err = repo_load(&rc, e, id, &r);
+	if (err) {
+		ui_error(c, err, NULL);
+		return NULL;
+	}
+	return r;
+}
+
+static const char *choice_label(const struct entity *e, const char *field, const char *value)
+{
+	const struct choice *ch = value ? model_choice(model_field(e, field), value) : NULL;
+	return ch ? ch->label : value;
+}
+
+static void meta_row(struct ctx *c, const char *label, const char *value)
+{
+	if (!value)
+		return;
+	ui_html(c, "<tr><th scope=\"row\">");
+	ui_text(c, label);
+	ui_html(c, "</th><td>");
+	ui_text(c, value);
+	ui_html(c, "</td></tr>");
+}
+
+/* The version as a document: its title, the facts an auditor checks first (version, who
+ * approved it and when, the hash of the text they approved, the next review), then the text.
+ * owner: the owner's name when the reader may see it, else NULL. */
+static void render_version(struct ctx *c, const struct record *doc, const struct record *ver,
+			   const char *owner)
+{
+	ui_html(c, "<article class=\"document\"><h1>");
+	ui_text(c, text_of(doc, "title"));
+	ui_html(c, "</h1><table class=\"meta\"><tbody>");
+	meta_row(c, "Reference", text_of(doc, "code"));
+	meta_row(c, "Kind", choice_label(&entity_document, "kind", text_of(doc, "kind")));
+	meta_row(c, "Version", arena_printf(c->a, "%lld", (long long)int_of(ver, "number")));
+	meta_row(c, "Status",
+		 choice_label(&entity_document_version, "status", text_of(ver, "status")));
+	meta_row(c, "Classification",
+		 choice_label(&entity_document, "classification", text_of(doc, "classification")));
+	meta_row(c, "Owner", owner);
+	const char *approved = text_of(ver, "approved_at");
+	meta_row(c, "Approved", approved ? arena_strndup(c->a, approved, 10) : NULL);
+	const char *published = text_of(ver, "published_at");
+	meta_row(c, "Published", published ? arena_strndup(c->a, published, 10) : NULL);
+	if (int_of(doc, "current_version_id") == ver->id)
+		meta_row(c, "Next review", text_of(doc, "next_review_on"));
+	meta_row(c, "What changed", text_of(ver, "change_summary"));
+	ui_html(c, "</tbody></table>");
+
+	struct doc_signoff *so;
+	size_t n = 0;
+	if (document_signoffs(c->db, c->a, ver->id, &so, &n) == ERR_OK && n) {
+		ui_html(c, "<section class=\"signoffs\"><h2>Approval</h2><ul>");
+		for (size_t i = 0; i < n; i++) {
+			ui_html(c, "<li>");
+			ui_text(c, choice_label(&entity_document_signoff, "role", so[i].role));
+			ui_html(c, ": ");
+			ui_text(c, so[i].signed_by);
+			ui_html(c, ", ");
+			ui_text(c, so[i].signed_at);
+			ui_html(c, ", version ");
+			ui_int(c, so[i].number);
+			ui_html(c, "<br><span class=\"muted hash\">BLAKE2b-256 of the text: ");
+			ui_text(c, so[i].body_hash);
+			ui_html(c, "</span></li>");
+		}
+		ui_html(c, "</ul></section>");
+	}
+	ui_html(c, "<div class=\"md body\">");
+	const char *body = text_of(ver, "body");
+	if (body && markdown_html(&c->resp->body, body, strlen(body)) != ERR_OK)
+		ui_html(c, "<p>The text could not be shown.</p>");
+	ui_html(c, "</div></article>");
+}
+
+static const char *owner_name(struct ctx *c, const struct record *doc)
+{
+	int64_t o = int_of(doc, "owner_id");
+	return o ? ui_ref_label(c, "person", o) : NULL;
+}
+
+void ui_document_read(struct ctx *c)
+{
+	struct record *doc = readable(c, &entity_document, param_id(c));
+	if (!doc)
+		return;
+	int64_t vid = int_of(doc, "current_version_id");
+	if (!vid) {
+		ui_error(c, ERR_NOT_FOUND, "This document has no published version yet.");
+		return;
+	}
+	struct record *ver = load_linked(c, &entity_document_version, vid);
+	if (!ver)
+		return;
+	ui_begin(c, text_of(doc, "title"));
+	ui_html(c, "<p class=\"muted\"><a href=\"/documents/");
+	ui_int(c, doc->id);
+	ui_html(c, "\">Document record</a> \xC2\xB7 <a href=\"/document_versions/");
+	ui_int(c, vid);
+	ui_html(c, "/export.html\">Download as HTML</a></p>");
+	render_version(c, doc, ver, owner_name(c, doc));
+	ui_end(c, 200);
+}
+
+/* Acknowledgement coverage of the current version: the owner, the ISM and whoever reads every
+ * acknowledgement see who has read it and who has not. */
+void ui_document_coverage(struct ctx *c)
+{
+	struct record *doc = readable(c, &entity_document, param_id(c));
+	if (!doc)
+		return;
+	const struct authz_subject *s = &c->who.subject;
+	bool owner = s->person_id && s->person_id == int_of(doc, "owner_id");
+	if (!owner && !(authz_scope(s, &entity_acknowledgement, AUTHZ_READ) & SCOPE_ALL)) {
+		ui_error(c, ERR_FORBIDDEN,
+			 "Only the document's owner and the ISM see who has read it.");
+		return;
+	}
+	int64_t vid = int_of(doc, "current_version_id");
+	struct doc_coverage cov;
+	enum err e = vid ? document_coverage(c->db, c->a, vid, &cov) : ERR_NOT_FOUND;
+	if (e) {
+		ui_error(c, e,
+			 e == ERR_NOT_FOUND ? "This document has no published version yet." : NULL);
+		return;
+	}
+	ui_begin(c, arena_printf(c->a, "Who has read %s", text_of(doc, "code")));
+	ui_html(c, "<p class=\"muted\"><a href=\"/documents/");
+	ui_int(c, doc->id);
+	ui_html(c, "\">");
+	ui_text(c, text_of(doc, "code"));
+	ui_html(c, " ");
+	ui_text(c, text_of(doc, "title"));
+	ui_html(c, "</a></p><h1>Who has read version ");
+	ui_int(c, int_of(doc, "current_number"));
+	ui_html(c, "</h1>");
+	int64_t pct = cov.asked ? (cov.acknowledged * 100) / cov.asked : 0;
+	ui_html(c, "<p class=\"coverage\"><strong>");
+	ui_int(c, cov.acknowledged);
+	ui_html(c, " of ");
+	ui_int(c, cov.asked);
+	ui_html(c, "</strong> people asked have read and acknowledged it (<strong>");
+	ui_int(c, pct);
+	ui_html(c, "%</strong>). <meter min=\"0\" max=\"100\" value=\"");
+	ui_int(c, pct);
+	ui_html(c, "\" aria-label=\"Coverage\"></meter></p>");
+	if (!cov.nrows) {
+		ui_html(c, "<p>Nobody is waiting to read it.</p>");
+		ui_end(c, 200);
+		return;
+	}
+	ui_html(c, "<h2>Not read yet</h2><table><thead><tr><th scope=\"col\">Person</th>"
+		   "<th scope=\"col\">Department</th><th scope=\"col\">Read by</th>"
+		   "<th scope=\"col\">Reminders</th></tr></thead><tbody>");
+	char today[11];
+	time_format_date(time_now(), today);
+	for (size_t i = 0; i < cov.nrows; i++) {
+		const struct doc_pending *p = &cov.rows[i];
+		ui_html(c, "<tr><td><a href=\"/acknowledgements/");
+		ui_int(c, p->ack_id);
+		ui_html(c, "\">");
+		ui_text(c, p->person);
+		ui_html(c, "</a></td><td>");
+		ui_text(c, p->department ? p->department : "");
+		ui_html(c, "</td><td>");
+		ui_text(c, p->due_on ? p->due_on : "");
+		if (p->due_on && strcmp(p->due_on, today) < 0)
+			ui_html(c, " <span class=\"badge bad\">overdue</span>");
+		ui_html(c, "</td><td>");
+		ui_int(c, p->reminders);
+		ui_html(c, "</td></tr>");
+	}
+	ui_html(c, "</tbody></table>");
+	ui_end(c, 200);
+}
+
+/* What a person was asked to read, with the button to acknowledge it: readable through the
+ * acknowledgement, which is theirs, whatever they may read of the document registers. */
+void ui_acknowledgement_read(struct ctx *c)
+{
+	struct record *ack = readable(c, &entity_acknowledgement, param_id(c));
+	if (!ack)
+		return;
+	struct record *ver = load_linked(c, &entity_document_version, int_of(ack, "version_id"));
+	struct record *doc =
+		ver ? load_linked(c, &entity_document, int_of(ver, "document_id")) : NULL;
+	if (!doc)
+		return;
+	ui_begin(c, text_of(doc, "title"));
+	const char *st = text_of(ack, "status");
+	const struct authz_subject *s = &c->who.subject;
+	bool mine = s->person_id && s->person_id == int_of(ack, "person_id");
+	if (st && strcmp(st, "acknowledged") == 0) {
+		ui_html(c, "<p class=\"flash\" role=\"status\">Acknowledged ");
+		ui_text(c, text_of(ack, "acknowledged_at"));
+		ui_html(c, ".</p>");
+	}
+	render_version(c, doc, ver, NULL);
+	if (st && strcmp(st, "pending") == 0 && mine &&
+	    authz_step_scope(s, &entity_acknowledgement, "acknowledge")) {
+		ui_html(c, "<form class=\"record card step\" method=\"post\" "
+			   "action=\"/acknowledgements/");
+		ui_int(c, ack->id);
+		ui_html(c, "/step/acknowledge\">");
+		ui_csrf(c);
+		ui_html(c, "<input type=\"hidden\" name=\"_version\" value=\"");
+		ui_int(c, ack->version);
+		ui_html(c,
+			"\"><p>By acknowledging, you confirm that you have read and understood "
+			"this version and will follow it.</p><button type=\"submit\">I have read "
+			"and understood it</button></form>");
+	}
+	ui_end(c, 200);
+}
+
+/* A standalone copy of a version: one HTML file with its own style, to keep or send. */
+static void export_html(struct ctx *c, const struct record *doc, const struct record *ver)
+{
+	struct buf *b = &c->resp->body;
+	buf_adds(b, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
+	html_esc(b, text_of(doc, "title"));
+	buf_adds(b, "</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:48rem;"
+		    "margin:2rem auto;padding:0 1rem;color:#1b1f24}table.meta{border-collapse:"
+		    "collapse;margin:1rem 0}table.meta th{text-align:left;padding:.2rem 1rem .2rem "
+		    "0;color:#555}.hash{font:.8rem monospace;word-break:break-all;color:#555}"
+		    "h1{font-size:1.8rem}</style></head><body>");
+	render_version(c, doc, ver, owner_name(c, doc));
+	buf_adds(b, "</body></html>\n");
+}
+
+void ui_version_export(struct ctx *c)
+{
+	struct record *ver = readable(c, &entity_document_version, param_id(c));
+	if (!ver)
+		return;
+	struct record *doc = load_linked(c, &entity_document, int_of(ver, "document_id"));
+	if (!doc)
+		return;
+	const char *fmt = c->nparams > 1 ? c->params[1] : "";
+	const char *name = arena_printf(c->a, "%s-v%lld", text_of(doc, "code"),
+					(long long)int_of(ver, "number"));
+	if (strcmp(fmt, "html") == 0) {
+		export_html(c, doc, ver);
+		c->resp->content_type = "text/html; charset=utf-8";
+	} else {
+		ui_error(c, ERR_NOT_FOUND, "Versions are exported as .html.");
+		return;
+	}
+	struct buf h;
+	buf_init(&h, 512);
+	buf_adds(&h, "attachment; filename=\"");
+	for (const char *p = name; *p; p++)
+		buf_addc(&h, (unsigned char)*p < 0x80 && *p != '"' && *p != '\\' ? *p : '_');
+	buf_printf(&h, ".%s\"", fmt);
+	http_set_header(c->req, c->resp, "Content-Disposition", buf_cstr(&h));
+	buf_free(&h);
+	c->resp->status = 200;
+}
+
+/* ---- the public trust page: no sign-in ---- */
+
+void ui_trust(struct ctx *c)
+{
+	struct doc_public *d;
+	size_t n;
+	enum err e = document_public(c->db, c->a, &d, &n);
+	if (e) {
+		ui_error(c, e, NULL);
+		return;
+	}
+	ui_begin_bare(c, "Security policies");
+	ui_html(c,
+		"<h1>Security policies</h1><p>The information security policies this "
+		"organisation publishes for its customers, suppliers and other external parties, "
+		"each in its current approved version.</p>");
+	if (!n) {
+		ui_html(c, "<p>No policy is published here yet.</p>");
+		ui_end(c, 200);
+		return;
+	}
+	ui_html(c, "<table><thead><tr><th scope=\"col\">Document</th><th scope=\"col\">Version"
+		   "</th><th scope=\"col\">Approved</th><th scope=\"col\">Next review</th></tr>"
+		   "</thead><tbody>");
+	for (size_t i = 0; i < n; i++) {
+		ui_html(c, "<tr><td><a href=\"/trust/");
+		ui_int(c, d[i].id);
+		ui_html(c, "\">");
+		ui_text(c, d[i].code);
+		ui_html(c, " ");
+		ui_text(c, d[i].title);
+		ui_html(c, "</a></td><td>");
+		ui_int(c, d[i].number);
+		ui_html(c, "</td><td>");
+		ui_text(c, d[i].approved_on ? d[i].approved_on : "");
+		ui_html(c, "</td><td>");
+		ui_text(c, d[i].next_review_on ? d[i].next_review_on : "");
+		ui_html(c, "</td></tr>");
+	}
+	ui_html(c, "</tbody></table>");
+	ui_end(c, 200);
+}
+
+void ui_trust_document(struct ctx *c)
+{
+	int64_t id = param_id(c);
+	struct doc_public *d;
+	size_t n;
+	enum err e = document_public(c->db, c->a, &d, &n);
+	size_t i = 0;
+	while (!e && i < n && d[i].id != id)
+		i++;
+	if (e || i == n) { /* not public, not published, or no such document: all alike */
+		ui_error(c, e ? e : ERR_NOT_FOUND, NULL);
+		return;
+	}
+	struct record *doc = load_linked(c, &entity_document, id);
+	struct record *ver = doc ? load_linked(c, &entity_document_version, d[i].version_id) : NULL;
+	if (!ver)
+		return;
+	ui_begin_bare(c, text_of(doc, "title"));
+	ui_html(c, "<p class=\"muted\"><a href=\"/trust\">All published policies</a></p>");
+	render_version(c, doc, ver, NULL);
+	ui_end(c, 200);
+}
