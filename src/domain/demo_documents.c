@@ -131,18 +131,20 @@ struct demo_doc {
 	const char *code, *title, *kind, *classification, *owner_email, *audience, *summary;
 	const char *text, *state; /* how far it goes: draft, in_review or published */
 	int read_pct;		  /* of those asked, how many have acknowledged */
+	const char *control;	  /* the ISO/IEC 27001:2022 control it implements, or NULL */
 };
 
 static const struct demo_doc docs[] = {
 	{ "POL-001", "Information Security Policy", "policy", "public", DEMO_ISM_EMAIL, "everyone",
 	  "The top policy of the ISMS: direction, scope, responsibilities and principles.",
-	  policy_text, "published", 70 },
+	  policy_text, "published", 70, "5.1" },
 	{ "PRO-ACC", "Access Control Procedure", "procedure", "internal",
 	  "priya.natarajan@westcloud.example", "everyone",
-	  "How access is requested, approved, changed and removed.", access_text, "published", 45 },
+	  "How access is requested, approved, changed and removed.", access_text, "published", 45,
+	  "5.15" },
 	{ "PRO-INC", "Incident Reporting Procedure", "procedure", "public", DEMO_ISM_EMAIL,
-	  "everyone", "What to report, how, and what happens next.", incident_text, "published",
-	  85 },
+	  "everyone", "What to report, how, and what happens next.", incident_text, "published", 85,
+	  "5.24" },
 	{ "GUI-AUP", "Acceptable Use Guideline", "guideline", "internal", DEMO_ISM_EMAIL,
 	  "employees", "Everyday good practice with our systems.", aup_text, "draft", 0 },
 	{ "STD-CRY", "Cryptography Standard", "standard", "confidential",
@@ -277,6 +279,27 @@ enum err demo_documents(struct db *db)
 		int64_t ver;
 		if ((e = repo_create(&c, v, &ve, &ver)))
 			break;
+		int64_t control = d->control ? lookup(db,
+						      "SELECT c.id FROM controls c JOIN "
+						      "catalog_controls cc ON cc.id = "
+						      "c.catalog_control_id JOIN frameworks f ON "
+						      "f.id = cc.framework_id WHERE f.code = "
+						      "'iso27001-2022' AND cc.control_id = $1",
+						      d->control)
+					     : 0;
+		if (control) { /* the control's page lists the document that implements it */
+			struct record *link = model_record_new(&a, &entity_document_control);
+			char ctl[24];
+			snprintf(ctl, sizeof(ctl), "%lld", (long long)control);
+			int64_t lid;
+			e = ERR_INVALID;
+			if (!link || !set(&a, link, "document_id", num) ||
+			    !set(&a, link, "control_id", ctl) ||
+			    !set(&a, link, "note", "Sets out how the control is met."))
+				break;
+			if ((e = repo_create(&c, link, &ve, &lid)))
+				break;
+		}
 		if (strcmp(d->state, "draft") == 0)
 			continue;
 		if ((e = step(&c, &entity_document_version, ver, "submit", d->owner_email, owner,

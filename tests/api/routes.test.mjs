@@ -76,12 +76,12 @@ test('HEAD on an authenticated route is 401 too, and carries no body', async () 
   }
 });
 
-test('the only public routes are /healthz, POST /api/v1/session, sign-in pages and static files', () => {
+test('the only public routes are /healthz, POST /api/v1/session, sign-in pages, static files and the trust page', () => {
   const lines = cli(['routes']).stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
   assert.ok(lines.length >= CONTRACT_ROUTES.length / 6);
   const pub = lines.filter((l) => l[2] === 'public').map((l) => `${l[0]} ${l[1]}`).sort();
-  assert.deepEqual(pub, ['GET /healthz', 'GET /login', 'GET /static/{file}', 'POST /api/v1/session',
-    'POST /login', 'POST /login/verify']);
+  assert.deepEqual(pub, ['GET /healthz', 'GET /login', 'GET /static/{file}', 'GET /trust', 'GET /trust/{id}',
+    'POST /api/v1/session', 'POST /login', 'POST /login/verify']);
   // every route the contract names is in the router's table
   const table = new Set(lines.map((l) => `${l[0]} ${l[1]}`));
   for (const [m, p] of CONTRACT_ROUTES) {
