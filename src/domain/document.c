@@ -848,6 +848,7 @@ static const char *const version_frozen[] = { "in_review",  "approved", "publish
 
 static const struct entity_page version_record_pages[] = {
 	{ "/document_versions/{id}/export.html", "Download as HTML" },
+	{ "/document_versions/{id}/export.pdf", "Download as PDF" },
 	{ NULL, NULL },
 };
 

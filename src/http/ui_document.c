@@ -7,8 +7,10 @@
 #include "core/authz.h"
 #include "core/repo.h"
 #include "domain/document.h"
+#include "domain/domain.h"
 #include "http/handlers.h"
 #include "http/ui.h"
+#include "io/pdf.h"
 #include "util/html.h"
 #include "util/markdown.h"
 #include "util/str.h"
@@ -163,7 +165,9 @@ void ui_document_read(struct ctx *c)
 	ui_int(c, doc->id);
 	ui_html(c, "\">Document record</a> \xC2\xB7 <a href=\"/document_versions/");
 	ui_int(c, vid);
-	ui_html(c, "/export.html\">Download as HTML</a></p>");
+	ui_html(c, "/export.html\">Download as HTML</a> \xC2\xB7 <a href=\"/document_versions/");
+	ui_int(c, vid);
+	ui_html(c, "/export.pdf\">Download as PDF</a></p>");
 	render_version(c, doc, ver, owner_name(c, doc));
 	ui_end(c, 200);
 }
@@ -294,6 +298,70 @@ static void export_html(struct ctx *c, const struct record *doc, const struct re
 	buf_adds(b, "</body></html>\n");
 }
 
+static const char *date_of(struct ctx *c, const char *ts)
+{
+	return ts ? arena_strndup(c->a, ts, 10) : NULL;
+}
+
+/* The same facts as the page, as a PDF made in-process (io/pdf.c). */
+static enum err export_pdf(struct ctx *c, const struct record *doc, const struct record *ver)
+{
+	struct organisation_info org = { 0 };
+	enum err e = organisation_get(c->db, c->a, &org);
+	if (e)
+		return e;
+	bool current = int_of(doc, "current_version_id") == ver->id;
+	struct pdf_meta meta[] = {
+		{ "Reference", text_of(doc, "code") },
+		{ "Version", arena_printf(c->a, "%lld", (long long)int_of(ver, "number")) },
+		{ "Status",
+		  choice_label(&entity_document_version, "status", text_of(ver, "status")) },
+		{ "Classification", choice_label(&entity_document, "classification",
+						 text_of(doc, "classification")) },
+		{ "Owner", owner_name(c, doc) },
+		{ "Approved", date_of(c, text_of(ver, "approved_at")) },
+		{ "Published", date_of(c, text_of(ver, "published_at")) },
+		{ "Next review", current ? text_of(doc, "next_review_on") : NULL },
+		{ "What changed", text_of(ver, "change_summary") },
+	};
+	struct pdf_meta shown[sizeof(meta) / sizeof(meta[0])];
+	size_t nshown = 0;
+	for (size_t i = 0; i < sizeof(meta) / sizeof(meta[0]); i++)
+		if (meta[i].value)
+			shown[nshown++] = meta[i];
+	struct doc_signoff *so;
+	size_t n = 0;
+	if ((e = document_signoffs(c->db, c->a, ver->id, &so, &n)))
+		return e;
+	struct pdf_signoff *ps = arena_alloc(c->a, sizeof(*ps) * (n ? n : 1));
+	if (!ps)
+		return ERR_NOMEM;
+	for (size_t i = 0; i < n; i++)
+		ps[i] = (struct pdf_signoff){
+			.who = so[i].signed_by,
+			.role = choice_label(&entity_document_signoff, "role", so[i].role),
+			.at = so[i].signed_at,
+			.hash = so[i].body_hash,
+		};
+	const char *body = text_of(ver, "body");
+	const char *approved = date_of(c, text_of(ver, "approved_at"));
+	struct pdf_doc d = {
+		.title = text_of(doc, "title"),
+		.org = org.name,
+		.meta = shown,
+		.nmeta = nshown,
+		.signoffs = ps,
+		.nsignoffs = n,
+		.markdown = body ? body : "",
+		.markdown_len = body ? strlen(body) : 0,
+		.footer = arena_printf(c->a, "%s v%lld%s%s", text_of(doc, "code"),
+				       (long long)int_of(ver, "number"),
+				       approved ? " \xE2\x80\x94 approved " : "",
+				       approved ? approved : ""),
+	};
+	return pdf_render(&d, &c->resp->body);
+}
+
 void ui_version_export(struct ctx *c)
 {
 	struct record *ver = readable(c, &entity_document_version, param_id(c));
@@ -308,8 +376,16 @@ void ui_version_export(struct ctx *c)
 	if (strcmp(fmt, "html") == 0) {
 		export_html(c, doc, ver);
 		c->resp->content_type = "text/html; charset=utf-8";
+	} else if (strcmp(fmt, "pdf") == 0) {
+		enum err e = export_pdf(c, doc, ver);
+		if (e) {
+			buf_reset(&c->resp->body);
+			ui_error(c, e, "The PDF could not be made.");
+			return;
+		}
+		c->resp->content_type = "application/pdf";
 	} else {
-		ui_error(c, ERR_NOT_FOUND, "Versions are exported as .html.");
+		ui_error(c, ERR_NOT_FOUND, "Versions are exported as .html or .pdf.");
 		return;
 	}
 	struct buf h;
