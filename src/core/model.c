@@ -473,6 +473,18 @@ json_t *model_value_json(const struct field *f, const struct value *v)
 	}
 }
 
+const char *model_frozen(const struct record *rec)
+{
+	const struct workflow *w = rec->e->workflow;
+	const struct value *v = w ? model_get(rec, w->state_field) : NULL;
+	if (!v || !v->set || v->null || !v->s)
+		return NULL;
+	for (const char *const *f = rec->e->frozen_states; f && *f; f++)
+		if (strcmp(*f, v->s) == 0)
+			return *f;
+	return NULL;
+}
+
 const struct step *model_step(const struct entity *e, const char *name)
 {
 	const struct workflow *w = e->workflow;

@@ -209,6 +209,8 @@ const struct value *model_get(const struct record *rec, const char *name);
 struct record *model_record_new(struct arena *a, const struct entity *e);
 void verrors_add(struct verrors *ve, const char *field, const char *message);
 
+/* The record's workflow state when it is one of the entity's frozen_states, else NULL. */
+const char *model_frozen(const struct record *rec);
 const struct step *model_step(const struct entity *e, const char *name);
 /* Whether the step can start from the record's current state. */
 bool model_step_from(const struct step *st, const struct record *rec);

@@ -542,9 +542,23 @@ static enum err load_merged(struct repo_ctx *c, const struct entity *e, int64_t 
 /* Begins the write: the transaction, the locked record merged with patch, the guard, then the
  * version (permission first: an invisible record must not reveal its version). On failure
  * the transaction is already rolled back. */
+/* A user's change to a record in a frozen state (an approved SoA, a published version) is a
+ * conflict whatever version it names; the system's own effects of a step (superseding a
+ * published version) come without a guard and pass. */
+static enum err check_frozen(struct repo_ctx *c, const struct record *old, struct verrors *ve)
+{
+	const char *st = c->guard ? model_frozen(old) : NULL;
+	if (!st)
+		return ERR_OK;
+	if (ve)
+		verrors_add(ve, old->e->workflow->state_field,
+			    arena_printf(c->a, "is '%s': the record no longer changes", st));
+	return ERR_CONFLICT;
+}
+
 static enum err begin_write(struct repo_ctx *c, const struct entity *e, int64_t id,
 			    const struct record *patch, int64_t if_version, struct record **old,
-			    struct record **merged)
+			    struct record **merged, struct verrors *frozen_ve)
 {
 	enum err err = tx_begin(c);
 	if (err)
@@ -552,6 +566,8 @@ static enum err begin_write(struct repo_ctx *c, const struct entity *e, int64_t 
 	if ((err = load_merged(c, e, id, patch, old, merged)))
 		goto fail;
 	if (c->guard && (err = c->guard(c->guard_arg, e, *old, *merged)))
+		goto fail;
+	if (frozen_ve && (err = check_frozen(c, *old, frozen_ve)))
 		goto fail;
 	if (if_version && (*old)->version != if_version) {
 		err = ERR_PRECONDITION;
@@ -567,7 +583,7 @@ enum err repo_update(struct repo_ctx *c, const struct entity *e, int64_t id, str
 		     int64_t if_version, struct verrors *ve)
 {
 	struct record *old, *merged;
-	enum err err = begin_write(c, e, id, patch, if_version, &old, &merged);
+	enum err err = begin_write(c, e, id, patch, if_version, &old, &merged, ve);
 	if (!err && (err = write_update(c, e, id, old, merged, patch, "update", ve)))
 		tx_rollback(c);
 	return err;
@@ -585,7 +601,7 @@ enum err repo_step(struct repo_ctx *c, const struct entity *e, int64_t id, const
 	if (ve->n)
 		return ERR_INVALID;
 	struct record *old, *merged;
-	enum err err = begin_write(c, e, id, inputs, if_version, &old, &merged);
+	enum err err = begin_write(c, e, id, inputs, if_version, &old, &merged, NULL);
 	if (err)
 		return err;
 	if (!model_step_from(st, old)) {
@@ -653,6 +669,8 @@ enum err repo_delete(struct repo_ctx *c, const struct entity *e, int64_t id, int
 	if ((err = load_row(c, e, id, true, &old)))
 		goto fail;
 	if (c->guard && (err = c->guard(c->guard_arg, e, old, NULL)))
+		goto fail;
+	if ((err = check_frozen(c, old, ve)))
 		goto fail;
 	if (if_version && old->version != if_version) {
 		err = ERR_PRECONDITION;

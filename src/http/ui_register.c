@@ -784,9 +784,7 @@ static void show_page(struct ctx *c, int64_t id, int status, const char *alert,
 	const struct authz_subject *s = &c->who.subject;
 	const struct value *state = e->workflow ? model_get(rec, e->workflow->state_field) : NULL;
 	const char *now = state && state->set && !state->null ? state->s : NULL;
-	bool frozen = false;
-	for (const char *const *f = e->frozen_states; now && f && *f; f++)
-		frozen = frozen || strcmp(*f, now) == 0;
+	bool frozen = model_frozen(rec) != NULL;
 	bool can_edit =
 		!frozen && authz_record_in_scope(s, e, authz_scope(s, e, AUTHZ_UPDATE), rec);
 	bool can_delete =
@@ -1150,6 +1148,13 @@ void ui_edit(struct ctx *c)
 		ui_error(c, ERR_FORBIDDEN, "You may read this record but not change it.");
 		return;
 	}
+	const char *frozen = model_frozen(rec);
+	if (frozen) { /* as the API answers a PATCH: the record no longer changes */
+		json_decref(j);
+		ui_error(c, ERR_CONFLICT,
+			 arena_printf(c->a, "This record is '%s' and no longer changes.", frozen));
+		return;
+	}
 	struct form_view fv = { .stored = j,
 				.version = json_integer_value(json_object_get(j, "version")) };
 	form_page(c, id, &fv, 200, NULL);
@@ -1274,6 +1279,12 @@ void ui_update(struct ctx *c)
 		ui_error(c, err, NULL);
 		return;
 	}
+	const struct workflow *w = e->workflow;
+	if (err == ERR_CONFLICT && w && ve.n && ve.items[0].field &&
+	    strcmp(ve.items[0].field, w->state_field) == 0) {
+		ui_error(c, err, arena_printf(c->a, "This record %s.", ve.items[0].message));
+		return;
+	}
 	/* show the form again with what was typed; on a conflict, against the current version */
 	unsigned scope = authz_scope(&c->who.subject, e, AUTHZ_READ);
 	struct repo_ctx rr = http_repo(c);
@@ -1321,7 +1332,11 @@ void ui_delete(struct ctx *c)
 	if (err == ERR_CONFLICT) {
 		struct buf msg;
 		buf_init(&msg, 0);
-		buf_adds(&msg, "This record cannot be deleted while other records refer to it:");
+		bool state = e->workflow && ve.n && ve.items[0].field &&
+			     strcmp(ve.items[0].field, e->workflow->state_field) == 0;
+		buf_adds(&msg, state ? "This record cannot be deleted:"
+				     : "This record cannot be deleted while other records refer to "
+				       "it:");
 		for (size_t i = 0; i < ve.n; i++) {
 			buf_adds(&msg, i ? "; " : " ");
 			if (ve.items[i].field) {

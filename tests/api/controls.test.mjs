@@ -700,8 +700,9 @@ test('SoA versions: draft, approval by the ISM only, a hashed frozen copy that n
   assert.equal(frozen.controls.find((c) => c.control_id === '8.13').justification, `Backups ${mark}`);
   // a second approval, changes and deletion are refused
   assertProblem(await as.ism.post(`/api/v1/soa_versions/${v.id}/approve`, {}), 409);
-  assertProblem(await as.ism.patch(`/api/v1/soa_versions/${v.id}`, { notes: 'rewritten' }), 422);
-  assertProblem(await as.ism.patch(`/api/v1/soa_versions/${v.id}`, { framework_id: fw13.id }), 422);
+  // an approved version no longer changes: a conflict with its state, whatever is sent
+  assertProblem(await as.ism.patch(`/api/v1/soa_versions/${v.id}`, { notes: 'rewritten' }), 409, 'status');
+  assertProblem(await as.ism.patch(`/api/v1/soa_versions/${v.id}`, { framework_id: fw13.id }), 409, 'status');
   assertProblem(await as.ism.del(`/api/v1/soa_versions/${v.id}`), 409);
   assertProblem(await as.ism.del(`/api/v1/frameworks/${fw22.id}`), 409);
   // later changes to the controls do not reach it

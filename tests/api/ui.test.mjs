@@ -816,6 +816,10 @@ test('an edit form submitted unchanged saves and changes no value, for every reg
     const recs = (await allOf(p)).filter((x) => !Object.values(x).some((v) => typeof v === 'string' && /[\r\n]/.test(v)));
     for (const x of recs.slice(0, 3)) {
       const edit = await http('GET', `/${p}/${x.id}/edit`, { cookie: ism.cookie });
+      // a register nobody edits (sign-offs) or a record that no longer changes (a published
+      // version) answers as its API PATCH does
+      const patch = await api(ism, 'PATCH', `/api/v1/${p}/${x.id}`, {}, { 'If-Match': '"999"' });
+      if ([403, 409].includes(patch.status)) { assert.equal(edit.status, patch.status, `${p}/${x.id}`); continue; }
       assert.equal(edit.status, 200);
       const r = await http('POST', `/${p}/${x.id}`, { cookie: ism.cookie, form: formFields(edit.text, `/${p}/${x.id}`) });
       assert.equal(r.status, 303, `${p}/${x.id}: ${alertOf(r.text)}`);
