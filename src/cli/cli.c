@@ -179,6 +179,26 @@ static const struct cli_cmd commands[] = {
 	    { "to", "CODE", "the framework of the second identifier column" },
 	    { "relationship", "REL", "equal, subset, superset or intersects" } },
 	  cmd_import_mapping },
+	{ "import document",
+	  "import document FILE --code CODE --owner EMAIL [--kind KIND] [--classification C] "
+	  "[--title TITLE] [--db URL]",
+	  "import a policy or procedure from a text or Markdown file",
+	  "Reads FILE (UTF-8 plain text or Markdown, at most 4 MiB) as a new document with its\n"
+	  "text as a first draft version, both audited in one transaction. In plain text,\n"
+	  "numbered section lines (1., 1.1, 3.3.5) become headings and bullets become lists;\n"
+	  "the title line becomes the document's title unless --title is given. KIND is\n"
+	  "policy (default), standard, procedure, guideline or record_template; C is public,\n"
+	  "internal (default) or confidential. The owner is the person with that e-mail.\n"
+	  "Exits 1, importing nothing, when the file or a value is refused.",
+	  1,
+	  1,
+	  { DB_OPT,
+	    { "code", "CODE", "the document's unique reference, e.g. POL-001" },
+	    { "owner", "EMAIL", "the e-mail of the person who owns the document" },
+	    { "kind", "KIND", "policy, standard, procedure, guideline or record_template" },
+	    { "classification", "C", "public, internal or confidential" },
+	    { "title", "TITLE", "the title, instead of the file's title line" } },
+	  cmd_import_document },
 	{ "routes",
 	  "routes",
 	  "list the HTTP routes",

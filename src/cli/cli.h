@@ -57,6 +57,7 @@ int cmd_import_catalogue(struct cli_args *a);
 int cmd_import_titles(struct cli_args *a);
 int cmd_import_oscal(struct cli_args *a);
 int cmd_import_mapping(struct cli_args *a);
+int cmd_import_document(struct cli_args *a);
 int cmd_routes(struct cli_args *a);
 int cmd_registers(struct cli_args *a);
 int cmd_permissions(struct cli_args *a);

@@ -1,7 +1,8 @@
-/* oscal.c - `custos import oscal FILE` (a control catalogue from an OSCAL catalog) and
- * `custos import mapping FILE --from CODE --to CODE` (control mappings from a CSV of pairs).
- * This file reads the file and prints; what becomes a record is domain/oscal_load.c's and
- * domain/mapping_load.c's business. */
+/* oscal.c - the imports of whole files: `custos import oscal FILE` (a control catalogue from
+ * an OSCAL catalog), `custos import mapping FILE --from CODE --to CODE` (control mappings from
+ * a CSV of pairs) and `custos import document FILE --code CODE --owner EMAIL` (a policy from
+ * a text or Markdown file). This file reads the file and prints; what becomes a record is
+ * the domain's business (oscal_load.c, mapping_load.c, document.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,6 +10,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "domain/document.h"
+#include "util/textdoc.h"
 #include "domain/mapping_load.h"
 #include "domain/oscal_load.h"
 #include "io/oscal.h"
@@ -216,5 +219,64 @@ int cmd_import_mapping(struct cli_args *a)
 	       (long long)rep.created, plural(rep.created, "mapping", "mappings"), from, to,
 	       (long long)rep.rows, rep.from_column, rep.to_column, (long long)rep.existing,
 	       (long long)rep.unmapped, (long long)rep.unknown);
+	return job_end(&j, ERR_OK, NULL);
+}
+
+int cmd_import_document(struct cli_args *a)
+{
+	const char *code = cli_value(a, "code"), *owner = cli_value(a, "owner");
+	if (!code || !*code)
+		return cli_usage_error(a->cmd, "--code is required (the document's reference)");
+	if (!owner || !*owner)
+		return cli_usage_error(a->cmd, "--owner is required (the owner's e-mail address)");
+	struct job j;
+	int rc = job_open(&j, a, TEXTDOC_MAX_BYTES + 1, "document import");
+	if (rc)
+		return rc;
+	int64_t owner_id = 0;
+	struct db_stmt *st;
+	enum err e = db_prepare(j.db, "SELECT id FROM people WHERE lower(email) = lower($1)", &st);
+	if (!e) {
+		db_bind_str(st, 1, owner);
+		bool row;
+		if ((e = db_step(st, &row)) == ERR_OK && row)
+			owner_id = db_col_int(st, 0);
+		db_done(st);
+	}
+	if (!e && !owner_id) {
+		job_close(&j);
+		return job_end(
+			&j, ERR_INVALID,
+			arena_printf(&j.ar, "--owner: nobody in people has the e-mail %s", owner));
+	}
+	struct document_import in = {
+		.code = code,
+		.title = cli_value(a, "title"),
+		.kind = cli_value(a, "kind") ? cli_value(a, "kind") : "policy",
+		.classification = cli_value(a, "classification"),
+		.source = base_name(a->args[0]),
+		.owner_id = owner_id,
+		.text = j.data.len ? j.data.p : "",
+		.n = j.data.len,
+	};
+	struct verrors ve = { 0 };
+	int64_t doc = 0, ver = 0;
+	if (!e)
+		e = document_import(&j.c, &in, &ve, &doc, &ver);
+	job_close(&j);
+	if (e) {
+		struct buf why;
+		buf_init(&why, 4096);
+		for (size_t i = 0; i < ve.n; i++)
+			buf_printf(&why, "%s%s%s%s", i ? "; " : "",
+				   ve.items[i].field ? ve.items[i].field : "",
+				   ve.items[i].field ? " " : "", ve.items[i].message);
+		const char *m = ve.n ? arena_strdup(&j.ar, buf_cstr(&why)) : NULL;
+		buf_free(&why);
+		return job_end(&j, e, m);
+	}
+	printf("imported %s as document %lld, draft version %lld: send it for approval when it "
+	       "reads right\n",
+	       code, (long long)doc, (long long)ver);
 	return job_end(&j, ERR_OK, NULL);
 }

@@ -4,6 +4,7 @@
  * when, the version number and a hash of the exact text); a published version never changes;
  * publishing asks the document's audience to read and acknowledge it. Reviews keep the
  * review date, change requests record what anyone wants changed. */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/authz.h"
@@ -13,6 +14,7 @@
 #include "store/db.h"
 #include "util/crypto.h"
 #include "util/str.h"
+#include "util/textdoc.h"
 #include "util/timeutil.h"
 
 static const struct choice kinds[] = {
@@ -238,6 +240,7 @@ static const char *document_flag(struct db *db, struct arena *a, const struct re
 }
 
 static const struct entity_page document_pages[] = {
+	{ "/documents/upload", "Import a policy from a file" },
 	{ "/trust", "Public trust page" },
 	{ NULL, NULL },
 };
@@ -245,6 +248,7 @@ static const struct entity_page document_pages[] = {
 static const struct entity_page document_record_pages[] = {
 	{ "/documents/{id}/read", "Read the published version", "published" },
 	{ "/documents/{id}/coverage", "Who has read it", "published" },
+	{ "/documents/{id}/compare", "Compare versions" },
 	{ "/document_versions/new?document_id={id}", "Start a new version" },
 	{ "/change_requests/new?document_id={id}", "Request a change" },
 	{ "/document_reviews/new?document_id={id}", "Record a review" },
@@ -1580,5 +1584,93 @@ enum err document_public(struct db *db, struct arena *a, struct doc_public **out
 		d->next_review_on = dup_col(a, st, 8);
 	}
 	db_done(st);
+	return e;
+}
+
+/* ---- import from a text file ---- */
+
+static bool set_field(struct arena *a, struct record *r, const char *name, const char *text,
+		      struct verrors *ve)
+{
+	int i = model_field_index(r->e, name);
+	const char *why = NULL;
+	if (i < 0 || !text || !*text)
+		return true;
+	if (!model_parse_text(a, &r->e->fields[i], text, strlen(text), &r->v[i], &why)) {
+		verrors_add(ve, name, why ? why : "is not valid");
+		return false;
+	}
+	return true;
+}
+
+enum err document_import(struct repo_ctx *rc, const struct document_import *in, struct verrors *ve,
+			 int64_t *doc_id, int64_t *version_id)
+{
+	struct buf md;
+	buf_init(&md, (size_t)DOCUMENT_BODY_MAX * 4);
+	const char *title = NULL;
+	enum err e = textdoc_to_markdown(rc->a, in->text ? in->text : "", in->n, &md, &title);
+	if (e) {
+		buf_free(&md);
+		verrors_add(ve, "body",
+			    e == ERR_BAD_REQUEST ? "is not UTF-8 text"
+			    : e == ERR_TOO_LARGE ? "is too long for one document"
+						 : "could not be read");
+		return e == ERR_NOMEM ? ERR_TOO_LARGE : e;
+	}
+	/* the page shows the title above the text: its heading line is not repeated in it */
+	const char *body = buf_cstr(&md);
+	const char *h = title ? arena_printf(rc->a, "# %s\n", title) : NULL;
+	const char *at = h ? strstr(body, h) : NULL;
+	if (at && (at == body || at[-1] == '\n')) {
+		const char *rest = at + strlen(h);
+		while (*rest == '\n')
+			rest++;
+		body = arena_printf(rc->a, "%.*s%s", (int)(at - body), body, rest);
+		if (!body)
+			body = buf_cstr(&md);
+	}
+	const char *use_title = in->title && *in->title ? in->title : title;
+	struct record *doc = model_record_new(rc->a, &entity_document);
+	struct record *ver = model_record_new(rc->a, &entity_document_version);
+	if (!doc || !ver) {
+		buf_free(&md);
+		return ERR_NOMEM;
+	}
+	char owner[24];
+	snprintf(owner, sizeof(owner), "%lld", (long long)in->owner_id);
+	set_field(rc->a, doc, "code", in->code, ve);
+	set_field(rc->a, doc, "title", use_title, ve);
+	set_field(rc->a, doc, "kind", in->kind, ve);
+	set_field(rc->a, doc, "classification", in->classification, ve);
+	set_field(rc->a, doc, "audience", in->audience, ve);
+	if (in->owner_id > 0)
+		set_field(rc->a, doc, "owner_id", owner, ve);
+	set_field(rc->a, ver, "body", body, ve);
+	set_field(rc->a, ver, "change_summary",
+		  in->source ? arena_printf(rc->a, "Imported from %s.", in->source) : "Imported.",
+		  ve);
+	buf_free(&md);
+	if (!use_title)
+		verrors_add(ve, "title", "is required: the text has no title line; give one");
+	if (ve->n)
+		return ERR_INVALID;
+	bool outer = rc->in_tx;
+	if (!outer && (e = db_begin(rc->db)))
+		return e;
+	rc->in_tx = true;
+	e = repo_create(rc, doc, ve, doc_id);
+	if (!e) {
+		char id[24];
+		snprintf(id, sizeof(id), "%lld", (long long)*doc_id);
+		set_field(rc->a, ver, "document_id", id, ve);
+		e = repo_create(rc, ver, ve, version_id);
+	}
+	rc->in_tx = outer;
+	if (outer)
+		return e;
+	if (!e)
+		return db_commit(rc->db);
+	db_rollback(rc->db);
 	return e;
 }

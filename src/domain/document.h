@@ -4,6 +4,7 @@
 #define CUSTOS_DOCUMENT_H
 
 #include "core/model.h"
+#include "core/repo.h"
 #include "store/db.h"
 
 #define DOCUMENT_BODY_MAX     500000 /* characters of one version's text */
@@ -24,6 +25,20 @@ const char *document_default_approval(const char *kind);
 enum err document_send_reminders(struct db *db, struct arena *a, const char *today, int *n) WUR;
 /* The same as a scheduled job (jobs.h). */
 enum err document_reminders_job(struct db *db);
+
+/* A policy written as Markdown or plain text, imported as a new document with its text as a
+ * first draft version: numbered sections become headings (util/textdoc.h). title NULL: the
+ * text's own. The document and its version are written in one transaction through rc (with
+ * its guard: the importer needs to create both), each audited. ERR_INVALID with ve naming
+ * the field, ERR_BAD_REQUEST (not UTF-8) or ERR_TOO_LARGE for the text. */
+struct document_import {
+	const char *code, *title, *kind, *classification, *audience, *source;
+	int64_t owner_id;
+	const char *text;
+	size_t n;
+};
+enum err document_import(struct repo_ctx *rc, const struct document_import *in,
+			 struct verrors *ve, int64_t *doc_id, int64_t *version_id) WUR;
 
 /* A version's approval sign-offs, in the order given. */
 struct doc_signoff {

@@ -22,6 +22,9 @@ void ui_acknowledgement_read(struct ctx *c);
 void ui_version_export(struct ctx *c);
 void ui_trust(struct ctx *c);
 void ui_trust_document(struct ctx *c);
+void ui_document_compare(struct ctx *c);
+void ui_document_upload_form(struct ctx *c);
+void ui_document_upload(struct ctx *c);
 void api_file_put(struct ctx *c);
 void api_file_delete(struct ctx *c);
 void api_export(struct ctx *c); /* export.c: a register as a CSV, XLSX or JSON download */

@@ -11,6 +11,7 @@
 #include "http/handlers.h"
 #include "http/ui.h"
 #include "io/pdf.h"
+#include "util/diff.h"
 #include "util/html.h"
 #include "util/markdown.h"
 #include "util/str.h"
@@ -463,4 +464,302 @@ void ui_trust_document(struct ctx *c)
 	ui_html(c, "<p class=\"muted\"><a href=\"/trust\">All published policies</a></p>");
 	render_version(c, doc, ver, NULL);
 	ui_end(c, 200);
+}
+
+/* ---- comparing versions ---- */
+
+/* The text of version number n of a document; NULL when there is none. */
+static struct record *version_by_number(struct ctx *c, int64_t doc, int64_t n)
+{
+	struct db_stmt *st;
+	int64_t id = 0;
+	if (db_prepare(c->db,
+		       "SELECT id FROM document_versions WHERE document_id = $1 AND number = $2",
+		       &st) == ERR_OK) {
+		db_bind_int(st, 1, doc);
+		db_bind_int(st, 2, n);
+		bool row;
+		if (db_step(st, &row) == ERR_OK && row)
+			id = db_col_int(st, 0);
+		db_done(st);
+	}
+	struct record *r = NULL;
+	static const struct actor reader = { 0, "custos" };
+	struct repo_ctx rc = { .db = c->db, .a = c->a, .who = &reader };
+	return id && repo_load(&rc, &entity_document_version, id, &r) == ERR_OK ? r : NULL;
+}
+
+static int64_t query_number(struct ctx *c, const char *name, int64_t dflt, bool *bad)
+{
+	const char *q = http_query(c->req, name);
+	int64_t n;
+	if (!q || !*q)
+		return dflt;
+	if (!str_parse_i64(q, &n) || n < 1) {
+		*bad = true;
+		return dflt;
+	}
+	return n;
+}
+
+static void number_select(struct ctx *c, const char *name, const char *label, int64_t last,
+			  int64_t sel)
+{
+	ui_html(c, "<label>");
+	ui_text(c, label);
+	ui_html(c, " <select name=\"");
+	ui_text(c, name);
+	ui_html(c, "\">");
+	for (int64_t i = last; i >= 1; i--) {
+		ui_html(c, "<option value=\"");
+		ui_int(c, i);
+		ui_html(c, i == sel ? "\" selected>" : "\">");
+		ui_html(c, "v");
+		ui_int(c, i);
+		ui_html(c, "</option>");
+	}
+	ui_html(c, "</select></label> ");
+}
+
+/* Two versions side by side as a readable diff: what a reviewer or an auditor asks first
+ * about a new version is what changed. Readers of the document may compare any two. */
+void ui_document_compare(struct ctx *c)
+{
+	struct record *doc = readable(c, &entity_document, param_id(c));
+	if (!doc)
+		return;
+	struct db_stmt *st;
+	int64_t last = 0;
+	if (db_prepare(c->db, "SELECT max(number) FROM document_versions WHERE document_id = $1",
+		       &st) == ERR_OK) {
+		db_bind_int(st, 1, doc->id);
+		bool row;
+		if (db_step(st, &row) == ERR_OK && row && !db_col_null(st, 0))
+			last = db_col_int(st, 0);
+		db_done(st);
+	}
+	bool bad = false;
+	int64_t to = query_number(c, "to", last, &bad);
+	int64_t from = query_number(c, "from", last > 1 ? last - 1 : last, &bad);
+	struct record *a = last ? version_by_number(c, doc->id, from) : NULL;
+	struct record *b = last ? version_by_number(c, doc->id, to) : NULL;
+	if (bad || (last && (!a || !b))) {
+		ui_error(c, ERR_BAD_REQUEST,
+			 "from and to must be version numbers of this document.");
+		return;
+	}
+	ui_begin(c, arena_printf(c->a, "Compare versions of %s", text_of(doc, "code")));
+	ui_html(c, "<p class=\"muted\"><a href=\"/documents/");
+	ui_int(c, doc->id);
+	ui_html(c, "\">");
+	ui_text(c, text_of(doc, "code"));
+	ui_html(c, " ");
+	ui_text(c, text_of(doc, "title"));
+	ui_html(c, "</a></p><h1>Compare versions</h1>");
+	if (!last) {
+		ui_html(c, "<p>This document has no versions yet.</p>");
+		ui_end(c, 200);
+		return;
+	}
+	ui_html(c, "<form class=\"bar\" method=\"get\" action=\"/documents/");
+	ui_int(c, doc->id);
+	ui_html(c, "/compare\">");
+	number_select(c, "from", "From", last, from);
+	number_select(c, "to", "to", last, to);
+	ui_html(c, "<button type=\"submit\">Compare</button></form>");
+	const char *x = text_of(a, "body"), *y = text_of(b, "body");
+	struct diff d;
+	enum err e =
+		diff_lines(c->a, x ? x : "", x ? strlen(x) : 0, y ? y : "", y ? strlen(y) : 0, &d);
+	if (e == ERR_TOO_LARGE) {
+		ui_html(c, "<p>These versions differ too much to show line by line.</p>");
+	} else if (e) {
+		ui_end(c, 500);
+		return;
+	} else {
+		size_t added, removed;
+		diff_stats(&d, &added, &removed);
+		ui_html(c, "<p>");
+		if (!added && !removed) {
+			ui_html(c, "The two versions have the same text.</p>");
+		} else {
+			ui_int(c, (int64_t)added);
+			ui_html(c, added == 1 ? " line added, " : " lines added, ");
+			ui_int(c, (int64_t)removed);
+			ui_html(c, removed == 1 ? " line removed.</p>" : " lines removed.</p>");
+			ui_html(c, "<div class=\"diff-wrap\">");
+			diff_html(&c->resp->body, &d, 3);
+			ui_html(c, "</div>");
+		}
+	}
+	ui_end(c, 200);
+}
+
+/* ---- importing a policy from a file ---- */
+
+struct upload_view {
+	const char *alert;
+	const struct verrors *ve;
+};
+
+static void owner_options(struct ctx *c, const char *sel)
+{
+	struct db_stmt *st;
+	if (db_prepare(c->db, "SELECT id, name FROM people ORDER BY name, id LIMIT 5000", &st))
+		return;
+	bool row;
+	while (db_step(st, &row) == ERR_OK && row) {
+		const char *id = db_col_text(st, 0, NULL), *name = db_col_text(st, 1, NULL);
+		ui_html(c, "<option value=\"");
+		ui_text(c, id);
+		ui_html(c, sel && id && strcmp(sel, id) == 0 ? "\" selected>" : "\">");
+		ui_text(c, name);
+		ui_html(c, "</option>");
+	}
+	db_done(st);
+}
+
+static void upload_field(struct ctx *c, const char *name, const char *label, const char *help,
+			 const struct verrors *ve)
+{
+	ui_html(c, "<div class=\"field\"><label for=\"f-");
+	ui_text(c, name);
+	ui_html(c, "\">");
+	ui_text(c, label);
+	ui_html(c, "</label>");
+	for (size_t i = 0; ve && i < ve->n; i++)
+		if (ve->items[i].field && strcmp(ve->items[i].field, name) == 0) {
+			ui_html(c, "<p class=\"field-error\">");
+			ui_text(c, label);
+			ui_html(c, " ");
+			ui_text(c, ve->items[i].message);
+			ui_html(c, "</p>");
+		}
+	if (help) {
+		ui_html(c, "<p class=\"help\">");
+		ui_text(c, help);
+		ui_html(c, "</p>");
+	}
+}
+
+static void choice_select(struct ctx *c, const char *name, const char *sel)
+{
+	const struct field *f = model_field(&entity_document, name);
+	ui_html(c, "<select id=\"f-");
+	ui_text(c, name);
+	ui_html(c, "\" name=\"");
+	ui_text(c, name);
+	ui_html(c, "\">");
+	for (const struct choice *ch = f->choices; ch && ch->value; ch++) {
+		ui_html(c, "<option value=\"");
+		ui_text(c, ch->value);
+		bool on =
+			sel ? strcmp(sel, ch->value) == 0 : f->dflt && !strcmp(f->dflt, ch->value);
+		ui_html(c, on ? "\" selected>" : "\">");
+		ui_text(c, ch->label);
+		ui_html(c, "</option>");
+	}
+	ui_html(c, "</select></div>");
+}
+
+static void upload_page(struct ctx *c, int status, const struct upload_view *v)
+{
+	ui_begin(c, "Import a policy");
+	ui_html(c, "<h1>Import a policy or procedure</h1><p>A document written as plain text or "
+		   "Markdown becomes a new document with its text as a first draft: numbered "
+		   "sections (1., 1.1, 3.3.5) become headings and bullets become lists. Check the "
+		   "draft, then send it for approval.</p>");
+	if (v->alert || (v->ve && v->ve->n)) {
+		ui_html(c, "<div role=\"alert\" tabindex=\"-1\"><p>");
+		ui_text(c,
+			v->alert ? v->alert : "Nothing was imported: please correct the errors.");
+		ui_html(c, "</p></div>");
+	}
+	ui_html(c, "<form class=\"record card\" method=\"post\" enctype=\"multipart/form-data\" "
+		   "action=\"/documents/upload\">");
+	ui_csrf(c);
+	upload_field(c, "file", "File", "UTF-8 text or Markdown, at most 1 MiB.", v->ve);
+	ui_html(c, "<input type=\"file\" id=\"f-file\" name=\"file\" "
+		   "accept=\".txt,.md,.markdown,text/plain,text/markdown\"></div>");
+	upload_field(c, "code", "Reference", "A short unique reference, e.g. POL-001.", v->ve);
+	ui_html(c, "<input type=\"text\" id=\"f-code\" name=\"code\" maxlength=\"32\" value=\"");
+	ui_text(c, ui_field(c, "code"));
+	ui_html(c, "\"></div>");
+	upload_field(c, "title", "Title", "Leave empty to take the file's title line.", v->ve);
+	ui_html(c, "<input type=\"text\" id=\"f-title\" name=\"title\" maxlength=\"200\" value=\"");
+	ui_text(c, ui_field(c, "title"));
+	ui_html(c, "\"></div>");
+	upload_field(c, "kind", "Kind", NULL, v->ve);
+	choice_select(c, "kind", ui_field(c, "kind"));
+	upload_field(c, "classification", "Classification", NULL, v->ve);
+	choice_select(c, "classification", ui_field(c, "classification"));
+	upload_field(c, "owner_id", "Owner", NULL, v->ve);
+	ui_html(c, "<select id=\"f-owner_id\" name=\"owner_id\"><option value=\"\">\xE2\x80\x94"
+		   "</option>");
+	owner_options(c, ui_field(c, "owner_id"));
+	ui_html(c, "</select></div><div class=\"bar\"><button type=\"submit\">Import</button>"
+		   "<a href=\"/documents\">Cancel</a></div></form>");
+	ui_end(c, status);
+}
+
+void ui_document_upload_form(struct ctx *c)
+{
+	c->entity = &entity_document;
+	if (!authz_scope(&c->who.subject, &entity_document, AUTHZ_CREATE)) {
+		ui_error(c, ERR_FORBIDDEN, NULL);
+		return;
+	}
+	struct upload_view v = { 0 };
+	upload_page(c, 200, &v);
+}
+
+void ui_document_upload(struct ctx *c)
+{
+	c->entity = &entity_document;
+	if (!authz_scope(&c->who.subject, &entity_document, AUTHZ_CREATE)) {
+		ui_error(c, ERR_FORBIDDEN, NULL);
+		return;
+	}
+	const char *file = ui_field(c, "file");
+	int64_t owner = 0;
+	const char *o = ui_field(c, "owner_id");
+	struct verrors ve = { 0 };
+	if (o && *o && (!str_parse_i64(o, &owner) || owner <= 0))
+		verrors_add(&ve, "owner_id", "must be a person");
+	if (!file || !*file)
+		verrors_add(&ve, "file", "is required: choose the file to import");
+	struct upload_view v = { .ve = &ve };
+	if (ve.n) {
+		upload_page(c, 422, &v);
+		return;
+	}
+	struct document_import in = {
+		.code = ui_field(c, "code"),
+		.title = ui_field(c, "title"),
+		.kind = ui_field(c, "kind"),
+		.classification = ui_field(c, "classification"),
+		.source = "an uploaded file",
+		.owner_id = owner,
+		.text = file,
+		.n = strlen(file),
+	};
+	struct repo_ctx rc = http_repo(c);
+	int64_t doc, ver;
+	enum err e = document_import(&rc, &in, &ve, &doc, &ver);
+	if (e == ERR_INVALID || e == ERR_CONFLICT || e == ERR_BAD_REQUEST || e == ERR_TOO_LARGE) {
+		if (!ve.n)
+			v.alert = "Nothing was imported: the file could not be read as text.";
+		upload_page(c, e == ERR_TOO_LARGE ? 413 : 422, &v);
+		return;
+	}
+	if (e == ERR_FORBIDDEN) {
+		v.alert = "You may not create this document (for example for another owner).";
+		upload_page(c, 403, &v);
+		return;
+	}
+	if (e) {
+		ui_error(c, e, NULL);
+		return;
+	}
+	ui_redirect(c, arena_printf(c->a, "/document_versions/%lld?m=created", (long long)ver));
 }
