@@ -37,8 +37,8 @@ struct document_import {
 	const char *text;
 	size_t n;
 };
-enum err document_import(struct repo_ctx *rc, const struct document_import *in,
-			 struct verrors *ve, int64_t *doc_id, int64_t *version_id) WUR;
+enum err document_import(struct repo_ctx *rc, const struct document_import *in, struct verrors *ve,
+			 int64_t *doc_id, int64_t *version_id) WUR;
 
 /* A version's approval sign-offs, in the order given. */
 struct doc_signoff {
