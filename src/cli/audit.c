@@ -38,7 +38,8 @@ int cmd_audit_verify(struct cli_args *a)
 		return CLI_EXIT_FAIL;
 	}
 	if (badfiles) {
-		printf("FAILED: %lld of %lld stored file(s) no longer match their hash\n",
+		printf("FAILED: %lld file(s) no longer match their hash or are missing (%lld "
+		       "stored)\n",
 		       (long long)badfiles, (long long)nfiles);
 		return CLI_EXIT_FAIL;
 	}

@@ -1,5 +1,6 @@
 /* files.c - uploaded files: bytes stored once per BLAKE2b-256 hash, records holding a
  * descriptor. See files.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -140,10 +141,12 @@ bool files_desc_parse(struct arena *a, const char *text, size_t n, struct file_d
 enum err files_store(struct db *db, const char *hash, const void *p, size_t n)
 {
 	struct db_stmt *st;
-	enum err e = db_prepare(db,
-				"INSERT INTO files (hash, size, content, created_at)"
-				" VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO NOTHING",
-				&st);
+	enum err e =
+		db_prepare(db,
+			   "INSERT INTO files (hash, size, content, created_at)"
+			   " VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO UPDATE SET content ="
+			   " excluded.content, size = excluded.size",
+			   &st);
 	if (e)
 		return e;
 	char now[TIME_ISO_LEN];
@@ -187,6 +190,56 @@ enum err files_read(struct db *db, const char *hash, struct buf *out)
 	return e;
 }
 
+/* Whether bytes are stored under hash. */
+static enum err stored(struct db *db, const char *hash, bool *yes)
+{
+	struct db_stmt *st;
+	enum err e = db_prepare(db, "SELECT 1 FROM files WHERE hash = $1", &st);
+	if (e)
+		return e;
+	db_bind_str(st, 1, hash);
+	*yes = false;
+	e = db_step(st, yes);
+	db_done(st);
+	return e;
+}
+
+/* Every file a record names must be there: a deleted row would otherwise pass unnoticed. */
+static enum err verify_named(struct db *db, int64_t *n, int64_t *bad)
+{
+	enum err e = ERR_OK;
+	for (size_t i = 0; !e && i < model_registry_count(); i++) {
+		const struct entity *en = model_registry_at(i);
+		for (size_t k = 0; !e && k < en->nfields; k++) {
+			const struct field *f = &en->fields[k];
+			if (f->type != FT_FILE)
+				continue;
+			char sql[200];
+			snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE %s IS NOT NULL",
+				 f->name, en->plural, f->name);
+			struct db_stmt *st;
+			if ((e = db_prepare(db, sql, &st)))
+				break;
+			bool row;
+			while ((e = db_step(st, &row)) == ERR_OK && row) {
+				size_t len;
+				const char *text = db_col_text(st, 0, &len);
+				struct file_desc d;
+				bool there = false;
+				struct arena a;
+				arena_init(&a, 64u << 10);
+				(*n)++;
+				if (!files_desc_parse(&a, text, len, &d) ||
+				    stored(db, d.hash, &there) != ERR_OK || !there)
+					(*bad)++;
+				arena_free(&a);
+			}
+			db_done(st);
+		}
+	}
+	return e;
+}
+
 enum err files_verify(struct db *db, int64_t *n, int64_t *bad)
 {
 	*n = *bad = 0;
@@ -208,5 +261,8 @@ enum err files_verify(struct db *db, int64_t *n, int64_t *bad)
 			(*bad)++;
 	}
 	db_done(st);
-	return e;
+	if (e)
+		return e;
+	int64_t named = 0;
+	return verify_named(db, &named, bad);
 }

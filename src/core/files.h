@@ -44,7 +44,8 @@ bool files_desc_parse(struct arena *a, const char *text, size_t n, struct file_d
  * application/octet-stream. */
 const char *files_media_type(const char *declared, const char *name);
 
-/* Checks every stored file against its hash; *bad gets how many fail, *n how many there are. */
+/* Checks every stored file against its hash, and that every file a record names is stored;
+ * *n gets how many files are stored, *bad how many fail either check. */
 enum err files_verify(struct db *db, int64_t *n, int64_t *bad) WUR;
 
 #endif

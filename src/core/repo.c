@@ -3,6 +3,7 @@
 #include "core/repo.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -105,6 +106,22 @@ static void json_text_col(struct buf *out, struct db_stmt *st, int col)
 		buf_adds(out, "null");
 }
 
+/* A file field's descriptor, as the object it is; a stored text that is not one (changed
+ * behind Custos's back) comes out as a string, so the answer stays the JSON it claims. */
+static void file_json(struct buf *out, struct db_stmt *st, int col)
+{
+	size_t n;
+	const char *s = db_col_text(st, col, &n);
+	json_t *o = s ? json_loadb(s, n, JSON_REJECT_DUPLICATES, NULL) : NULL;
+	char *text = json_is_object(o) ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(o);
+	if (text)
+		buf_adds(out, text);
+	else
+		json_text_col(out, st, col);
+	free(text);
+}
+
 void repo_row_json(struct db_stmt *st, int col, const struct entity *e, struct buf *out)
 {
 	buf_adds(out, "{\"id\":");
@@ -115,7 +132,7 @@ void repo_row_json(struct db_stmt *st, int col, const struct entity *e, struct b
 		buf_adds(out, f->name);
 		buf_add(out, "\":", 2);
 		if (f->type == FT_FILE && !db_col_null(st, col))
-			buf_adds(out, db_col_text(st, col, NULL)); /* a descriptor: JSON already */
+			file_json(out, st, col);
 		else if (f->type != FT_BOOL && f->type != FT_INT && f->type != FT_REF)
 			json_text_col(out, st, col);
 		else if (db_col_null(st, col))

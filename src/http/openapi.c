@@ -528,10 +528,13 @@ static void add_entity_paths(json_t *paths, const struct entity *e)
 				    json_pack("{ss,so}", "description",
 					      "The record without the file", "content",
 					      json_content(ref(name))));
+		json_object_set_new(r, "412", problem_response("Changed by someone else"));
 		snprintf(opid, sizeof(opid), "remove_%s_%s", e->name, f->name);
+		json_t *dparams = json_deep_copy(idp);
+		json_array_extend(dparams, ifm);
 		json_object_set_new(fo, "delete",
-				    json_pack("{ss,s[s],sO,so}", "operationId", opid, "tags", tag,
-					      "parameters", ifm, "responses", r));
+				    json_pack("{ss,s[s],so,so}", "operationId", opid, "tags", tag,
+					      "parameters", dparams, "responses", r));
 		snprintf(path, sizeof(path), "/api/v1/%s/{id}/files/%s", e->plural, f->name);
 		json_object_set_new(paths, path, fo);
 	}

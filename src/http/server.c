@@ -29,7 +29,25 @@ const char *http_header(struct http_req *r, const char *name)
 
 const char *http_query(struct http_req *r, const char *name)
 {
-	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+	const char *v = NULL;
+	size_t n = 0;
+	if (MHD_lookup_connection_value_n(r->conn, MHD_GET_ARGUMENT_KIND, name, strlen(name), &v,
+					  &n) != MHD_YES ||
+	    !v)
+		return NULL;
+	if (strlen(v) == n)
+		return v;
+	/* %00 decoded: a C string would end there ("evil.html%00.pdf" read as "evil.html"), so
+	 * the value is read without its NUL bytes */
+	char *out = arena_alloc(r->a, n + 1);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i])
+			out[o++] = v[i];
+	out[o] = '\0';
+	return out;
 }
 
 const char *http_client_addr(struct http_req *r)

@@ -368,9 +368,9 @@ const char *ui_value_text(struct ctx *c, const struct field *f, json_t *v)
 		json_int_t size = json_integer_value(json_object_get(v, "size"));
 		if (!name)
 			return NULL;
-		return size >= 1 << 20 ? arena_printf(c->a, "%s (%.1f MB)", name, size / 1048576.0)
+		return size >= 1 << 20 ? arena_printf(c->a, "%s (%.1f MiB)", name, size / 1048576.0)
 		       : size >= 1024
-			       ? arena_printf(c->a, "%s (%lld KB)", name,
+			       ? arena_printf(c->a, "%s (%lld KiB)", name,
 					      (long long)(size + 1023) / 1024)
 			       : arena_printf(c->a, "%s (%lld bytes)", name, (long long)size);
 	}

@@ -59,7 +59,7 @@ test('the ISM creates evidence with a file, sees the link, downloads the same by
   assert.ok(recordId > 0);
 
   // the record page: a link with the name and size, and the hash
-  const link = page.getByRole('link', { name: /^firewall review\.pdf \(147 KB\)$/ });
+  const link = page.getByRole('link', { name: /^firewall review\.pdf \(147 KiB\)$/ });
   assert.equal(await link.getAttribute('href'), `/api/v1/evidence/${recordId}/files/file`);
   const hash = blake(first);
   await page.getByText(hash, { exact: true }).waitFor();
@@ -104,7 +104,7 @@ test('edit: no file chosen keeps it, another file replaces it, "remove it" remov
   await page.locator('#f-file').setInputFiles({ name: 'screenshot.png', mimeType: 'image/png', buffer: second });
   r = await submit(page, page.getByRole('button', { name: 'Save' }), `/evidence/${recordId}`);
   assert.equal(r.status(), 303);
-  const link = page.getByRole('link', { name: /^screenshot\.png \(3 KB\)$/ });
+  const link = page.getByRole('link', { name: /^screenshot\.png \(3 KiB\)$/ });
   let download;
   [download, bytes] = await fetchDownload(page, link);
   assert.equal(download.suggestedFilename(), 'screenshot.png');
