@@ -410,6 +410,15 @@ static void apply_defaults(struct arena *a, struct record *r)
 	}
 }
 
+/* Who the write in progress on this thread is for: hooks that change other records (a
+ * review moving its document's dates) write those changes under the same name. */
+static __thread const struct actor *writing;
+
+const struct actor *repo_actor(void)
+{
+	return writing;
+}
+
 /* The bytes of files uploaded with this write, stored (once per hash) in its transaction. */
 static enum err store_files(struct repo_ctx *c, const struct record *r)
 {
@@ -437,9 +446,13 @@ enum err repo_create(struct repo_ctx *c, struct record *r, struct verrors *ve, i
 	enum err err = tx_begin(c);
 	if (err)
 		return err;
-	if (c->guard && (err = c->guard(c->guard_arg, e, NULL, r)))
-		goto fail;
+	const struct actor *outer = writing;
+	writing = c->who;
+	/* derived first: the columns a permission scope reads (a version's owner, copied from
+	 * its document) are derived ones; everything derive did rolls back if the guard says no */
 	if (e->derive && (err = e->derive(c->db, c->a, NULL, r, ve)) && err != ERR_INVALID)
+		goto fail;
+	if (c->guard && (err = c->guard(c->guard_arg, e, NULL, r)))
 		goto fail;
 	if ((err = check_refs(c, r, ve)) || (err = check_unique(c, r, 0, ve)))
 		goto fail;
@@ -481,8 +494,10 @@ enum err repo_create(struct repo_ctx *c, struct record *r, struct verrors *ve, i
 	if ((err = tx_commit(c)))
 		goto fail;
 	*id = r->id;
+	writing = outer;
 	return ERR_OK;
 fail:
+	writing = outer;
 	tx_rollback(c);
 	if (err == ERR_CONFLICT && !ve->n)
 		verrors_add(ve, NULL, "the record conflicts with another record");
@@ -600,9 +615,12 @@ enum err repo_update(struct repo_ctx *c, const struct entity *e, int64_t id, str
 		     int64_t if_version, struct verrors *ve)
 {
 	struct record *old, *merged;
+	const struct actor *outer = writing;
+	writing = c->who;
 	enum err err = begin_write(c, e, id, patch, if_version, &old, &merged, ve);
 	if (!err && (err = write_update(c, e, id, old, merged, patch, "update", ve)))
 		tx_rollback(c);
+	writing = outer;
 	return err;
 }
 
@@ -618,6 +636,7 @@ enum err repo_step(struct repo_ctx *c, const struct entity *e, int64_t id, const
 	if (ve->n)
 		return ERR_INVALID;
 	struct record *old, *merged;
+	const struct actor *outer = writing;
 	enum err err = begin_write(c, e, id, inputs, if_version, &old, &merged, NULL);
 	if (err)
 		return err;
@@ -632,12 +651,15 @@ enum err repo_step(struct repo_ctx *c, const struct entity *e, int64_t id, const
 	merged->v[si] = (struct value){ .set = true, .s = st->to, .n = strlen(st->to) };
 	struct step_env with_inputs = *env;
 	with_inputs.inputs = inputs;
+	writing = c->who;
 	if (st->apply && (err = st->apply(&with_inputs, old, merged, ve)))
 		goto fail;
 	if ((err = write_update(c, e, id, old, merged, inputs, st->name, ve)))
 		goto fail;
+	writing = outer;
 	return ERR_OK;
 fail:
+	writing = outer;
 	tx_rollback(c);
 	return err;
 }

@@ -89,6 +89,10 @@ enum err repo_step(struct repo_ctx *c, const struct entity *e, int64_t id, const
 enum err repo_delete(struct repo_ctx *c, const struct entity *e, int64_t id, int64_t if_version,
 		     struct verrors *ve) WUR;
 
+/* Inside a write's hooks (derive, a step's apply): the actor the write is for; NULL outside
+ * one. Changes a hook makes to other records are audited under it. */
+const struct actor *repo_actor(void);
+
 /* Writes the row at columns col.. (id, fields, version, created_at, updated_at) as a JSON
  * object: integers and references as numbers, booleans as true/false, NULL as null. */
 void repo_row_json(struct db_stmt *st, int col, const struct entity *e, struct buf *out);

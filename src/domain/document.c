@@ -183,6 +183,8 @@ static bool is(const char *s, const char *want)
 static struct repo_ctx inner(struct db *db, struct arena *a, const struct actor *who)
 {
 	static const struct actor system = { 0, "custos" };
+	if (!who)
+		who = repo_actor(); /* the write in progress: a review's author moves the dates */
 	return (struct repo_ctx){ .db = db, .a = a, .who = who ? who : &system, .in_tx = true };
 }
 
@@ -298,11 +300,17 @@ static const struct field version_fields[] = {
 	  .flags = FF_REQUIRED | FF_LIST,
 	  .ref = "document" },
 	{ .name = "name",
-	  .label = "Version",
+	  .label = "Name",
 	  .type = FT_TEXT,
 	  .flags = FF_READONLY | FF_SEARCH | FF_LIST,
 	  .max = 64 },
 	{ .name = "number", .label = "Number", .type = FT_INT, .flags = FF_READONLY },
+	{ .name = "round",
+	  .label = "Approval round",
+	  .type = FT_INT,
+	  .flags = FF_READONLY,
+	  .help = "Counts the times the version was sent for approval: sign-offs count only in "
+		  "the round they were given." },
 	{ .name = "body",
 	  .label = "Text",
 	  .type = FT_MARKDOWN,
@@ -395,6 +403,10 @@ static enum err version_create(struct db *db, struct arena *a, struct record *af
 		verrors_add(ve, "document_id", "is retired: it gets no new versions");
 		return ERR_INVALID;
 	}
+	/* one writer per document from here: two new versions at once must not both pass the
+	 * check below (PostgreSQL runs them side by side; SQLite's writer lock already does) */
+	if ((e = db_lock(db, DOCUMENT_LOCK + doc_id)))
+		return e;
 	int64_t open_id, open_num;
 	if ((e = open_version(db, doc_id, 0, &open_id, &open_num)))
 		return e;
@@ -516,6 +528,11 @@ static enum err version_submit(const struct step_env *env, const struct record *
 		verrors_add(ve, "body", "is empty: write the text before sending it for approval");
 		return ERR_INVALID;
 	}
+	/* a new round: sign-offs of an earlier one (before the version was sent back) no
+	 * longer count; the reason it was sent back has been dealt with */
+	set_int(after, "round", int_of(before, "round") + 1);
+	set_text(after, "decision_note", NULL);
+	set_text(after, "signoffs", NULL);
 	return link_change_requests(env, int_of(before, "document_id"), before->id);
 }
 
@@ -529,8 +546,8 @@ static enum err version_return(const struct step_env *env, const struct record *
 		verrors_add(ve, "decision_note", "is required: say what must change");
 		return ERR_INVALID;
 	}
-	/* sign-offs given so far stay on record; they were for this text, and a changed text
-	 * needs them again (a sign-off counts only with the hash of the text in review) */
+	/* sign-offs given so far stay on record, but belong to this round: sending it again
+	 * starts a new one, in which every approver signs again */
 	set_text(after, "signoffs", NULL);
 	return ERR_OK;
 }
@@ -547,17 +564,18 @@ static size_t required_roles(const char *approval, enum role out[2])
 }
 
 static bool signed_by_role(struct db *db, int64_t version, const char *role, const char *hash,
-			   enum err *e)
+			   int64_t round, enum err *e)
 {
 	struct db_stmt *st;
 	if ((*e = db_prepare(db,
 			     "SELECT 1 FROM document_signoffs WHERE version_id = $1 AND role = $2"
-			     " AND body_hash = $3",
+			     " AND body_hash = $3 AND round = $4",
 			     &st)))
 		return false;
 	db_bind_int(st, 1, version);
 	db_bind_str(st, 2, role);
 	db_bind_str(st, 3, hash);
+	db_bind_int(st, 4, round);
 	bool row = false;
 	*e = db_step(st, &row);
 	db_done(st);
@@ -581,7 +599,8 @@ static enum err version_approve(const struct step_env *env, const struct record 
 	int pick = -1;
 	bool all_before = true; /* every earlier role has signed */
 	for (size_t i = 0; i < n; i++) {
-		bool done = signed_by_role(env->db, before->id, authz_role_name(need[i]), hash, &e);
+		bool done = signed_by_role(env->db, before->id, authz_role_name(need[i]), hash,
+					   int_of(before, "round"), &e);
 		if (e)
 			return e;
 		if (done)
@@ -609,6 +628,7 @@ static enum err version_approve(const struct step_env *env, const struct record 
 	set_text(so, "signed_at", env->now);
 	set_int(so, "number", int_of(before, "number"));
 	set_text(so, "body_hash", arena_strdup(env->a, hash));
+	set_int(so, "round", int_of(before, "round"));
 	struct repo_ctx rc = inner(env->db, env->a, env->who);
 	int64_t sid;
 	struct verrors sve = { 0 };
@@ -633,12 +653,14 @@ static enum err audience_people(struct db *db, const struct record *doc, int64_t
 				struct arena *a, const char *today)
 {
 	const char *aud = text_of(doc, "audience");
-	const char *where = is(aud, "employees")     ? "employment_type = 'employee'"
-			    : is(aud, "contractors") ? "employment_type IN ('contractor', 'agent')"
-			    : is(aud, "department")  ? "department_id = $2"
-			    : is(aud, "everyone")
-				    ? "employment_type IN ('employee', 'contractor', 'agent')"
-				    : NULL;
+	const char *where =
+		is(aud, "employees")	 ? "employment_type = 'employee'"
+		: is(aud, "contractors") ? "employment_type IN ('contractor', 'agent')"
+		: is(aud, "department")
+			? "department_id = $2 AND employment_type IN ('employee', 'contractor', "
+			  "'agent')"
+		: is(aud, "everyone") ? "employment_type IN ('employee', 'contractor', 'agent')"
+				      : NULL;
 	*n = 0;
 	*ids = NULL;
 	if (!where)
@@ -916,6 +938,7 @@ static const struct field signoff_fields[] = {
 	  .type = FT_TEXT,
 	  .flags = FF_REQUIRED,
 	  .max = 128 },
+	{ .name = "round", .label = "Approval round", .type = FT_INT, .min = 0, .max = 1000000 },
 };
 
 static enum err signoff_derive(struct db *db, struct arena *a, const struct record *before,

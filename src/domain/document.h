@@ -9,6 +9,8 @@
 
 #define DOCUMENT_BODY_MAX     500000 /* characters of one version's text */
 #define DOCUMENT_AUDIENCE_MAX 20000  /* people asked to acknowledge one publication */
+/* Advisory lock keys of documents (db_lock): this plus the document's id. */
+#define DOCUMENT_LOCK (INT64_C(0x444F43) << 32)
 
 extern const struct entity entity_document;
 extern const struct entity entity_document_version;

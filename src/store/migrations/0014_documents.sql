@@ -33,6 +33,7 @@ CREATE TABLE document_versions (
 	document_id INTEGER NOT NULL REFERENCES documents(id),
 	name TEXT,
 	number INTEGER,
+	round INTEGER,
 	body TEXT,
 	change_summary TEXT,
 	status TEXT NOT NULL,
@@ -60,10 +61,11 @@ CREATE TABLE document_signoffs (
 	signed_at TEXT NOT NULL,
 	number INTEGER NOT NULL,
 	body_hash TEXT NOT NULL,
+	round INTEGER,
 	version INTEGER NOT NULL DEFAULT 1,
 	created_at TEXT NOT NULL,
 	updated_at TEXT NOT NULL,
-	UNIQUE (version_id, role, body_hash)
+	UNIQUE (version_id, role, round)
 );
 
 CREATE TABLE document_reviews (
