@@ -117,8 +117,7 @@ test('the ISM starts a new version, sends it for approval, signs it off and publ
   assert.equal(created.status(), 303);
   const id = Number(new URL(page.url()).pathname.split('/').pop());
   assert.ok(id > v1.id);
-  // (the field is labelled Version, as is the record's own version counter below it)
-  assert.equal((await dd(page, 'Version').first().textContent()).trim(), 'PRO-BRW v2');
+  assert.equal((await dd(page, 'Name').first().textContent()).trim(), 'PRO-BRW v2');
   assert.equal((await dd(page, 'Status').textContent()).trim(), 'Draft');
   // the new version starts from the published text
   await assert.doesNotReject(dd(page, 'Text').getByText('Clear your desk at night.').waitFor());
