@@ -1287,20 +1287,25 @@ test('the metrics: counts by category and severity per month, open, overdue, mea
 // ---- e-mail ----
 
 // The outbox and its sender come with the mail change (src/core/mail.c, `serve --smtp-url`,
-// tests/api/smtp.mjs, a sink the test starts). Until both are there, this says what to test.
+// tests/api/smtp.mjs, a sink the test starts). Until they are there, this test is skipped and
+// says what it checks; it runs once smtp.mjs exports startSink() -> {url, messages, stop(),
+// restart()} and serve takes --smtp-url.
 const SMTP = new URL('./smtp.mjs', import.meta.url);
-const hasMail = () => existsSync(SMTP) && /--smtp-url/.test(cli(['help', 'serve']).stdout + cli(['help', 'serve']).stderr);
+const smtpLib = existsSync(SMTP) ? await import(SMTP.href).catch(() => null) : null;
+const serveHelp = cli(['help', 'serve']);
+const MAIL_SKIP = !smtpLib ? 'the mail change has not landed: no tests/api/smtp.mjs'
+  : typeof smtpLib.startSink !== 'function' ? 'tests/api/smtp.mjs exports no startSink(): adapt this test to the sink it offers'
+    : !/--smtp-url/.test(serveHelp.stdout + serveHelp.stderr) ? 'custos serve takes no --smtp-url yet' : false;
 
 test('e-mail: new report -> the Support Team, escalation -> the ISM, assignment -> the owner; a sink that is down loses nothing',
-  { skip: hasMail() ? false : 'the mail change has not landed (no tests/api/smtp.mjs or no serve --smtp-url): start a sink, serve --demo --smtp-url to it; a report made by Ben mails aisha.rahman@ (support), escalate mails daniel.okafor@ (ISM), investigate with an owner mails the owner\'s people.email; with the sink stopped the rows stay in mail_outbox (status queued, attempts > 0) and arrive once it is back' },
+  { skip: MAIL_SKIP && `${MAIL_SKIP}. To test: start a sink, serve --demo --smtp-url to it; a report made by Ben mails aisha.rahman@ (support), escalate mails daniel.okafor@ (ISM), investigate with an owner mails the owner's people.email; with the sink stopped the rows stay in mail_outbox (status queued, attempts > 0) and arrive once it is back` },
   async () => {
-    const smtp = await import(SMTP.href);
-    const sink = await (smtp.startSink ?? smtp.default?.startSink ?? smtp.start)();
+    const sink = await smtpLib.startSink();
     const s = new Server();
     try {
       await s.start(['--demo', '--smtp-url', sink.url, '--jobs-poll', '1']);
       const ben = await signIn(s, WHO.staff), sup = await signIn(s, WHO.support), ism = await signIn(s, WHO.ism);
-      const to = (addr) => (sink.messages ?? sink.mails ?? []).filter((m) => JSON.stringify(m).includes(addr));
+      const to = (addr) => sink.messages.filter((m) => JSON.stringify(m).includes(addr));
       const waitFor = async (cond, what) => {
         for (let i = 0; i < 200; i++) { if (cond()) return; await new Promise((r) => setTimeout(r, 100)); }
         assert.fail(`no mail: ${what}`);
