@@ -105,6 +105,9 @@ struct entity {
 	/* A field shown before the label where records are listed by name ("A.9.2.1" before a
 	 * catalogue control's title: two catalogues share titles); NULL: none. */
 	const char *label_prefix;
+	/* A reference made of the id ("INC-" gives "INC-00012"), shown before the label where a
+	 * record is named, for registers whose records are quoted by number; NULL: none. */
+	const char *id_prefix;
 	/* For permission scopes: the column holding the owning person's id ("own"), and the
 	 * column holding the department's id ("department"); NULL when the register has none. */
 	const char *own_column;
@@ -114,7 +117,10 @@ struct entity {
 	const struct entity_page {
 		const char *href, *label;
 		const char *state; /* on a record page: only in this workflow state; NULL: any */
-	} * pages;		   /* terminated by a {NULL} entry, or NULL */
+		/* shown only to who may create records of this register (the page makes one) */
+		const char *creates;
+		bool reads_all; /* shown only to who reads the whole register (metrics) */
+	} * pages;		/* terminated by a {NULL} entry, or NULL */
 	/* Pages of each record ("/risk_methods/{id}/document"), linked from its detail page. */
 	const struct entity_page *record_pages;
 	/* Workflow states in which a record no longer changes (an approved SoA): its page offers
@@ -137,6 +143,12 @@ struct entity {
 	 * database. before is NULL on create. ERR_INVALID with ve, or a store error. */
 	enum err (*derive)(struct db *db, struct arena *a, const struct record *before,
 			   struct record *after, struct verrors *ve);
+	/* Effects of a write that need the stored record (its id): a notice queued for the
+	 * outbox when an incident is reported or escalated. Inside the write's transaction,
+	 * after the row and before the audit event; before is NULL on create; action is
+	 * "create", "update" or the step's name. A non-OK answer undoes the write. NULL: none. */
+	enum err (*after_write)(struct db *db, struct arena *a, const struct record *before,
+				const struct record *after, const char *action);
 	const struct workflow *workflow; /* NULL: the register has no states */
 };
 

@@ -489,6 +489,8 @@ enum err repo_create(struct repo_ctx *c, struct record *r, struct verrors *ve, i
 		err = ERR_DB;
 		goto fail;
 	}
+	if (e->after_write && (err = e->after_write(c->db, c->a, NULL, r, "create")))
+		goto fail;
 	if ((err = audit(c, "create", e, r->id, NULL, r)))
 		goto fail;
 	if ((err = tx_commit(c)))
@@ -549,6 +551,9 @@ static enum err write_update(struct repo_ctx *c, const struct entity *e, int64_t
 	err = buf_failed(&sql) ? ERR_NOMEM : run(c->db, sql.p, &bs, &row, NULL);
 	buf_free(&sql);
 	if (err)
+		return err;
+	merged->id = id;
+	if (e->after_write && (err = e->after_write(c->db, c->a, old, merged, action)))
 		return err;
 	if ((err = audit(c, action, e, id, old, merged)))
 		return err;

@@ -242,7 +242,7 @@ static const char *document_flag(struct db *db, struct arena *a, const struct re
 }
 
 static const struct entity_page document_pages[] = {
-	{ "/documents/upload", "Import a policy from a file" },
+	{ "/documents/upload", "Import a policy from a file", .creates = "document" },
 	{ "/trust", "Public trust page" },
 	{ NULL, NULL },
 };
@@ -251,9 +251,12 @@ static const struct entity_page document_record_pages[] = {
 	{ "/documents/{id}/read", "Read the published version", "published" },
 	{ "/documents/{id}/coverage", "Who has read it", "published" },
 	{ "/documents/{id}/compare", "Compare versions" },
-	{ "/document_versions/new?document_id={id}", "Start a new version" },
-	{ "/change_requests/new?document_id={id}", "Request a change" },
-	{ "/document_reviews/new?document_id={id}", "Record a review" },
+	{ "/document_versions/new?document_id={id}", "Start a new version",
+	  .creates = "document_version" },
+	{ "/change_requests/new?document_id={id}", "Request a change",
+	  .creates = "change_request" },
+	{ "/document_reviews/new?document_id={id}", "Record a review",
+	  .creates = "document_review" },
 	{ NULL, NULL },
 };
 

@@ -27,6 +27,7 @@ extern const struct entity entity_soa_version;
  * stable OSCAL UUIDs (the record's uuid). Both NULL while there is no organisation record. */
 struct organisation_info {
 	const char *name, *uuid;
+	const char *security_contact, *trust_intro; /* for the public trust page */
 };
 enum err organisation_get(struct db *db, struct arena *a, struct organisation_info *out) WUR;
 

@@ -129,7 +129,10 @@ enum err organisation_get(struct db *db, struct arena *a, struct organisation_in
 	*out = (struct organisation_info){ 0 };
 	struct db_stmt *st;
 	enum err e =
-		db_prepare(db, "SELECT name, uuid FROM organisations ORDER BY id LIMIT 1", &st);
+		db_prepare(db,
+			   "SELECT name, uuid, security_contact, trust_intro FROM organisations "
+			   "ORDER BY id LIMIT 1",
+			   &st);
 	if (e)
 		return e;
 	bool row = false;
@@ -137,6 +140,8 @@ enum err organisation_get(struct db *db, struct arena *a, struct organisation_in
 	if (!e && row) {
 		out->name = column(a, st, 0);
 		out->uuid = column(a, st, 1);
+		out->security_contact = column(a, st, 2);
+		out->trust_intro = column(a, st, 3);
 	}
 	db_done(st);
 	return e;

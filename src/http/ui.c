@@ -133,13 +133,27 @@ static void nav(struct ctx *c)
 	ui_html(c, "</nav>");
 }
 
+bool ui_page_allowed(struct ctx *c, const struct entity *e, const struct entity_page *pg)
+{
+	const struct authz_subject *s = &c->who.subject;
+	const struct entity *makes = pg->creates ? model_entity(pg->creates) : NULL;
+	if (pg->creates && (!makes || !authz_scope(s, makes, AUTHZ_CREATE)))
+		return false;
+	return !pg->reads_all || (authz_scope(s, e, AUTHZ_READ) & SCOPE_ALL);
+}
+
 void ui_begin(struct ctx *c, const char *title)
 {
 	head(c, title);
 	ui_html(c, "<header class=\"top\"><a class=\"brand\" href=\"/\">Custos</a>"
 		   "<span class=\"who\">");
 	ui_text(c, c->who.name);
-	ui_html(c, "</span><a href=\"/account\">My account</a>"
+	ui_html(c, "</span>");
+	/* everyone knows how to report (policy 3.12): the form is one click from every page */
+	const struct entity *inc = model_entity("incident");
+	if (inc && authz_scope(&c->who.subject, inc, AUTHZ_CREATE))
+		ui_html(c, "<a class=\"report\" href=\"/report\">Report an incident</a>");
+	ui_html(c, "<a href=\"/account\">My account</a>"
 		   "<form class=\"inline\" method=\"post\" action=\"/logout\">");
 	ui_csrf(c);
 	ui_html(c, "<button type=\"submit\">Sign out</button></form></header>"
@@ -174,6 +188,10 @@ static const struct {
 	{ "imported", "The CSV file was imported: every row was stored.", false },
 	{ "user_saved", "The account was saved.", false },
 	{ "expired", "Your session ended. Please sign in again.", false },
+	{ "reported",
+	  "Thank you: your report was received and the Support Team has been told. "
+	  "Its reference is on this page; you can follow its status here.",
+	  false },
 };
 
 void ui_flash(struct ctx *c)

@@ -31,6 +31,9 @@ bool ui_path(const char *path);
 /* A form field of the POST body (NULL when absent). */
 const char *ui_field(struct ctx *c, const char *name);
 
+/* Whether a page of register e (its list's pages or a record's) is for this user. */
+bool ui_page_allowed(struct ctx *c, const struct entity *e, const struct entity_page *pg);
+
 /* A record's value as display text (choices by label, booleans Yes/No); NULL when empty. */
 const char *ui_value_text(struct ctx *c, const struct field *f, json_t *v);
 /* Looks up the labels of many referenced records at once (a list page's owners), so that

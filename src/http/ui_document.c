@@ -267,6 +267,15 @@ void ui_acknowledgement_read(struct ctx *c)
 		ui_html(c, ".</p>");
 	}
 	render_version(c, doc, ver, NULL);
+	/* a reader who finds something wrong asks for a change (policy: changes go through
+	 * formal change requests) */
+	if (mine && s->person_id && authz_scope(s, &entity_change_request, AUTHZ_CREATE)) {
+		ui_html(c, "<p><a href=\"/change_requests/new?document_id=");
+		ui_int(c, doc->id);
+		ui_html(c, "&amp;raised_by_id=");
+		ui_int(c, s->person_id);
+		ui_html(c, "\">Request a change to this document</a></p>");
+	}
 	if (st && strcmp(st, "pending") == 0 && mine &&
 	    authz_step_scope(s, &entity_acknowledgement, "acknowledge")) {
 		ui_html(c, "<form class=\"record card step\" method=\"post\" "
@@ -411,11 +420,33 @@ void ui_trust(struct ctx *c)
 		ui_error(c, e, NULL);
 		return;
 	}
-	ui_begin_bare(c, "Security policies");
-	ui_html(c,
-		"<h1>Security policies</h1><p>The information security policies this "
-		"organisation publishes for its customers, suppliers and other external parties, "
-		"each in its current approved version.</p>");
+	struct organisation_info org = { 0 };
+	if ((e = organisation_get(c->db, c->a, &org))) {
+		ui_error(c, e, NULL);
+		return;
+	}
+	const char *title =
+		org.name ? arena_printf(c->a, "Security at %s", org.name) : "Security policies";
+	ui_begin_bare(c, title);
+	ui_html(c, "<h1>");
+	ui_text(c, title);
+	ui_html(c, "</h1>");
+	if (org.trust_intro && *org.trust_intro) {
+		ui_html(c, "<div class=\"md\">");
+		if (markdown_html(&c->resp->body, org.trust_intro, strlen(org.trust_intro)))
+			ui_html(c, "<p>The introduction could not be shown.</p>");
+		ui_html(c, "</div>");
+	}
+	ui_html(c, "<p>The information security policies published for customers, suppliers and "
+		   "other external parties, each in its current approved version.</p>");
+	bool intro = org.trust_intro && *org.trust_intro;
+	if (!intro && org.security_contact && *org.security_contact) {
+		ui_html(c, "<p>To report a security issue, write to <a href=\"mailto:");
+		ui_text(c, org.security_contact);
+		ui_html(c, "\">");
+		ui_text(c, org.security_contact);
+		ui_html(c, "</a>.</p>");
+	}
 	if (!n) {
 		ui_html(c, "<p>No policy is published here yet.</p>");
 		ui_end(c, 200);

@@ -509,7 +509,8 @@ static void dashboard(struct ctx *c, const char *overdue_to)
 				     true);
 		}
 		for (const struct entity_page *pg = e->pages; pg && pg->href; pg++)
-			if (authz_scope(&c->who.subject, e, AUTHZ_READ)) {
+			if (authz_scope(&c->who.subject, e, AUTHZ_READ) &&
+			    ui_page_allowed(c, e, pg)) {
 				ui_html(c, "<a class=\"stat\" href=\"");
 				ui_text(c, pg->href);
 				ui_html(c, "\"><strong>\xE2\x86\x92</strong>");

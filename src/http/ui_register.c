@@ -177,6 +177,9 @@ static const char *row_label(struct ctx *c, const struct entity *e, json_t *row)
 	const char *s = json_string_value(json_object_get(row, e->label_field));
 	const char *p =
 		e->label_prefix ? json_string_value(json_object_get(row, e->label_prefix)) : NULL;
+	if (e->id_prefix)
+		p = arena_printf(c->a, "%s%05lld", e->id_prefix,
+				 (long long)json_integer_value(json_object_get(row, "id")));
 	if (!s || !*s)
 		return NULL;
 	return p && *p ? arena_printf(c->a, "%s %s", p, s) : s;
@@ -372,6 +375,8 @@ void ui_list(struct ctx *c)
 		ui_html(c, "/import\">Import CSV</a>");
 	}
 	for (const struct entity_page *pg = e->pages; pg && pg->href; pg++) {
+		if (!ui_page_allowed(c, e, pg))
+			continue;
 		ui_html(c, "<a class=\"button plain\" href=\"");
 		ui_text(c, pg->href);
 		ui_html(c, "\">");
@@ -794,6 +799,8 @@ static void show_page(struct ctx *c, int64_t id, int status, const char *alert,
 		for (const struct entity_page *pg = e->record_pages; pg && pg->href; pg++) {
 			if (pg->state && (!now || strcmp(pg->state, now) != 0))
 				continue; /* a page of another state (a draft has no frozen copy) */
+			if (!ui_page_allowed(c, e, pg))
+				continue; /* a form the user could not send */
 			const char *at = strstr(pg->href, "{id}");
 			ui_html(c, "<a class=\"button plain\" href=\"");
 			if (at) {
