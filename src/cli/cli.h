@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#define CLI_MAX_OPTS 12
+#define CLI_MAX_OPTS 16
 #define CLI_MAX_ARGS 4
 
 #define CLI_EXIT_OK    0

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "core/authz.h"
 #include "core/jobs.h"
+#include "core/mail.h"
 #include "core/model.h"
 #include "domain/demo.h"
 #include "http/server.h"
@@ -85,11 +86,16 @@ static void *scheduler_main(void *arg)
 		pthread_mutex_unlock(&s->lock);
 		if (!db && db_open(s->db_url, &db) != ERR_OK)
 			db = NULL;
-		int ran = 0;
+		int ran = 0, sent = 0, failed = 0;
 		if (db && jobs_run_due(db, s->node, &ran) != ERR_OK)
 			log_warn("scheduler: jobs could not be run this time");
 		else if (ran)
 			log_info("scheduler: ran %d job(s)", ran);
+		/* the outbox: every turn, so a notice leaves within one poll of its change */
+		if (db && mail_send_due(db, &sent, &failed) != ERR_OK)
+			log_warn("scheduler: the mail outbox could not be read this time");
+		else if (sent)
+			log_info("scheduler: sent %d mail(s)", sent);
 		pthread_mutex_lock(&s->lock);
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
@@ -144,6 +150,27 @@ int cmd_serve(struct cli_args *a)
 					       upload);
 		app.cfg.max_upload = (size_t)n << 20;
 	}
+	/* SMTP: the password only from the environment, where ps and the shell history do not
+	 * show it; CUSTOS_MAIL_RETRY_SECONDS shortens the first retry (tests) */
+	const char *retry = getenv("CUSTOS_MAIL_RETRY_SECONDS");
+	int64_t retry_s = 0;
+	if (retry && (!str_parse_i64(retry, &retry_s) || retry_s < 1 || retry_s > 3600))
+		return cli_usage_error(a->cmd, "CUSTOS_MAIL_RETRY_SECONDS: '%s' is not 1 to 3600",
+				       retry);
+	struct mail_config mc = { .url = cli_value(a, "smtp-url"),
+				  .from = cli_value(a, "smtp-from"),
+				  .user = cli_value(a, "smtp-user"),
+				  .password = getenv("CUSTOS_SMTP_PASSWORD"),
+				  .starttls = cli_flag(a, "smtp-starttls"),
+				  .retry_base = retry_s };
+	if (mc.url && strncmp(mc.url, "smtp://", 7) != 0 && strncmp(mc.url, "smtps://", 8) != 0)
+		return cli_usage_error(a->cmd,
+				       "--smtp-url: '%s' is not smtp://HOST:PORT or "
+				       "smtps://HOST:PORT",
+				       mc.url);
+	mail_configure(&mc);
+	if (!mc.url)
+		log_warn("no --smtp-url: mail is kept in the outbox until one is given");
 	const char *idle = cli_value(a, "session-idle-minutes");
 	if (idle) {
 		int64_t n;

@@ -137,6 +137,33 @@ const struct value *model_get(const struct record *r, const char *name)
 	return i < 0 ? NULL : &r->v[i];
 }
 
+const char *model_text(const struct record *rec, const char *name)
+{
+	const struct value *v = model_get(rec, name);
+	return v && v->set && !v->null ? v->s : NULL;
+}
+
+int64_t model_int(const struct record *rec, const char *name)
+{
+	const struct value *v = model_get(rec, name);
+	return v && v->set && !v->null ? v->i : 0;
+}
+
+void model_set_text(struct record *rec, const char *name, const char *s)
+{
+	int i = model_field_index(rec->e, name);
+	if (i >= 0)
+		rec->v[i] =
+			(struct value){ .set = true, .s = s, .n = s ? strlen(s) : 0, .null = !s };
+}
+
+void model_set_int(struct record *rec, const char *name, int64_t v)
+{
+	int i = model_field_index(rec->e, name);
+	if (i >= 0)
+		rec->v[i] = (struct value){ .set = true, .i = v };
+}
+
 struct record *model_record_new(struct arena *a, const struct entity *e)
 {
 	struct record *r = arena_alloc(a, sizeof(*r));

@@ -218,6 +218,13 @@ void model_int_range(const struct field *f, int64_t *min, int64_t *max);
 
 /* The value of a named field of rec; NULL when the entity has no such field. */
 const struct value *model_get(const struct record *rec, const char *name);
+/* A field's text, or NULL when unset, null or no such field; an integer (reference, boolean),
+ * or 0. */
+const char *model_text(const struct record *rec, const char *name);
+int64_t model_int(const struct record *rec, const char *name);
+/* Sets a field (no-op for a name the entity lacks): text (NULL sets null) or an integer. */
+void model_set_text(struct record *rec, const char *name, const char *s);
+void model_set_int(struct record *rec, const char *name, int64_t v);
 struct record *model_record_new(struct arena *a, const struct entity *e);
 void verrors_add(struct verrors *ve, const char *field, const char *message);
 

@@ -429,7 +429,7 @@ enum err demo_load(struct db *db, bool *loaded)
 	in_tx = false;
 	if ((e = load_controls(db, &a, person_ids, emails, np)))
 		goto done;
-	if ((e = demo_documents(db)))
+	if ((e = demo_documents(db)) || (e = demo_incidents(db)))
 		goto done;
 
 	/* sign-in accounts: the administrator, and one of the policy's people for each role */

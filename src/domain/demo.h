@@ -94,5 +94,7 @@ extern const size_t demo_parties_count;
 enum err demo_load(struct db *db, bool *loaded) WUR;
 /* The policy set (demo_documents.c), taken through the document workflow; needs the people. */
 enum err demo_documents(struct db *db) WUR;
+/* Incident targets and a few incidents (demo_incidents.c), through the incident workflow. */
+enum err demo_incidents(struct db *db) WUR;
 
 #endif

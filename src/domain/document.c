@@ -147,32 +147,6 @@ static const struct field document_fields[] = {
 
 /* ---- small record and query helpers ---- */
 
-static void set_text(struct record *r, const char *name, const char *s)
-{
-	int i = model_field_index(r->e, name);
-	if (i >= 0)
-		r->v[i] = (struct value){ .set = true, .s = s, .n = s ? strlen(s) : 0, .null = !s };
-}
-
-static void set_int(struct record *r, const char *name, int64_t v)
-{
-	int i = model_field_index(r->e, name);
-	if (i >= 0)
-		r->v[i] = (struct value){ .set = true, .i = v };
-}
-
-static const char *text_of(const struct record *r, const char *name)
-{
-	const struct value *v = model_get(r, name);
-	return v && v->set && !v->null ? v->s : NULL;
-}
-
-static int64_t int_of(const struct record *r, const char *name)
-{
-	const struct value *v = model_get(r, name);
-	return v && v->set && !v->null ? v->i : 0;
-}
-
 static bool is(const char *s, const char *want)
 {
 	return s && strcmp(s, want) == 0;
@@ -203,8 +177,8 @@ const char *document_default_approval(const char *kind)
 static void document_check(const struct record *r, struct arena *a, struct verrors *ve)
 {
 	(void)a;
-	const char *aud = text_of(r, "audience");
-	if (is(aud, "department") && !int_of(r, "audience_department_id"))
+	const char *aud = model_text(r, "audience");
+	if (is(aud, "department") && !model_int(r, "audience_department_id"))
 		verrors_add(ve, "audience_department_id", "is needed for a department audience");
 }
 
@@ -215,8 +189,9 @@ static enum err document_derive(struct db *db, struct arena *a, const struct rec
 	(void)a;
 	(void)before;
 	(void)ve;
-	if (!text_of(after, "approval"))
-		set_text(after, "approval", document_default_approval(text_of(after, "kind")));
+	if (!model_text(after, "approval"))
+		model_set_text(after, "approval",
+			       document_default_approval(model_text(after, "kind")));
 	return ERR_OK;
 }
 
@@ -225,7 +200,7 @@ static enum err document_derive(struct db *db, struct arena *a, const struct rec
 static enum err document_can_delete(struct db *db, const struct record *rec, struct verrors *ve)
 {
 	(void)db;
-	if (is(text_of(rec, "status"), "draft") && !int_of(rec, "current_version_id"))
+	if (is(model_text(rec, "status"), "draft") && !model_int(rec, "current_version_id"))
 		return ERR_OK; /* the referrer check still refuses one with versions */
 	verrors_add(ve, "status", "has been published: retire its version instead");
 	return ERR_CONFLICT;
@@ -235,8 +210,8 @@ static const char *document_flag(struct db *db, struct arena *a, const struct re
 				 const char *today)
 {
 	(void)db;
-	const char *next = text_of(rec, "next_review_on");
-	if (is(text_of(rec, "status"), "published") && next && strcmp(next, today) < 0)
+	const char *next = model_text(rec, "next_review_on");
+	if (is(model_text(rec, "status"), "published") && next && strcmp(next, today) < 0)
 		return arena_printf(a, "The review was due on %s.", next);
 	return NULL;
 }
@@ -395,14 +370,14 @@ static enum err open_version(struct db *db, int64_t doc, int64_t skip, int64_t *
 static enum err version_create(struct db *db, struct arena *a, struct record *after,
 			       struct verrors *ve)
 {
-	int64_t doc_id = int_of(after, "document_id");
+	int64_t doc_id = model_int(after, "document_id");
 	struct record *doc;
 	enum err e = load(db, a, &entity_document, doc_id, &doc);
 	if (e == ERR_NOT_FOUND)
 		return ERR_OK; /* the reference check names it */
 	if (e)
 		return e;
-	if (is(text_of(doc, "status"), "retired")) {
+	if (is(model_text(doc, "status"), "retired")) {
 		verrors_add(ve, "document_id", "is retired: it gets no new versions");
 		return ERR_INVALID;
 	}
@@ -439,23 +414,23 @@ static enum err version_create(struct db *db, struct arena *a, struct record *af
 	db_done(st);
 	if (e)
 		return e;
-	set_int(after, "number", last + 1);
-	set_text(after, "name",
-		 arena_printf(a, "%s v%lld", text_of(doc, "code"), (long long)last + 1));
+	model_set_int(after, "number", last + 1);
+	model_set_text(after, "name",
+		       arena_printf(a, "%s v%lld", model_text(doc, "code"), (long long)last + 1));
 	/* editing a published document starts from its text */
-	if (!text_of(after, "body") && body)
-		set_text(after, "body", body);
-	set_int(after, "owner_id", int_of(doc, "owner_id"));
-	int64_t dept = int_of(doc, "department_id");
+	if (!model_text(after, "body") && body)
+		model_set_text(after, "body", body);
+	model_set_int(after, "owner_id", model_int(doc, "owner_id"));
+	int64_t dept = model_int(doc, "department_id");
 	if (dept)
-		set_int(after, "department_id", dept);
-	set_text(after, "status", "draft");
+		model_set_int(after, "department_id", dept);
+	model_set_text(after, "status", "draft");
 	return ERR_OK;
 }
 
 static bool same_text(const struct record *x, const struct record *y, const char *name)
 {
-	const char *a = text_of(x, name), *b = text_of(y, name);
+	const char *a = model_text(x, name), *b = model_text(y, name);
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
@@ -465,12 +440,12 @@ static enum err version_derive(struct db *db, struct arena *a, const struct reco
 {
 	if (!before)
 		return version_create(db, a, after, ve);
-	if (int_of(before, "document_id") != int_of(after, "document_id")) {
+	if (model_int(before, "document_id") != model_int(after, "document_id")) {
 		verrors_add(ve, "document_id",
 			    "cannot change: start a version of the other document");
 		return ERR_INVALID;
 	}
-	const char *was = text_of(before, "status");
+	const char *was = model_text(before, "status");
 	if (!is(was, "draft") &&
 	    (!same_text(before, after, "body") || !same_text(before, after, "change_summary"))) {
 		verrors_add(ve, "body",
@@ -486,7 +461,7 @@ static enum err version_derive(struct db *db, struct arena *a, const struct reco
 static enum err version_can_delete(struct db *db, const struct record *rec, struct verrors *ve)
 {
 	(void)db;
-	if (is(text_of(rec, "status"), "draft"))
+	if (is(model_text(rec, "status"), "draft"))
 		return ERR_OK;
 	verrors_add(ve, "status", "is past draft: versions sent for approval are kept as records");
 	return ERR_CONFLICT;
@@ -515,7 +490,7 @@ static enum err link_change_requests(const struct step_env *env, int64_t doc, in
 		struct record *p = model_record_new(env->a, &entity_change_request);
 		if (!p)
 			return ERR_NOMEM;
-		set_int(p, "version_id", version);
+		model_set_int(p, "version_id", version);
 		struct verrors inner_ve = { 0 };
 		e = repo_update(&rc, &entity_change_request, ids[i], p, 0, &inner_ve);
 	}
@@ -526,17 +501,17 @@ static enum err version_submit(const struct step_env *env, const struct record *
 			       struct record *after, struct verrors *ve)
 {
 	(void)after;
-	const char *body = text_of(before, "body");
+	const char *body = model_text(before, "body");
 	if (!body || !*body) {
 		verrors_add(ve, "body", "is empty: write the text before sending it for approval");
 		return ERR_INVALID;
 	}
 	/* a new round: sign-offs of an earlier one (before the version was sent back) no
 	 * longer count; the reason it was sent back has been dealt with */
-	set_int(after, "round", int_of(before, "round") + 1);
-	set_text(after, "decision_note", NULL);
-	set_text(after, "signoffs", NULL);
-	return link_change_requests(env, int_of(before, "document_id"), before->id);
+	model_set_int(after, "round", model_int(before, "round") + 1);
+	model_set_text(after, "decision_note", NULL);
+	model_set_text(after, "signoffs", NULL);
+	return link_change_requests(env, model_int(before, "document_id"), before->id);
 }
 
 static enum err version_return(const struct step_env *env, const struct record *before,
@@ -551,7 +526,7 @@ static enum err version_return(const struct step_env *env, const struct record *
 	}
 	/* sign-offs given so far stay on record, but belong to this round: sending it again
 	 * starts a new one, in which every approver signs again */
-	set_text(after, "signoffs", NULL);
+	model_set_text(after, "signoffs", NULL);
 	return ERR_OK;
 }
 
@@ -591,19 +566,20 @@ static enum err version_approve(const struct step_env *env, const struct record 
 				struct record *after, struct verrors *ve)
 {
 	struct record *doc;
-	enum err e = load(env->db, env->a, &entity_document, int_of(before, "document_id"), &doc);
+	enum err e =
+		load(env->db, env->a, &entity_document, model_int(before, "document_id"), &doc);
 	if (e)
 		return e;
-	const char *body = text_of(before, "body");
+	const char *body = model_text(before, "body");
 	char hash[CRYPTO_HASH_HEX];
 	crypto_hash_hex(body ? body : "", body ? strlen(body) : 0, NULL, 0, hash);
 	enum role need[2];
-	size_t n = required_roles(text_of(doc, "approval"), need);
+	size_t n = required_roles(model_text(doc, "approval"), need);
 	int pick = -1;
 	bool all_before = true; /* every earlier role has signed */
 	for (size_t i = 0; i < n; i++) {
 		bool done = signed_by_role(env->db, before->id, authz_role_name(need[i]), hash,
-					   int_of(before, "round"), &e);
+					   model_int(before, "round"), &e);
 		if (e)
 			return e;
 		if (done)
@@ -625,29 +601,29 @@ static enum err version_approve(const struct step_env *env, const struct record 
 	if (!so)
 		return ERR_NOMEM;
 	const char *role = authz_role_name(need[pick]);
-	set_int(so, "version_id", before->id);
-	set_text(so, "role", role);
-	set_text(so, "signed_by", env->who->name);
-	set_text(so, "signed_at", env->now);
-	set_int(so, "number", int_of(before, "number"));
-	set_text(so, "body_hash", arena_strdup(env->a, hash));
-	set_int(so, "round", int_of(before, "round"));
+	model_set_int(so, "version_id", before->id);
+	model_set_text(so, "role", role);
+	model_set_text(so, "signed_by", env->who->name);
+	model_set_text(so, "signed_at", env->now);
+	model_set_int(so, "number", model_int(before, "number"));
+	model_set_text(so, "body_hash", arena_strdup(env->a, hash));
+	model_set_int(so, "round", model_int(before, "round"));
 	struct repo_ctx rc = inner(env->db, env->a, env->who);
 	int64_t sid;
 	struct verrors sve = { 0 };
 	if ((e = repo_create(&rc, so, &sve, &sid)))
 		return e == ERR_INVALID || e == ERR_CONFLICT ? ERR_CONFLICT : e;
 	if ((size_t)pick + 1 < n) { /* more to sign: it stays in review */
-		set_text(after, "status", "in_review");
-		set_text(after, "signoffs",
-			 "Information Security Manager signed; the Board to sign");
+		model_set_text(after, "status", "in_review");
+		model_set_text(after, "signoffs",
+			       "Information Security Manager signed; the Board to sign");
 		return ERR_OK;
 	}
-	set_text(after, "signoffs",
-		 n == 2 ? "Information Security Manager and Board signed"
-			: "Information Security Manager signed");
-	set_text(after, "body_hash", arena_strdup(env->a, hash));
-	set_text(after, "approved_at", env->now);
+	model_set_text(after, "signoffs",
+		       n == 2 ? "Information Security Manager and Board signed"
+			      : "Information Security Manager signed");
+	model_set_text(after, "body_hash", arena_strdup(env->a, hash));
+	model_set_text(after, "approved_at", env->now);
 	return ERR_OK;
 }
 
@@ -655,7 +631,7 @@ static enum err version_approve(const struct step_env *env, const struct record 
 static enum err audience_people(struct db *db, const struct record *doc, int64_t **ids, size_t *n,
 				struct arena *a, const char *today)
 {
-	const char *aud = text_of(doc, "audience");
+	const char *aud = model_text(doc, "audience");
 	const char *where =
 		is(aud, "employees")	 ? "employment_type = 'employee'"
 		: is(aud, "contractors") ? "employment_type IN ('contractor', 'agent')"
@@ -679,7 +655,7 @@ static enum err audience_people(struct db *db, const struct record *doc, int64_t
 		return e;
 	db_bind_str(st, 1, today);
 	if (is(aud, "department"))
-		db_bind_int(st, 2, int_of(doc, "audience_department_id"));
+		db_bind_int(st, 2, model_int(doc, "audience_department_id"));
 	*ids = arena_alloc(a, sizeof(int64_t) * DOCUMENT_AUDIENCE_MAX);
 	if (!*ids) {
 		db_done(st);
@@ -728,7 +704,7 @@ static enum err move_all(const struct step_env *env, const struct entity *e, con
 		struct record *p = model_record_new(env->a, e);
 		if (!p)
 			return ERR_NOMEM;
-		set_text(p, "status", to);
+		model_set_text(p, "status", to);
 		struct verrors ve = { 0 };
 		err = repo_update(&rc, e, ids[i], p, 0, &ve);
 	}
@@ -742,7 +718,7 @@ static enum err version_publish(const struct step_env *env, const struct record 
 				struct record *after, struct verrors *ve)
 {
 	(void)ve;
-	int64_t doc_id = int_of(before, "document_id");
+	int64_t doc_id = model_int(before, "document_id");
 	struct record *doc;
 	enum err e = load(env->db, env->a, &entity_document, doc_id, &doc);
 	if (e)
@@ -757,22 +733,23 @@ static enum err version_publish(const struct step_env *env, const struct record 
 			  "'published' ORDER BY id",
 			  doc_id, "superseded")))
 		return e;
-	set_text(after, "published_at", env->now);
-	set_text(after, "published_by", env->who->name);
+	model_set_text(after, "published_at", env->now);
+	model_set_text(after, "published_by", env->who->name);
 
 	char next[11];
-	int64_t months = int_of(doc, "review_months");
+	int64_t months = model_int(doc, "review_months");
 	struct record *p = model_record_new(env->a, &entity_document);
 	if (!p)
 		return ERR_NOMEM;
-	set_text(p, "status", "published");
-	set_int(p, "current_version_id", before->id);
-	set_int(p, "current_number", int_of(before, "number"));
-	const char *approved = text_of(before, "approved_at");
-	set_text(p, "approved_on", approved ? arena_strndup(env->a, approved, 10) : env->today);
-	set_text(p, "published_on", env->today);
+	model_set_text(p, "status", "published");
+	model_set_int(p, "current_version_id", before->id);
+	model_set_int(p, "current_number", model_int(before, "number"));
+	const char *approved = model_text(before, "approved_at");
+	model_set_text(p, "approved_on",
+		       approved ? arena_strndup(env->a, approved, 10) : env->today);
+	model_set_text(p, "published_on", env->today);
 	if (time_add_months(env->today, (int)(months > 0 ? months : 12), next))
-		set_text(p, "next_review_on", arena_strdup(env->a, next));
+		model_set_text(p, "next_review_on", arena_strdup(env->a, next));
 	struct repo_ctx rc = inner(env->db, env->a, env->who);
 	struct verrors dve = { 0 };
 	if ((e = repo_update(&rc, &entity_document, doc_id, p, 0, &dve)))
@@ -789,11 +766,11 @@ static enum err version_publish(const struct step_env *env, const struct record 
 		struct record *ack = model_record_new(env->a, &entity_acknowledgement);
 		if (!ack)
 			return ERR_NOMEM;
-		set_int(ack, "document_id", doc_id);
-		set_int(ack, "version_id", before->id);
-		set_int(ack, "person_id", people[i]);
-		set_text(ack, "requested_on", env->today);
-		set_text(ack, "due_on", arena_strdup(env->a, due));
+		model_set_int(ack, "document_id", doc_id);
+		model_set_int(ack, "version_id", before->id);
+		model_set_int(ack, "person_id", people[i]);
+		model_set_text(ack, "requested_on", env->today);
+		model_set_text(ack, "due_on", arena_strdup(env->a, due));
 		int64_t id;
 		struct verrors ave = { 0 };
 		e = repo_create(&rc, ack, &ave, &id);
@@ -806,7 +783,7 @@ static enum err version_retire(const struct step_env *env, const struct record *
 {
 	(void)after;
 	(void)ve;
-	int64_t doc_id = int_of(before, "document_id");
+	int64_t doc_id = model_int(before, "document_id");
 	enum err e = move_all(env, &entity_acknowledgement,
 			      "SELECT id FROM acknowledgements WHERE version_id = $1 AND status = "
 			      "'pending' ORDER BY id",
@@ -816,7 +793,7 @@ static enum err version_retire(const struct step_env *env, const struct record *
 	struct record *p = model_record_new(env->a, &entity_document);
 	if (!p)
 		return ERR_NOMEM;
-	set_text(p, "status", "retired");
+	model_set_text(p, "status", "retired");
 	struct repo_ctx rc = inner(env->db, env->a, env->who);
 	struct verrors dve = { 0 };
 	return repo_update(&rc, &entity_document, doc_id, p, 0, &dve);
@@ -953,9 +930,9 @@ static enum err signoff_derive(struct db *db, struct arena *a, const struct reco
 		verrors_add(ve, "role", "a sign-off never changes");
 		return ERR_INVALID;
 	}
-	set_text(after, "name",
-		 arena_printf(a, "v%lld by %s (%s)", (long long)int_of(after, "number"),
-			      text_of(after, "signed_by"), text_of(after, "role")));
+	model_set_text(after, "name",
+		       arena_printf(a, "v%lld by %s (%s)", (long long)model_int(after, "number"),
+				    model_text(after, "signed_by"), model_text(after, "role")));
 	return ERR_OK;
 }
 
@@ -1027,27 +1004,27 @@ static enum err review_derive(struct db *db, struct arena *a, const struct recor
 			      struct record *after, struct verrors *ve)
 {
 	struct record *doc;
-	enum err e = load(db, a, &entity_document, int_of(after, "document_id"), &doc);
+	enum err e = load(db, a, &entity_document, model_int(after, "document_id"), &doc);
 	if (e == ERR_NOT_FOUND)
 		return ERR_OK;
 	if (e)
 		return e;
-	int64_t dept = int_of(doc, "department_id");
+	int64_t dept = model_int(doc, "department_id");
 	if (dept)
-		set_int(after, "department_id", dept);
+		model_set_int(after, "department_id", dept);
 	if (before)
 		return ERR_OK; /* a correction of the notes does not move dates again */
-	const char *on = text_of(after, "reviewed_on");
+	const char *on = model_text(after, "reviewed_on");
 	if (!on)
 		return ERR_OK;
 	struct record *p = model_record_new(a, &entity_document);
 	if (!p)
 		return ERR_NOMEM;
-	set_text(p, "last_reviewed_on", on);
+	model_set_text(p, "last_reviewed_on", on);
 	char next[11];
-	if (is(text_of(after, "outcome"), "no_change") &&
-	    time_add_months(on, (int)int_of(doc, "review_months"), next))
-		set_text(p, "next_review_on", arena_strdup(a, next));
+	if (is(model_text(after, "outcome"), "no_change") &&
+	    time_add_months(on, (int)model_int(doc, "review_months"), next))
+		model_set_text(p, "next_review_on", arena_strdup(a, next));
 	struct repo_ctx rc = inner(db, a, NULL);
 	struct verrors dve = { 0 };
 	e = repo_update(&rc, &entity_document, doc->id, p, 0, &dve);
@@ -1126,19 +1103,19 @@ static const struct field cr_fields[] = {
 static enum err cr_derive(struct db *db, struct arena *a, const struct record *before,
 			  struct record *after, struct verrors *ve)
 {
-	if (before && int_of(before, "document_id") != int_of(after, "document_id")) {
+	if (before && model_int(before, "document_id") != model_int(after, "document_id")) {
 		verrors_add(ve, "document_id", "cannot change: raise a request on the other one");
 		return ERR_INVALID;
 	}
 	struct record *doc;
-	enum err e = load(db, a, &entity_document, int_of(after, "document_id"), &doc);
+	enum err e = load(db, a, &entity_document, model_int(after, "document_id"), &doc);
 	if (e == ERR_NOT_FOUND)
 		return ERR_OK;
 	if (e)
 		return e;
-	int64_t dept = int_of(doc, "department_id");
+	int64_t dept = model_int(doc, "department_id");
 	if (dept)
-		set_int(after, "department_id", dept);
+		model_set_int(after, "department_id", dept);
 	return ERR_OK;
 }
 
@@ -1147,10 +1124,11 @@ static enum err cr_decide(const struct step_env *env, const struct record *befor
 			  struct record *after, bool accept, struct verrors *ve)
 {
 	struct record *doc;
-	enum err e = load(env->db, env->a, &entity_document, int_of(before, "document_id"), &doc);
+	enum err e =
+		load(env->db, env->a, &entity_document, model_int(before, "document_id"), &doc);
 	if (e)
 		return e;
-	bool owner = env->person_id && env->person_id == int_of(doc, "owner_id");
+	bool owner = env->person_id && env->person_id == model_int(doc, "owner_id");
 	if (!owner && !(env->roles & (1u << ROLE_ISMS_MANAGER))) {
 		verrors_add(ve, "status", "is decided by the document's owner");
 		return ERR_FORBIDDEN;
@@ -1160,14 +1138,14 @@ static enum err cr_decide(const struct step_env *env, const struct record *befor
 		verrors_add(ve, "decision_note", "is required: say why the change is not made");
 		return ERR_INVALID;
 	}
-	set_text(after, "decided_by", env->who->name);
-	set_text(after, "decided_at", env->now);
+	model_set_text(after, "decided_by", env->who->name);
+	model_set_text(after, "decided_at", env->now);
 	if (accept) { /* into the version in progress, or the next one when it is sent */
 		int64_t vid, num;
 		if ((e = open_version(env->db, doc->id, 0, &vid, &num)))
 			return e;
 		if (vid)
-			set_int(after, "version_id", vid);
+			model_set_int(after, "version_id", vid);
 	}
 	return ERR_OK;
 }
@@ -1291,52 +1269,53 @@ static enum err ack_derive(struct db *db, struct arena *a, const struct record *
 			   struct record *after, struct verrors *ve)
 {
 	if (before) {
-		if (int_of(before, "person_id") != int_of(after, "person_id") ||
-		    int_of(before, "version_id") != int_of(after, "version_id")) {
+		if (model_int(before, "person_id") != model_int(after, "person_id") ||
+		    model_int(before, "version_id") != model_int(after, "version_id")) {
 			verrors_add(ve, "person_id", "cannot change: ask the other person anew");
 			return ERR_INVALID;
 		}
 		return ERR_OK;
 	}
 	struct record *v;
-	enum err e = load(db, a, &entity_document_version, int_of(after, "version_id"), &v);
+	enum err e = load(db, a, &entity_document_version, model_int(after, "version_id"), &v);
 	if (e == ERR_NOT_FOUND)
 		return ERR_OK;
 	if (e)
 		return e;
-	if (int_of(v, "document_id") != int_of(after, "document_id")) {
+	if (model_int(v, "document_id") != model_int(after, "document_id")) {
 		verrors_add(ve, "version_id", "is a version of another document");
 		return ERR_INVALID;
 	}
-	int64_t dept = person_department(db, int_of(after, "person_id"));
+	int64_t dept = person_department(db, model_int(after, "person_id"));
 	if (dept)
-		set_int(after, "department_id", dept);
+		model_set_int(after, "department_id", dept);
 	struct db_stmt *st;
 	const char *who = NULL;
 	if ((e = db_prepare(db, "SELECT name FROM people WHERE id = $1", &st)))
 		return e;
-	db_bind_int(st, 1, int_of(after, "person_id"));
+	db_bind_int(st, 1, model_int(after, "person_id"));
 	bool row;
 	if (db_step(st, &row) == ERR_OK && row) {
 		const char *s = db_col_text(st, 0, NULL);
 		who = s ? arena_strdup(a, s) : NULL;
 	}
 	db_done(st);
-	set_text(after, "name",
-		 arena_printf(a, "%s \xE2\x80\x94 %s",
-			      text_of(v, "name") ? text_of(v, "name") : "?", who ? who : "?"));
-	set_int(after, "reminders", 0);
+	model_set_text(after, "name",
+		       arena_printf(a, "%s \xE2\x80\x94 %s",
+				    model_text(v, "name") ? model_text(v, "name") : "?",
+				    who ? who : "?"));
+	model_set_int(after, "reminders", 0);
 	return ERR_OK;
 }
 
 static enum err ack_acknowledge(const struct step_env *env, const struct record *before,
 				struct record *after, struct verrors *ve)
 {
-	if (!env->person_id || env->person_id != int_of(before, "person_id")) {
+	if (!env->person_id || env->person_id != model_int(before, "person_id")) {
 		verrors_add(ve, "person_id", "is someone else: only they can acknowledge it");
 		return ERR_FORBIDDEN;
 	}
-	set_text(after, "acknowledged_at", env->now);
+	model_set_text(after, "acknowledged_at", env->now);
 	return ERR_OK;
 }
 
@@ -1344,10 +1323,10 @@ static const char *ack_flag(struct db *db, struct arena *a, const struct record 
 			    const char *today)
 {
 	(void)db;
-	const char *due = text_of(rec, "due_on");
-	if (is(text_of(rec, "status"), "pending") && due && strcmp(due, today) < 0)
+	const char *due = model_text(rec, "due_on");
+	if (is(model_text(rec, "status"), "pending") && due && strcmp(due, today) < 0)
 		return arena_printf(a, "Overdue since %s (reminded %lld times).", due,
-				    (long long)int_of(rec, "reminders"));
+				    (long long)model_int(rec, "reminders"));
 	return NULL;
 }
 
@@ -1470,8 +1449,8 @@ enum err document_send_reminders(struct db *db, struct arena *a, const char *tod
 		struct record *p = model_record_new(a, &entity_acknowledgement);
 		if (!p)
 			return ERR_NOMEM;
-		set_int(p, "reminders", int_of(cur, "reminders") + 1);
-		set_text(p, "last_reminded_on", today);
+		model_set_int(p, "reminders", model_int(cur, "reminders") + 1);
+		model_set_text(p, "last_reminded_on", today);
 		struct verrors ve = { 0 };
 		/* each its own transaction: a reminder sent is a reminder recorded */
 		if ((e = repo_update(&rc, &entity_acknowledgement, ids[i], p, 0, &ve)) == ERR_OK)

@@ -38,6 +38,13 @@ static const struct field organisation_fields[] = {
 	  .max = 4000,
 	  .help = "A short text for a public trust page: how the organisation looks after the "
 		  "information entrusted to it." },
+	{ .name = "notify_hours",
+	  .label = "Personal-data breach notification (hours)",
+	  .type = FT_INT,
+	  .min = 1,
+	  .max = 720,
+	  .help = "How long after becoming aware of a breach involving personal data the "
+		  "supervisory authority must be told: 72 hours under the GDPR when empty." },
 	{ .name = "uuid",
 	  .label = "OSCAL namespace",
 	  .type = FT_TEXT,

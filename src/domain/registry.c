@@ -2,6 +2,7 @@
 #include "core/jobs.h"
 #include "domain/document.h"
 #include "domain/domain.h"
+#include "domain/incident.h"
 #include "domain/risk.h"
 
 static const struct entity *const all_entities[] = {
@@ -29,12 +30,18 @@ static const struct entity *const all_entities[] = {
 	&entity_change_request,
 	&entity_acknowledgement,
 	&entity_document_control,
+	&entity_incident,
+	&entity_incident_asset,
+	&entity_incident_note,
+	&entity_incident_action,
+	&entity_incident_target,
 	/* clang-format on */
 };
 
 static const struct job domain_jobs[] = {
 	{ "risk_acceptance_expiry", 3600, risk_expire_acceptances },
 	{ "acknowledgement_reminders", 3600, document_reminders_job },
+	{ "incident_overdue", 300, incident_overdue_job },
 };
 
 void domain_init(void)

@@ -89,6 +89,10 @@ static const struct route routes[] = {
 	{ HTTP_GET, "/risk_methods/{id}/document", ui_risk_method_document, ROUTE_UI },
 	{ HTTP_GET, "/frameworks/oscal", ui_oscal_form, ROUTE_UI },
 	{ HTTP_POST, "/frameworks/oscal", ui_oscal, ROUTE_UI | ROUTE_UPLOAD },
+	{ HTTP_GET, "/report", ui_report_form, ROUTE_UI },
+	{ HTTP_POST, "/report", ui_report, ROUTE_UI | ROUTE_FILES },
+	{ HTTP_GET, "/incidents/metrics", ui_incident_metrics, ROUTE_UI },
+	{ HTTP_GET, "/incidents/{id}/report.{format}", ui_incident_report, ROUTE_UI },
 	{ HTTP_GET, "/trust", ui_trust, ROUTE_UI | ROUTE_PUBLIC },
 	{ HTTP_GET, "/trust/{id}", ui_trust_document, ROUTE_UI | ROUTE_PUBLIC },
 	{ HTTP_GET, "/documents/upload", ui_document_upload_form, ROUTE_UI },
@@ -186,7 +190,7 @@ static bool ui_read_form(struct ctx *c, unsigned flags)
 			 arena_printf(c->a, "The form is larger than %zu MiB.", r->body_cap >> 20));
 		return false;
 	}
-	bool files = (flags & ROUTE_FILES) && model_has_files(c->entity);
+	bool files = (flags & ROUTE_FILES) && (!c->entity || model_has_files(c->entity));
 	const char *ct = http_header(r, "Content-Type");
 	const char *want = "application/x-www-form-urlencoded";
 	bool multipart = (files || (flags & ROUTE_UPLOAD)) && multipart_is_form(ct);
@@ -257,7 +261,10 @@ size_t router_body_cap(struct app *app, struct http_req *req)
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		if (routes[i].method != req->method || !(routes[i].flags & ROUTE_FILES))
 			continue;
-		if (route_match(&c, routes[i].pattern, req->path) && model_has_files(c.entity))
+		/* a route of one register takes files when the register has a file field; a page
+		 * of its own (the incident report form) takes them always */
+		if (route_match(&c, routes[i].pattern, req->path) &&
+		    (!c.entity || model_has_files(c.entity)))
 			return app->cfg.max_upload ? app->cfg.max_upload : HTTP_UPLOAD_DEFAULT;
 	}
 	return HTTP_BODY_CAP;

@@ -151,7 +151,7 @@ void ui_begin(struct ctx *c, const char *title)
 	ui_html(c, "</span>");
 	/* everyone knows how to report (policy 3.12): the form is one click from every page */
 	const struct entity *inc = model_entity("incident");
-	if (inc && authz_scope(&c->who.subject, inc, AUTHZ_CREATE))
+	if (inc && c->who.subject.person_id && authz_scope(&c->who.subject, inc, AUTHZ_CREATE))
 		ui_html(c, "<a class=\"report\" href=\"/report\">Report an incident</a>");
 	ui_html(c, "<a href=\"/account\">My account</a>"
 		   "<form class=\"inline\" method=\"post\" action=\"/logout\">");

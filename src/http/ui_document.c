@@ -17,18 +17,6 @@
 #include "util/str.h"
 #include "util/timeutil.h"
 
-static const char *text_of(const struct record *r, const char *name)
-{
-	const struct value *v = model_get(r, name);
-	return v && v->set && !v->null ? v->s : NULL;
-}
-
-static int64_t int_of(const struct record *r, const char *name)
-{
-	const struct value *v = model_get(r, name);
-	return v && v->set && !v->null ? v->i : 0;
-}
-
 static int64_t param_id(struct ctx *c)
 {
 	/* the routes name their register: the id is the first parameter */
@@ -97,23 +85,24 @@ static void render_version(struct ctx *c, const struct record *doc, const struct
 			   const char *owner)
 {
 	ui_html(c, "<article class=\"document\"><h1>");
-	ui_text(c, text_of(doc, "title"));
+	ui_text(c, model_text(doc, "title"));
 	ui_html(c, "</h1><table class=\"meta\"><tbody>");
-	meta_row(c, "Reference", text_of(doc, "code"));
-	meta_row(c, "Kind", choice_label(&entity_document, "kind", text_of(doc, "kind")));
-	meta_row(c, "Version", arena_printf(c->a, "%lld", (long long)int_of(ver, "number")));
+	meta_row(c, "Reference", model_text(doc, "code"));
+	meta_row(c, "Kind", choice_label(&entity_document, "kind", model_text(doc, "kind")));
+	meta_row(c, "Version", arena_printf(c->a, "%lld", (long long)model_int(ver, "number")));
 	meta_row(c, "Status",
-		 choice_label(&entity_document_version, "status", text_of(ver, "status")));
+		 choice_label(&entity_document_version, "status", model_text(ver, "status")));
 	meta_row(c, "Classification",
-		 choice_label(&entity_document, "classification", text_of(doc, "classification")));
+		 choice_label(&entity_document, "classification",
+			      model_text(doc, "classification")));
 	meta_row(c, "Owner", owner);
-	const char *approved = text_of(ver, "approved_at");
+	const char *approved = model_text(ver, "approved_at");
 	meta_row(c, "Approved", approved ? arena_strndup(c->a, approved, 10) : NULL);
-	const char *published = text_of(ver, "published_at");
+	const char *published = model_text(ver, "published_at");
 	meta_row(c, "Published", published ? arena_strndup(c->a, published, 10) : NULL);
-	if (int_of(doc, "current_version_id") == ver->id)
-		meta_row(c, "Next review", text_of(doc, "next_review_on"));
-	meta_row(c, "What changed", text_of(ver, "change_summary"));
+	if (model_int(doc, "current_version_id") == ver->id)
+		meta_row(c, "Next review", model_text(doc, "next_review_on"));
+	meta_row(c, "What changed", model_text(ver, "change_summary"));
 	ui_html(c, "</tbody></table>");
 
 	struct doc_signoff *so;
@@ -136,7 +125,7 @@ static void render_version(struct ctx *c, const struct record *doc, const struct
 		ui_html(c, "</ul></section>");
 	}
 	ui_html(c, "<div class=\"md body\">");
-	const char *body = text_of(ver, "body");
+	const char *body = model_text(ver, "body");
 	if (body && markdown_html(&c->resp->body, body, strlen(body)) != ERR_OK)
 		ui_html(c, "<p>The text could not be shown.</p>");
 	ui_html(c, "</div></article>");
@@ -144,7 +133,7 @@ static void render_version(struct ctx *c, const struct record *doc, const struct
 
 static const char *owner_name(struct ctx *c, const struct record *doc)
 {
-	int64_t o = int_of(doc, "owner_id");
+	int64_t o = model_int(doc, "owner_id");
 	return o ? ui_ref_label(c, "person", o) : NULL;
 }
 
@@ -153,7 +142,7 @@ void ui_document_read(struct ctx *c)
 	struct record *doc = readable(c, &entity_document, param_id(c));
 	if (!doc)
 		return;
-	int64_t vid = int_of(doc, "current_version_id");
+	int64_t vid = model_int(doc, "current_version_id");
 	if (!vid) {
 		ui_error(c, ERR_NOT_FOUND, "This document has no published version yet.");
 		return;
@@ -161,7 +150,7 @@ void ui_document_read(struct ctx *c)
 	struct record *ver = load_linked(c, &entity_document_version, vid);
 	if (!ver)
 		return;
-	ui_begin(c, text_of(doc, "title"));
+	ui_begin(c, model_text(doc, "title"));
 	ui_html(c, "<p class=\"muted\"><a href=\"/documents/");
 	ui_int(c, doc->id);
 	ui_html(c, "\">Document record</a> \xC2\xB7 <a href=\"/document_versions/");
@@ -181,13 +170,13 @@ void ui_document_coverage(struct ctx *c)
 	if (!doc)
 		return;
 	const struct authz_subject *s = &c->who.subject;
-	bool owner = s->person_id && s->person_id == int_of(doc, "owner_id");
+	bool owner = s->person_id && s->person_id == model_int(doc, "owner_id");
 	if (!owner && !(authz_scope(s, &entity_acknowledgement, AUTHZ_READ) & SCOPE_ALL)) {
 		ui_error(c, ERR_FORBIDDEN,
 			 "Only the document's owner and the ISM see who has read it.");
 		return;
 	}
-	int64_t vid = int_of(doc, "current_version_id");
+	int64_t vid = model_int(doc, "current_version_id");
 	struct doc_coverage cov;
 	enum err e = vid ? document_coverage(c->db, c->a, vid, &cov) : ERR_NOT_FOUND;
 	if (e) {
@@ -195,15 +184,15 @@ void ui_document_coverage(struct ctx *c)
 			 e == ERR_NOT_FOUND ? "This document has no published version yet." : NULL);
 		return;
 	}
-	ui_begin(c, arena_printf(c->a, "Who has read %s", text_of(doc, "code")));
+	ui_begin(c, arena_printf(c->a, "Who has read %s", model_text(doc, "code")));
 	ui_html(c, "<p class=\"muted\"><a href=\"/documents/");
 	ui_int(c, doc->id);
 	ui_html(c, "\">");
-	ui_text(c, text_of(doc, "code"));
+	ui_text(c, model_text(doc, "code"));
 	ui_html(c, " ");
-	ui_text(c, text_of(doc, "title"));
+	ui_text(c, model_text(doc, "title"));
 	ui_html(c, "</a></p><h1>Who has read version ");
-	ui_int(c, int_of(doc, "current_number"));
+	ui_int(c, model_int(doc, "current_number"));
 	ui_html(c, "</h1>");
 	int64_t pct = cov.asked ? (cov.acknowledged * 100) / cov.asked : 0;
 	ui_html(c, "<p class=\"coverage\"><strong>");
@@ -252,18 +241,18 @@ void ui_acknowledgement_read(struct ctx *c)
 	struct record *ack = readable(c, &entity_acknowledgement, param_id(c));
 	if (!ack)
 		return;
-	struct record *ver = load_linked(c, &entity_document_version, int_of(ack, "version_id"));
+	struct record *ver = load_linked(c, &entity_document_version, model_int(ack, "version_id"));
 	struct record *doc =
-		ver ? load_linked(c, &entity_document, int_of(ver, "document_id")) : NULL;
+		ver ? load_linked(c, &entity_document, model_int(ver, "document_id")) : NULL;
 	if (!doc)
 		return;
-	ui_begin(c, text_of(doc, "title"));
-	const char *st = text_of(ack, "status");
+	ui_begin(c, model_text(doc, "title"));
+	const char *st = model_text(ack, "status");
 	const struct authz_subject *s = &c->who.subject;
-	bool mine = s->person_id && s->person_id == int_of(ack, "person_id");
+	bool mine = s->person_id && s->person_id == model_int(ack, "person_id");
 	if (st && strcmp(st, "acknowledged") == 0) {
 		ui_html(c, "<p class=\"flash\" role=\"status\">Acknowledged ");
-		ui_text(c, text_of(ack, "acknowledged_at"));
+		ui_text(c, model_text(ack, "acknowledged_at"));
 		ui_html(c, ".</p>");
 	}
 	render_version(c, doc, ver, NULL);
@@ -298,7 +287,7 @@ static void export_html(struct ctx *c, const struct record *doc, const struct re
 {
 	struct buf *b = &c->resp->body;
 	buf_adds(b, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
-	html_esc(b, text_of(doc, "title"));
+	html_esc(b, model_text(doc, "title"));
 	buf_adds(b, "</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:48rem;"
 		    "margin:2rem auto;padding:0 1rem;color:#1b1f24}table.meta{border-collapse:"
 		    "collapse;margin:1rem 0}table.meta th{text-align:left;padding:.2rem 1rem .2rem "
@@ -320,19 +309,19 @@ static enum err export_pdf(struct ctx *c, const struct record *doc, const struct
 	enum err e = organisation_get(c->db, c->a, &org);
 	if (e)
 		return e;
-	bool current = int_of(doc, "current_version_id") == ver->id;
+	bool current = model_int(doc, "current_version_id") == ver->id;
 	struct pdf_meta meta[] = {
-		{ "Reference", text_of(doc, "code") },
-		{ "Version", arena_printf(c->a, "%lld", (long long)int_of(ver, "number")) },
+		{ "Reference", model_text(doc, "code") },
+		{ "Version", arena_printf(c->a, "%lld", (long long)model_int(ver, "number")) },
 		{ "Status",
-		  choice_label(&entity_document_version, "status", text_of(ver, "status")) },
+		  choice_label(&entity_document_version, "status", model_text(ver, "status")) },
 		{ "Classification", choice_label(&entity_document, "classification",
-						 text_of(doc, "classification")) },
+						 model_text(doc, "classification")) },
 		{ "Owner", owner_name(c, doc) },
-		{ "Approved", date_of(c, text_of(ver, "approved_at")) },
-		{ "Published", date_of(c, text_of(ver, "published_at")) },
-		{ "Next review", current ? text_of(doc, "next_review_on") : NULL },
-		{ "What changed", text_of(ver, "change_summary") },
+		{ "Approved", date_of(c, model_text(ver, "approved_at")) },
+		{ "Published", date_of(c, model_text(ver, "published_at")) },
+		{ "Next review", current ? model_text(doc, "next_review_on") : NULL },
+		{ "What changed", model_text(ver, "change_summary") },
 	};
 	struct pdf_meta shown[sizeof(meta) / sizeof(meta[0])];
 	size_t nshown = 0;
@@ -353,10 +342,10 @@ static enum err export_pdf(struct ctx *c, const struct record *doc, const struct
 			.at = so[i].signed_at,
 			.hash = so[i].body_hash,
 		};
-	const char *body = text_of(ver, "body");
-	const char *approved = date_of(c, text_of(ver, "approved_at"));
+	const char *body = model_text(ver, "body");
+	const char *approved = date_of(c, model_text(ver, "approved_at"));
 	struct pdf_doc d = {
-		.title = text_of(doc, "title"),
+		.title = model_text(doc, "title"),
 		.org = org.name,
 		.meta = shown,
 		.nmeta = nshown,
@@ -364,8 +353,8 @@ static enum err export_pdf(struct ctx *c, const struct record *doc, const struct
 		.nsignoffs = n,
 		.markdown = body ? body : "",
 		.markdown_len = body ? strlen(body) : 0,
-		.footer = arena_printf(c->a, "%s v%lld%s%s", text_of(doc, "code"),
-				       (long long)int_of(ver, "number"),
+		.footer = arena_printf(c->a, "%s v%lld%s%s", model_text(doc, "code"),
+				       (long long)model_int(ver, "number"),
 				       approved ? " \xE2\x80\x94 approved " : "",
 				       approved ? approved : ""),
 	};
@@ -377,12 +366,12 @@ void ui_version_export(struct ctx *c)
 	struct record *ver = readable(c, &entity_document_version, param_id(c));
 	if (!ver)
 		return;
-	struct record *doc = load_linked(c, &entity_document, int_of(ver, "document_id"));
+	struct record *doc = load_linked(c, &entity_document, model_int(ver, "document_id"));
 	if (!doc)
 		return;
 	const char *fmt = c->nparams > 1 ? c->params[1] : "";
-	const char *name = arena_printf(c->a, "%s-v%lld", text_of(doc, "code"),
-					(long long)int_of(ver, "number"));
+	const char *name = arena_printf(c->a, "%s-v%lld", model_text(doc, "code"),
+					(long long)model_int(ver, "number"));
 	if (strcmp(fmt, "html") == 0) {
 		export_html(c, doc, ver);
 		c->resp->content_type = "text/html; charset=utf-8";
@@ -491,7 +480,7 @@ void ui_trust_document(struct ctx *c)
 	struct record *ver = doc ? load_linked(c, &entity_document_version, d[i].version_id) : NULL;
 	if (!ver)
 		return;
-	ui_begin_bare(c, text_of(doc, "title"));
+	ui_begin_bare(c, model_text(doc, "title"));
 	ui_html(c, "<p class=\"muted\"><a href=\"/trust\">All published policies</a></p>");
 	render_version(c, doc, ver, NULL);
 	ui_end(c, 200);
@@ -579,13 +568,13 @@ void ui_document_compare(struct ctx *c)
 			 "from and to must be version numbers of this document.");
 		return;
 	}
-	ui_begin(c, arena_printf(c->a, "Compare versions of %s", text_of(doc, "code")));
+	ui_begin(c, arena_printf(c->a, "Compare versions of %s", model_text(doc, "code")));
 	ui_html(c, "<p class=\"muted\"><a href=\"/documents/");
 	ui_int(c, doc->id);
 	ui_html(c, "\">");
-	ui_text(c, text_of(doc, "code"));
+	ui_text(c, model_text(doc, "code"));
 	ui_html(c, " ");
-	ui_text(c, text_of(doc, "title"));
+	ui_text(c, model_text(doc, "title"));
 	ui_html(c, "</a></p><h1>Compare versions</h1>");
 	if (!last) {
 		ui_html(c, "<p>This document has no versions yet.</p>");
@@ -598,7 +587,7 @@ void ui_document_compare(struct ctx *c)
 	number_select(c, "from", "From", last, from);
 	number_select(c, "to", "to", last, to);
 	ui_html(c, "<button type=\"submit\">Compare</button></form>");
-	const char *x = text_of(a, "body"), *y = text_of(b, "body");
+	const char *x = model_text(a, "body"), *y = model_text(b, "body");
 	struct diff d;
 	enum err e =
 		diff_lines(c->a, x ? x : "", x ? strlen(x) : 0, y ? y : "", y ? strlen(y) : 0, &d);

@@ -455,12 +455,18 @@ static const char *const all_tables[] = {
 	"change_requests",
 	"acknowledgements",
 	"document_controls",
+	"incidents",
+	"incident_assets",
+	"incident_notes",
+	"incident_actions",
+	"incident_targets",
 	"register_versions",
 	"login_failures",
 	"user_mfa",
 	"mfa_recovery_codes",
 	"mfa_required_roles",
 	"jobs",
+	"mail_outbox",
 	NULL,
 };
 

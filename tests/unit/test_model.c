@@ -99,7 +99,7 @@ static void set(struct record *r, const char *name, const char *text, size_t n)
 static void test_registry(void **state)
 {
 	(void)state;
-	assert_int_equal(model_registry_count(), 23);
+	assert_int_equal(model_registry_count(), 28);
 	assert_ptr_equal(model_registry_at(0), &entity_department);
 	assert_null(model_registry_at(model_registry_count()));
 	static const struct {

@@ -1,0 +1,351 @@
+/* mail.c - the outbox and its sender: rows queued inside the transaction of a change, claimed
+ * one at a time with a lease (several nodes may send at once), sent over SMTP with libcurl,
+ * and marked sent, or retried later with backoff. See mail.h. */
+#include "core/mail.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/crypto.h"
+#include "util/log.h"
+#include "util/str.h"
+#include "util/timeutil.h"
+
+#define LEASE_SECONDS 300 /* a claimed mail is retried by others after this, if we died */
+
+static pthread_mutex_t cfg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	char url[512], from[256], user[256], password[256];
+	bool set, starttls;
+	int64_t retry_base;
+} cfg;
+
+void mail_configure(const struct mail_config *c)
+{
+	static bool curl_ready;
+	if (!curl_ready) /* once, before the threads that send: it is not thread-safe */
+		curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+	pthread_mutex_lock(&cfg_lock);
+	memset(&cfg, 0, sizeof(cfg));
+	if (c && c->url && *c->url) {
+		str_copy(cfg.url, sizeof(cfg.url), c->url);
+		str_copy(cfg.from, sizeof(cfg.from), c->from ? c->from : "custos@localhost");
+		str_copy(cfg.user, sizeof(cfg.user), c->user ? c->user : "");
+		str_copy(cfg.password, sizeof(cfg.password), c->password ? c->password : "");
+		cfg.starttls = c->starttls;
+		cfg.set = true;
+	}
+	cfg.retry_base = c && c->retry_base > 0 ? c->retry_base : 60;
+	pthread_mutex_unlock(&cfg_lock);
+}
+
+bool mail_configured(void)
+{
+	pthread_mutex_lock(&cfg_lock);
+	bool set = cfg.set;
+	pthread_mutex_unlock(&cfg_lock);
+	return set;
+}
+
+int64_t mail_backoff(int64_t base, int64_t attempts)
+{
+	int64_t d = base > 0 ? base : 60;
+	for (int64_t i = 1; i < attempts && d < 3600; i++)
+		d *= 2;
+	return d < 3600 ? d : 3600;
+}
+
+/* One address, as SMTP and a header take it: no spaces, controls, brackets or commas. */
+static bool address_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	const char *at = s ? strchr(s, '@') : NULL;
+	if (n < 3 || n > 254 || !at || at == s || !at[1] || strchr(at + 1, '@'))
+		return false;
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p <= ' ' || strchr("<>,;:\"()[]\\", *p) || *p == 0x7f)
+			return false;
+	return true;
+}
+
+enum err mail_queue(struct db *db, const char *to, const char *subject, const char *body,
+		    const char *dedupe_key)
+{
+	if (!address_ok(to) || !subject || strpbrk(subject, "\r\n") ||
+	    !str_valid_utf8(subject, strlen(subject)) || !body ||
+	    !str_valid_utf8(body, strlen(body)))
+		return ERR_INVALID;
+	if (strlen(subject) > MAIL_MAX_SUBJECT || strlen(body) > MAIL_MAX_BODY)
+		return ERR_TOO_LARGE;
+	char now[TIME_ISO_LEN];
+	time_format_iso(time_now(), now);
+	struct db_stmt *st;
+	enum err e =
+		db_prepare(db,
+			   "INSERT INTO mail_outbox (to_addr, subject, body, dedupe_key, status, "
+			   "attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, "
+			   "'queued', 0, $5, $5) ON CONFLICT (dedupe_key) DO NOTHING",
+			   &st);
+	if (e)
+		return e;
+	db_bind_str(st, 1, to);
+	db_bind_str(st, 2, subject);
+	db_bind_str(st, 3, body);
+	db_bind_str(st, 4, dedupe_key);
+	db_bind_str(st, 5, now);
+	bool row;
+	e = db_step(st, &row);
+	db_done(st);
+	return e;
+}
+
+static bool ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return false;
+	return true;
+}
+
+/* RFC 2047: a subject with non-ASCII text as base64 encoded-words of whole characters. */
+static void encoded_subject(struct buf *b, const char *s)
+{
+	if (ascii(s)) {
+		buf_adds(b, s);
+		return;
+	}
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t n = strlen(s), i = 0;
+	bool first = true;
+	while (i < n) {
+		/* 45 bytes a word keeps each line under 78 characters; never split a character */
+		size_t take = n - i < 45 ? n - i : 45;
+		while (take > 0 && i + take < n && ((unsigned char)s[i + take] & 0xC0) == 0x80)
+			take--;
+		buf_adds(b, first ? "=?UTF-8?B?" : "\r\n =?UTF-8?B?");
+		first = false;
+		const unsigned char *p = (const unsigned char *)s + i;
+		for (size_t k = 0; k < take; k += 3) {
+			unsigned v = (unsigned)p[k] << 16;
+			if (k + 1 < take)
+				v |= (unsigned)p[k + 1] << 8;
+			if (k + 2 < take)
+				v |= p[k + 2];
+			buf_addc(b, b64[(v >> 18) & 63]);
+			buf_addc(b, b64[(v >> 12) & 63]);
+			buf_addc(b, k + 1 < take ? b64[(v >> 6) & 63] : '=');
+			buf_addc(b, k + 2 < take ? b64[v & 63] : '=');
+		}
+		buf_adds(b, "?=");
+		i += take;
+	}
+}
+
+enum err mail_format(const char *from, const char *to, const char *subject, const char *body,
+		     int64_t now, const char *message_id, struct buf *out)
+{
+	static const char *const days[] = { "Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	char iso[TIME_ISO_LEN];
+	time_format_iso(now, iso);
+	int y = 0, mo = 1, d = 1;
+	int64_t dn = now / 86400;
+	/* "2026-11-29T07:00:00Z" read back: the date parts are digits at fixed places */
+	y = (iso[0] - '0') * 1000 + (iso[1] - '0') * 100 + (iso[2] - '0') * 10 + (iso[3] - '0');
+	mo = (iso[5] - '0') * 10 + (iso[6] - '0');
+	d = (iso[8] - '0') * 10 + (iso[9] - '0');
+	buf_printf(out, "Date: %s, %02d %s %04d %.8s +0000\r\n", days[((dn % 7) + 7) % 7], d,
+		   months[(mo - 1) % 12], y, iso + 11);
+	buf_printf(out, "From: %s\r\nTo: %s\r\nMessage-ID: <%s>\r\nSubject: ", from, to,
+		   message_id);
+	encoded_subject(out, subject);
+	buf_adds(out, "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+		      "Content-Transfer-Encoding: 8bit\r\nAuto-Submitted: auto-generated\r\n\r\n");
+	for (const char *p = body; *p; p++) {
+		if (*p == '\r')
+			continue;
+		if (*p == '\n')
+			buf_addc(out, '\r');
+		buf_addc(out, *p);
+	}
+	if (!out->len || out->p[out->len - 1] != '\n')
+		buf_adds(out, "\r\n");
+	return buf_failed(out) ? ERR_TOO_LARGE : ERR_OK;
+}
+
+struct reader {
+	const char *p;
+	size_t left;
+};
+
+static size_t read_message(char *dst, size_t size, size_t nmemb, void *arg)
+{
+	struct reader *r = arg;
+	size_t n = size * nmemb < r->left ? size * nmemb : r->left;
+	memcpy(dst, r->p, n);
+	r->p += n;
+	r->left -= n;
+	return n;
+}
+
+/* Sends one message; false with why (the server's answer, never the message) on failure. */
+static bool smtp_send(const char *to, const struct buf *msg, char *why, size_t whylen)
+{
+	pthread_mutex_lock(&cfg_lock);
+	char url[512], from[256], user[256], password[256];
+	str_copy(url, sizeof(url), cfg.url);
+	str_copy(from, sizeof(from), cfg.from);
+	str_copy(user, sizeof(user), cfg.user);
+	str_copy(password, sizeof(password), cfg.password);
+	bool starttls = cfg.starttls;
+	pthread_mutex_unlock(&cfg_lock);
+	CURL *c = curl_easy_init();
+	if (!c) {
+		str_copy(why, whylen, "libcurl could not start");
+		return false;
+	}
+	char err[CURL_ERROR_SIZE] = "";
+	struct curl_slist *rcpt = curl_slist_append(NULL, to);
+	struct reader r = { msg->p, msg->len };
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
+	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_message);
+	curl_easy_setopt(c, CURLOPT_READDATA, &r);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (starttls)
+		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	if (*user) {
+		curl_easy_setopt(c, CURLOPT_USERNAME, user);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, password);
+	}
+	CURLcode rc = curl_easy_perform(c);
+	long code = 0;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_slist_free_all(rcpt);
+	curl_easy_cleanup(c);
+	explicit_bzero(password, sizeof(password));
+	if (rc == CURLE_OK)
+		return true;
+	snprintf(why, whylen, "%s (SMTP %ld)", *err ? err : curl_easy_strerror(rc), code);
+	return false;
+}
+
+/* Claims the next due mail with a lease: the UPDATE's row count says whether this node won. */
+static enum err claim(struct db *db, const char *now, int64_t *id)
+{
+	*id = 0;
+	struct db_stmt *st;
+	enum err e = db_prepare(db,
+				"SELECT id FROM mail_outbox WHERE status = 'queued' AND "
+				"next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT 1",
+				&st);
+	if (e)
+		return e;
+	db_bind_str(st, 1, now);
+	bool row;
+	int64_t cand = 0;
+	if ((e = db_step(st, &row)) == ERR_OK && row)
+		cand = db_col_int(st, 0);
+	db_done(st);
+	if (e || !cand)
+		return e;
+	char lease[TIME_ISO_LEN];
+	time_format_iso(time_now() + LEASE_SECONDS, lease);
+	if ((e = db_run(db,
+			"UPDATE mail_outbox SET next_attempt_at = $2 WHERE id = $1 AND status = "
+			"'queued' AND next_attempt_at <= $3",
+			"iss", cand, lease, now)))
+		return e;
+	if (db_changes(db) == 1)
+		*id = cand;
+	return ERR_OK;
+}
+
+enum err mail_send_due(struct db *db, int *sent, int *failed)
+{
+	*sent = *failed = 0;
+	if (!mail_configured())
+		return ERR_OK;
+	pthread_mutex_lock(&cfg_lock);
+	char from[256];
+	str_copy(from, sizeof(from), cfg.from);
+	int64_t base = cfg.retry_base;
+	pthread_mutex_unlock(&cfg_lock);
+	for (int round = 0; round < 100; round++) { /* a bounded batch per scheduler turn */
+		char now[TIME_ISO_LEN];
+		time_format_iso(time_now(), now);
+		int64_t id;
+		enum err e = claim(db, now, &id);
+		if (e || !id)
+			return e;
+		struct db_stmt *st;
+		if ((e = db_prepare(
+			     db,
+			     "SELECT to_addr, subject, body, attempts FROM mail_outbox WHERE "
+			     "id = $1",
+			     &st)))
+			return e;
+		db_bind_int(st, 1, id);
+		bool row;
+		struct buf msg;
+		buf_init(&msg, MAIL_MAX_BODY * 2 + 4096);
+		char to[256] = "";
+		int64_t attempts = 0;
+		if ((e = db_step(st, &row)) == ERR_OK && row) {
+			const char *t = db_col_text(st, 0, NULL), *s = db_col_text(st, 1, NULL),
+				   *b = db_col_text(st, 2, NULL);
+			str_copy(to, sizeof(to), t ? t : "");
+			attempts = db_col_int(st, 3);
+			char token[CRYPTO_TOKEN_LEN];
+			crypto_token(token);
+			const char *at = strchr(from, '@');
+			char mid[128];
+			snprintf(mid, sizeof(mid), "%.43s%s", token, at ? at : "@custos");
+			e = mail_format(from, to, s ? s : "", b ? b : "", time_now(), mid, &msg);
+		}
+		db_done(st);
+		if (e) {
+			buf_free(&msg);
+			return e;
+		}
+		char why[512] = "";
+		bool ok = smtp_send(to, &msg, why, sizeof(why));
+		buf_free(&msg);
+		time_format_iso(time_now(), now);
+		if (ok) {
+			e = db_run(
+				db,
+				"UPDATE mail_outbox SET status = 'sent', sent_at = $2, attempts = "
+				"attempts + 1, last_error = NULL WHERE id = $1",
+				"is", id, now);
+			(*sent)++;
+		} else {
+			attempts++;
+			char next[TIME_ISO_LEN];
+			time_format_iso(time_now() + mail_backoff(base, attempts), next);
+			const char *status = attempts >= MAIL_MAX_ATTEMPTS ? "failed" : "queued";
+			e = db_run(db,
+				   "UPDATE mail_outbox SET status = $2, attempts = $3, "
+				   "next_attempt_at = $4, last_error = $5 WHERE id = $1",
+				   "isiss", id, status, attempts, next, why);
+			(*failed)++;
+			log_warn("mail %lld to the SMTP server failed (attempt %lld): %s",
+				 (long long)id, (long long)attempts, why);
+			/* the server is down or refusing: the rest waits for the next turn */
+			return e;
+		}
+		if (e)
+			return e;
+	}
+	return ERR_OK;
+}
