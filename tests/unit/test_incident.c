@@ -317,6 +317,63 @@ static void test_metrics(void **state)
 	assert_int_equal(vr.mismatches, 0);
 }
 
+static int64_t count(struct fx *f, const char *sql)
+{
+	struct db_stmt *st;
+	bool row;
+	assert_int_equal(db_prepare(f->db, sql, &st), ERR_OK);
+	assert_int_equal(db_step(st, &row), ERR_OK);
+	int64_t n = db_col_int(st, 0);
+	db_done(st);
+	return n;
+}
+
+static void run_sql(struct fx *f, const char *sql)
+{
+	assert_int_equal(db_exec(f->db, sql), ERR_OK);
+}
+
+/* A report is mailed to the Support Team in its own transaction; an overdue one to the ISM,
+ * once however often the job runs. */
+static void test_notices(void **state)
+{
+	struct fx *f = *state;
+	run_sql(f,
+		"INSERT INTO users (email, name, active, version, created_at, updated_at) VALUES "
+		"('sup@example.org', 'Sup', 1, 1, 'x', 'x'), ('ism@example.org', 'Ism', 1, 1, "
+		"'x', 'x'), ('gone@example.org', 'Gone', 0, 1, 'x', 'x')");
+	run_sql(f, "INSERT INTO user_roles (user_id, role) SELECT id, 'support' FROM users WHERE "
+		   "email IN ('sup@example.org', 'gone@example.org')");
+	run_sql(f, "INSERT INTO user_roles (user_id, role) SELECT id, 'isms_manager' FROM users "
+		   "WHERE email = 'ism@example.org'");
+	int64_t id = report(f, "Printer shows someone else's payslips");
+	/* the active support account only */
+	assert_int_equal(count(f, "SELECT count(*) FROM mail_outbox WHERE to_addr = "
+				  "'sup@example.org' AND subject LIKE 'New incident report INC-%'"),
+			 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM mail_outbox"), 1);
+	/* 20 minutes untriaged: past the 15-minute target */
+	time_set_fake(T0 + 20 * MINUTE);
+	assert_int_equal(incident_overdue_job(f->db), ERR_OK);
+	assert_int_equal(incident_overdue_job(f->db), ERR_OK);
+	assert_int_equal(count(f, "SELECT count(*) FROM mail_outbox WHERE to_addr = "
+				  "'ism@example.org' AND subject LIKE 'Overdue: INC-%'"),
+			 1);
+	/* escalated with an owner: the owner is told, and the ISM of the escalation */
+	const char *tri[] = { "severity", "high", NULL };
+	take_ok(f, id, "triage", SUPPORT, tri);
+	take_ok(f, id, "escalate", SUPPORT, NULL);
+	assert_int_equal(count(f, "SELECT count(*) FROM mail_outbox WHERE to_addr = "
+				  "'ism@example.org' AND subject LIKE '%escalated to you%'"),
+			 1);
+	const char *own[] = { "owner_id", arena_printf(&f->a, "%lld", (long long)f->ann), NULL };
+	take_ok(f, id, "investigate", ISM, own);
+	assert_int_equal(count(f,
+			       "SELECT count(*) FROM mail_outbox WHERE to_addr = "
+			       "'ann@example.org' AND subject LIKE 'You lead the investigation%'"),
+			 1);
+}
+
 int main(void)
 {
 	if (crypto_init() != ERR_OK)
@@ -326,6 +383,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_notification_clock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_triage_and_escalation_clocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notices, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
