@@ -170,7 +170,7 @@ int cmd_serve(struct cli_args *a)
 				       mc.url);
 	mail_configure(&mc);
 	if (!mc.url)
-		log_warn("no --smtp-url: mail is kept in the outbox until one is given");
+		log_info("no --smtp-url: mail is kept in the outbox until one is given");
 	const char *idle = cli_value(a, "session-idle-minutes");
 	if (idle) {
 		int64_t n;
