@@ -168,6 +168,13 @@ int cmd_serve(struct cli_args *a)
 				       "--smtp-url: '%s' is not smtp://HOST:PORT or "
 				       "smtps://HOST:PORT",
 				       mc.url);
+	if (mc.from && !mail_address_ok(mc.from))
+		return cli_usage_error(a->cmd, "--smtp-from: '%s' is not one e-mail address",
+				       mc.from);
+	/* a login over plain SMTP would send the password in clear */
+	if (mc.user && mc.url && strncmp(mc.url, "smtp://", 7) == 0 && !mc.starttls)
+		return cli_usage_error(a->cmd, "--smtp-user over smtp:// needs --smtp-starttls "
+					       "(or use smtps://)");
 	mail_configure(&mc);
 	if (!mc.url)
 		log_info("no --smtp-url: mail is kept in the outbox until one is given");

@@ -47,7 +47,7 @@ enum err audit_append(struct db *db, const struct actor *who, const char *action
 	int64_t seq = 1;
 	char prev[CRYPTO_HASH_HEX] = AUDIT_GENESIS;
 	/* one chain: appends from concurrent writers (other nodes too) take turns */
-	enum err e = db_lock(db, 7002);
+	enum err e = db_lock(db, AUDIT_LOCK);
 	if (e)
 		return e;
 	e = db_prepare(db, "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1", &st);

@@ -12,6 +12,9 @@
 
 #define AUDIT_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 
+/* The advisory lock of the audit chain (db_lock): appends take turns under it. */
+#define AUDIT_LOCK 7002
+
 struct actor {
 	int64_t id;	  /* 0: the system or the command line */
 	const char *name; /* an e-mail, or "system" */

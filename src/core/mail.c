@@ -59,7 +59,7 @@ int64_t mail_backoff(int64_t base, int64_t attempts)
 }
 
 /* One address, as SMTP and a header take it: no spaces, controls, brackets or commas. */
-static bool address_ok(const char *s)
+bool mail_address_ok(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
 	const char *at = s ? strchr(s, '@') : NULL;
@@ -74,12 +74,24 @@ static bool address_ok(const char *s)
 enum err mail_queue(struct db *db, const char *to, const char *subject, const char *body,
 		    const char *dedupe_key)
 {
-	if (!address_ok(to) || !subject || strpbrk(subject, "\r\n") ||
+	if (!mail_address_ok(to) || !subject || strpbrk(subject, "\r\n") ||
 	    !str_valid_utf8(subject, strlen(subject)) || !body ||
 	    !str_valid_utf8(body, strlen(body)))
 		return ERR_INVALID;
-	if (strlen(subject) > MAIL_MAX_SUBJECT || strlen(body) > MAIL_MAX_BODY)
+	if (strlen(body) > MAIL_MAX_BODY)
 		return ERR_TOO_LARGE;
+	/* a long subject (an incident's title in any script) is cut, at a character's start,
+	 * rather than the notice refused */
+	char cut[MAIL_MAX_SUBJECT + 4];
+	size_t sn = strlen(subject);
+	if (sn > MAIL_MAX_SUBJECT) {
+		sn = MAIL_MAX_SUBJECT - 3;
+		while (sn > 0 && ((unsigned char)subject[sn] & 0xC0) == 0x80)
+			sn--;
+		memcpy(cut, subject, sn);
+		memcpy(cut + sn, "\xE2\x80\xA6", 4);
+		subject = cut;
+	}
 	char now[TIME_ISO_LEN];
 	time_format_iso(time_now(), now);
 	struct db_stmt *st;

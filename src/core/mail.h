@@ -26,10 +26,14 @@ struct mail_config {
 };
 
 /* Queues one mail inside the caller's write transaction. to: one address; no CR or LF in to
- * or subject (header injection). A dedupe_key already queued is ignored (one notice of one
- * event). ERR_INVALID for a bad address or subject, ERR_TOO_LARGE past the caps. */
+ * or subject (header injection); a subject past MAIL_MAX_SUBJECT is cut. A dedupe_key already
+ * queued is ignored (one notice of one event). ERR_INVALID for a bad address or subject,
+ * ERR_TOO_LARGE for a body past the cap. */
 enum err mail_queue(struct db *db, const char *to, const char *subject, const char *body,
 		    const char *dedupe_key) WUR;
+
+/* Whether s is one address SMTP and a header take as it is. */
+bool mail_address_ok(const char *s);
 
 /* The configuration the scheduler sends with (copied). */
 void mail_configure(const struct mail_config *cfg);

@@ -39,6 +39,9 @@ enum field_flag {
 	/* A date by which the record's owner must act (its next review): drives the owner's
 	 * tasks and the overdue counts on the dashboard. */
 	FF_DUE = 1u << 5,
+	/* Once set, never changed or removed (an incident report's attachment: the reporter's
+	 * evidence). */
+	FF_KEEP = 1u << 6,
 };
 
 struct choice {

@@ -272,9 +272,18 @@ enum err repo_load(struct repo_ctx *c, const struct entity *e, int64_t id, struc
 
 /* ---- transactions: owned by repo unless the caller batches several writes ---- */
 
+/* A write takes the audit chain's lock first: it will append to the chain anyway, and taking
+ * it before any row lock gives every writer one lock order (PostgreSQL would otherwise find
+ * a publication and an acknowledgement waiting for each other), and makes the checks a write
+ * reads before it writes (one draft per document, a merge target) hold until it commits. */
 static enum err tx_begin(struct repo_ctx *c)
 {
-	return c->in_tx ? ERR_OK : db_begin(c->db);
+	if (c->in_tx)
+		return ERR_OK;
+	enum err e = db_begin(c->db);
+	if (!e && (e = db_lock(c->db, AUDIT_LOCK)))
+		db_rollback(c->db);
+	return e;
 }
 
 static enum err tx_commit(struct repo_ctx *c)
@@ -515,6 +524,10 @@ static enum err write_update(struct repo_ctx *c, const struct entity *e, int64_t
 	enum err err = ERR_OK;
 	if (e->derive && (err = e->derive(c->db, c->a, old, merged, ve)) && err != ERR_INVALID)
 		return err;
+	for (size_t i = 0; i < e->nfields; i++)
+		if ((e->fields[i].flags & FF_KEEP) && old->v[i].set && !old->v[i].null &&
+		    !value_equal(&e->fields[i], &old->v[i], &merged->v[i]))
+			verrors_add(ve, e->fields[i].name, "is kept as it was first given");
 	model_validate(c->a, merged, ve);
 	if ((err = check_refs(c, patch, ve)) || (err = check_unique(c, patch, id, ve)))
 		return err;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/authz.h"
+#include "core/mail.h"
 #include "core/repo.h"
 #include "domain/document.h"
 #include "domain/domain.h"
@@ -317,6 +318,19 @@ static const struct field version_fields[] = {
 	  .type = FT_REF,
 	  .flags = FF_READONLY,
 	  .ref = "department" },
+	{ .name = "classification",
+	  .label = "Classification",
+	  .type = FT_ENUM,
+	  .flags = FF_READONLY,
+	  .choices = classifications,
+	  .help = "The document's, as it was when this version was sent for approval: what the "
+		  "approvers approved it as (public means on the trust page)." },
+	{ .name = "approval",
+	  .label = "Approved by",
+	  .type = FT_ENUM,
+	  .flags = FF_READONLY,
+	  .choices = approvals,
+	  .help = "Who must sign this version off, fixed when it was sent for approval." },
 	{ .name = "signoffs",
 	  .label = "Sign-offs",
 	  .type = FT_TEXT,
@@ -509,6 +523,15 @@ static enum err version_submit(const struct step_env *env, const struct record *
 	/* a new round: sign-offs of an earlier one (before the version was sent back) no
 	 * longer count; the reason it was sent back has been dealt with */
 	model_set_int(after, "round", model_int(before, "round") + 1);
+	/* what is approved is this text as this classification, by these approvers: a later
+	 * change of the document's record does not reach a version already sent */
+	struct record *doc;
+	enum err e =
+		load(env->db, env->a, &entity_document, model_int(before, "document_id"), &doc);
+	if (e)
+		return e;
+	model_set_text(after, "classification", model_text(doc, "classification"));
+	model_set_text(after, "approval", model_text(doc, "approval"));
 	model_set_text(after, "decision_note", NULL);
 	model_set_text(after, "signoffs", NULL);
 	return link_change_requests(env, model_int(before, "document_id"), before->id);
@@ -574,7 +597,8 @@ static enum err version_approve(const struct step_env *env, const struct record 
 	char hash[CRYPTO_HASH_HEX];
 	crypto_hash_hex(body ? body : "", body ? strlen(body) : 0, NULL, 0, hash);
 	enum role need[2];
-	size_t n = required_roles(model_text(doc, "approval"), need);
+	const char *approval = model_text(before, "approval");
+	size_t n = required_roles(approval ? approval : model_text(doc, "approval"), need);
 	int pick = -1;
 	bool all_before = true; /* every earlier role has signed */
 	for (size_t i = 0; i < n; i++) {
@@ -587,6 +611,26 @@ static enum err version_approve(const struct step_env *env, const struct record 
 		if (pick < 0 && (env->roles & (1u << need[i])) && all_before)
 			pick = (int)i;
 		all_before = false;
+	}
+	/* two roles, two people: one person holding both does not approve twice */
+	struct db_stmt *st;
+	if ((e = db_prepare(env->db,
+			    "SELECT 1 FROM document_signoffs WHERE version_id = $1 AND round = $2 "
+			    "AND signed_by = $3",
+			    &st)))
+		return e;
+	db_bind_int(st, 1, before->id);
+	db_bind_int(st, 2, model_int(before, "round"));
+	db_bind_str(st, 3, env->who->name);
+	bool twice = false;
+	e = db_step(st, &twice);
+	db_done(st);
+	if (e)
+		return e;
+	if (twice) {
+		verrors_add(ve, "status",
+			    "has your sign-off already: the next one is someone else's");
+		return ERR_FORBIDDEN;
 	}
 	if (pick < 0) {
 		const char *who = n == 2 ? "the Information Security Manager, then the Board"
@@ -992,6 +1036,11 @@ static const struct field review_fields[] = {
 	  .choices = outcomes,
 	  .dflt = "no_change" },
 	{ .name = "notes", .label = "Notes", .type = FT_MARKDOWN, .flags = FF_SEARCH },
+	{ .name = "owner_id",
+	  .label = "Document owner",
+	  .type = FT_REF,
+	  .flags = FF_READONLY,
+	  .ref = "person" },
 	{ .name = "department_id",
 	  .label = "Department",
 	  .type = FT_REF,
@@ -999,7 +1048,8 @@ static const struct field review_fields[] = {
 	  .ref = "department" },
 };
 
-/* A review moves the document's review dates: an audited change of the document. */
+/* A review moves the document's review dates: an audited change of the document. Who may
+ * record one is scoped by the document's owner (copied here), not by who types it in. */
 static enum err review_derive(struct db *db, struct arena *a, const struct record *before,
 			      struct record *after, struct verrors *ve)
 {
@@ -1012,11 +1062,18 @@ static enum err review_derive(struct db *db, struct arena *a, const struct recor
 	int64_t dept = model_int(doc, "department_id");
 	if (dept)
 		model_set_int(after, "department_id", dept);
+	model_set_int(after, "owner_id", model_int(doc, "owner_id"));
 	if (before)
 		return ERR_OK; /* a correction of the notes does not move dates again */
 	const char *on = model_text(after, "reviewed_on");
 	if (!on)
 		return ERR_OK;
+	char today[11];
+	time_format_date(time_now(), today);
+	if (strcmp(on, today) > 0) {
+		verrors_add(ve, "reviewed_on", "is in the future: record a review once it is done");
+		return ERR_INVALID;
+	}
 	struct record *p = model_record_new(a, &entity_document);
 	if (!p)
 		return ERR_NOMEM;
@@ -1047,7 +1104,7 @@ const struct entity entity_document_review = {
 	.nfields = sizeof(review_fields) / sizeof(review_fields[0]),
 	.label_field = "reviewed_on",
 	.default_sort = "-reviewed_on",
-	.own_column = "reviewer_id",
+	.own_column = "owner_id",
 	.dept_column = "department_id",
 	.derive = review_derive,
 };
@@ -1413,6 +1470,36 @@ const struct entity entity_document_control = {
 
 /* ---- reminders ---- */
 
+/* The mail of a reminder to the person asked (an address the mail server would not take is
+ * skipped: the reminder stays recorded on the acknowledgement). */
+static enum err remind(struct db *db, struct arena *a, const struct record *ack, const char *today)
+{
+	struct db_stmt *st;
+	enum err e = db_prepare(db, "SELECT email FROM people WHERE id = $1", &st);
+	if (e)
+		return e;
+	db_bind_int(st, 1, model_int(ack, "person_id"));
+	bool row;
+	const char *to = NULL;
+	if ((e = db_step(st, &row)) == ERR_OK && row && db_col_text(st, 0, NULL))
+		to = arena_strdup(a, db_col_text(st, 0, NULL));
+	db_done(st);
+	if (e || !to)
+		return e;
+	const char *name = model_text(ack, "name");
+	const char *subject =
+		arena_printf(a, "Reminder: please read %s", name ? name : "a document");
+	const char *body = arena_printf(
+		a,
+		"You were asked to read and acknowledge %s by %s.\n\nOpen it "
+		"in Custos: /acknowledgements/%lld/read\n",
+		name ? name : "a document", model_text(ack, "due_on"), (long long)ack->id);
+	e = mail_queue(
+		db, to, subject, body,
+		arena_printf(a, "acknowledgement:%lld:reminder:%s", (long long)ack->id, today));
+	return e == ERR_INVALID || e == ERR_TOO_LARGE ? ERR_OK : e;
+}
+
 enum err document_send_reminders(struct db *db, struct arena *a, const char *today, int *n)
 {
 	*n = 0;
@@ -1452,9 +1539,18 @@ enum err document_send_reminders(struct db *db, struct arena *a, const char *tod
 		model_set_int(p, "reminders", model_int(cur, "reminders") + 1);
 		model_set_text(p, "last_reminded_on", today);
 		struct verrors ve = { 0 };
-		/* each its own transaction: a reminder sent is a reminder recorded */
-		if ((e = repo_update(&rc, &entity_acknowledgement, ids[i], p, 0, &ve)) == ERR_OK)
+		/* each its own transaction, the reminder recorded and its mail queued together */
+		if ((e = db_begin(db)))
+			break;
+		rc.in_tx = true;
+		e = repo_update(&rc, &entity_acknowledgement, ids[i], p, 0, &ve);
+		rc.in_tx = false;
+		if (!e)
+			e = remind(db, a, cur, today);
+		if (!e && !(e = db_commit(db)))
 			(*n)++;
+		else if (e)
+			db_rollback(db);
 	}
 	return e;
 }
@@ -1486,11 +1582,16 @@ enum err document_signoffs(struct db *db, struct arena *a, int64_t version_id,
 	*out = arena_alloc(a, sizeof(**out) * 8);
 	if (!*out)
 		return ERR_NOMEM;
+	/* the sign-offs of the version's current round: those of a round it was sent back
+	 * from were for another text, or withdrawn */
 	struct db_stmt *st;
-	enum err e = db_prepare(db,
-				"SELECT role, signed_by, signed_at, body_hash, number FROM "
-				"document_signoffs WHERE version_id = $1 ORDER BY signed_at, id",
-				&st);
+	enum err e =
+		db_prepare(db,
+			   "SELECT s.role, s.signed_by, s.signed_at, s.body_hash, s.number FROM "
+			   "document_signoffs s JOIN document_versions v ON v.id = s.version_id "
+			   "WHERE s.version_id = $1 AND s.round = v.round ORDER BY s.signed_at, "
+			   "s.id",
+			   &st);
 	if (e)
 		return e;
 	db_bind_int(st, 1, version_id);
@@ -1567,12 +1668,15 @@ enum err document_public(struct db *db, struct arena *a, struct doc_public **out
 	if (!*out)
 		return ERR_NOMEM;
 	struct db_stmt *st;
-	enum err e = db_prepare(db,
-				"SELECT id, current_version_id, current_number, code, title, kind, "
-				"approved_on, published_on, next_review_on FROM documents WHERE "
-				"classification = 'public' AND status = 'published' AND "
-				"current_version_id IS NOT NULL ORDER BY code LIMIT 1000",
-				&st);
+	enum err e =
+		db_prepare(db,
+			   "SELECT d.id, d.current_version_id, d.current_number, d.code, d.title, "
+			   "d.kind, d.approved_on, d.published_on, d.next_review_on FROM documents "
+			   "d JOIN document_versions v ON v.id = d.current_version_id WHERE "
+			   "d.status = 'published' AND v.status = 'published' AND "
+			   "v.classification = 'public' AND d.classification = 'public' ORDER BY "
+			   "d.code LIMIT 1000",
+			   &st);
 	if (e)
 		return e;
 	bool row;

@@ -13,6 +13,8 @@
 #include "core/repo.h"
 #include "domain/incident.h"
 #include "store/db.h"
+#include "util/log.h"
+#include "util/str.h"
 #include "util/timeutil.h"
 
 /* The policy's own list of what counts as an incident (3.3.6), and "not sure". */
@@ -86,7 +88,7 @@ static const struct field incident_fields[] = {
 	{ .name = "attachment",
 	  .label = "Attachment",
 	  .type = FT_FILE,
-	  .flags = FF_READONLY,
+	  .flags = FF_READONLY | FF_KEEP,
 	  .help = "A screenshot, the suspicious e-mail, a photo (optional)." },
 	{ .name = "status",
 	  .label = "Status",
@@ -241,8 +243,8 @@ static enum err incident_derive(struct db *db, struct arena *a, const struct rec
 	if (personal && !model_text(after, "notify_by"))
 		model_set_text(after, "notify_by",
 			       iso_plus(a, model_text(after, "aware_at"), notify_hours(db) * 3600));
-	if (!personal && model_text(after, "notify_by"))
-		model_set_text(after, "notify_by", NULL);
+	/* once set, the deadline stays: deciding that no notification is needed is the ISM's
+	 * call, recorded in a note, not a flag quietly turned off */
 	return ERR_OK;
 }
 
@@ -395,6 +397,12 @@ static enum err incident_reassess(const struct step_env *env, const struct recor
 {
 	int si = model_field_index(after->e, "status");
 	after->v[si] = before->v[si];
+	/* once escalated, the incident is the ISM's: nobody else lowers what triage set */
+	if (!(env->roles & (1u << ROLE_ISMS_MANAGER)) &&
+	    !is(model_text(before, "status"), "triaged")) {
+		verrors_add(ve, "status", "is past triage: only the ISM reassesses it now");
+		return ERR_FORBIDDEN;
+	}
 	if (!model_text(after, "severity")) {
 		verrors_add(ve, "severity", "is required");
 		return ERR_INVALID;
@@ -427,7 +435,9 @@ static enum err incident_resolve(const struct step_env *env, const struct record
 {
 	bool ism = env->roles & (1u << ROLE_ISMS_MANAGER);
 	const struct value *pd = model_get(before, "personal_data");
-	bool minor = is(model_text(before, "severity"), "low") && !(pd->set && !pd->null && pd->i);
+	bool minor = is(model_text(before, "severity"), "low") &&
+		     !(pd->set && !pd->null && pd->i) && !model_text(before, "escalated_at") &&
+		     !model_text(before, "notify_by");
 	if (!ism && !minor) {
 		verrors_add(ve, "severity",
 			    "is above low or involves personal data: escalate it to "
@@ -454,6 +464,19 @@ static enum err incident_close(const struct step_env *env, const struct record *
 
 /* ---- notices (policy 3.12: reporting and escalation are formal) ---- */
 
+/* One notice: an address the mail server would not take (the register's e-mail rules are
+ * wider than SMTP's) is logged and skipped; it must not stop the change it tells of. */
+static enum err queue(struct db *db, struct arena *a, const char *to, const char *subject,
+		      const char *body, const char *key)
+{
+	enum err e = mail_queue(db, to, subject, body, arena_printf(a, "%s:%s", key, to));
+	if (e == ERR_INVALID || e == ERR_TOO_LARGE) {
+		log_warn("a notice (%s) could not be queued: %s", key, err_title(e));
+		return ERR_OK;
+	}
+	return e;
+}
+
 /* Queues one notice to every active account holding role (or to one address), in the write's
  * transaction: the outbox sends it later, and a failed mail server loses nothing. */
 static enum err notify_role(struct db *db, struct arena *a, const char *role, const char *subject,
@@ -477,7 +500,7 @@ static enum err notify_role(struct db *db, struct arena *a, const char *role, co
 	}
 	db_done(st);
 	for (size_t i = 0; !e && i < n; i++)
-		e = mail_queue(db, to[i], subject, body, arena_printf(a, "%s:%s", key, to[i]));
+		e = queue(db, a, to[i], subject, body, key);
 	return e;
 }
 
@@ -496,7 +519,7 @@ static enum err notify_person(struct db *db, struct arena *a, int64_t person, co
 		to = m ? arena_strdup(a, m) : NULL;
 	}
 	db_done(st);
-	return e || !to ? e : mail_queue(db, to, subject, body, arena_printf(a, "%s:%s", key, to));
+	return e || !to ? e : queue(db, a, to, subject, body, key);
 }
 
 static const char *summary(struct arena *a, const struct record *r)
@@ -671,6 +694,41 @@ const struct entity entity_incident = {
 	.workflow = &incident_workflow,
 };
 
+/* Timeline entries, actions and affected assets belong to an incident still being handled. */
+static enum err open_incident(struct db *db, int64_t id, struct verrors *ve,
+			      char aware[TIME_ISO_LEN])
+{
+	struct db_stmt *st;
+	enum err e = db_prepare(db, "SELECT status, aware_at FROM incidents WHERE id = $1", &st);
+	if (e)
+		return e;
+	db_bind_int(st, 1, id);
+	bool row;
+	const char *status = NULL;
+	if ((e = db_step(st, &row)) == ERR_OK && row) {
+		status = db_col_text(st, 0, NULL);
+		if (aware && db_col_text(st, 1, NULL))
+			str_copy(aware, TIME_ISO_LEN, db_col_text(st, 1, NULL));
+		if (is(status, "closed") || is(status, "merged")) {
+			verrors_add(ve, "incident_id", "is closed: it takes nothing more");
+			e = ERR_INVALID;
+		}
+	}
+	db_done(st);
+	return e;
+}
+
+static enum err child_derive(struct db *db, struct arena *a, const struct record *before,
+			     struct record *after, struct verrors *ve)
+{
+	(void)a;
+	if (before && model_int(before, "incident_id") != model_int(after, "incident_id")) {
+		verrors_add(ve, "incident_id", "cannot change");
+		return ERR_INVALID;
+	}
+	return open_incident(db, model_int(after, "incident_id"), ve, NULL);
+}
+
 /* ---- affected assets ---- */
 
 static const struct field asset_fields[] = {
@@ -702,6 +760,7 @@ const struct entity entity_incident_asset = {
 	.nfields = sizeof(asset_fields) / sizeof(asset_fields[0]),
 	.label_field = "note",
 	.default_sort = "incident_id",
+	.derive = child_derive,
 };
 
 /* ---- the timeline ---- */
@@ -727,8 +786,45 @@ static const struct field note_fields[] = {
 	  .type = FT_MARKDOWN,
 	  .flags = FF_REQUIRED | FF_SEARCH | FF_LIST,
 	  .max = 20000 },
-	{ .name = "attachment", .label = "Attachment", .type = FT_FILE, .flags = FF_READONLY },
+	{ .name = "attachment",
+	  .label = "Attachment",
+	  .type = FT_FILE,
+	  .flags = FF_READONLY | FF_KEEP },
 };
+
+/* A note is by whoever writes it, at a time within the incident's life. */
+static enum err note_derive(struct db *db, struct arena *a, const struct record *before,
+			    struct record *after, struct verrors *ve)
+{
+	if (before && model_int(before, "incident_id") != model_int(after, "incident_id")) {
+		verrors_add(ve, "incident_id", "cannot change");
+		return ERR_INVALID;
+	}
+	char aware_buf[TIME_ISO_LEN] = "";
+	enum err e = open_incident(db, model_int(after, "incident_id"), ve, aware_buf);
+	if (e)
+		return e;
+	const struct actor *who = repo_actor();
+	if (!before && who && who->id) {
+		struct db_stmt *st;
+		if ((e = db_prepare(db, "SELECT person_id FROM users WHERE id = $1", &st)))
+			return e;
+		db_bind_int(st, 1, who->id);
+		bool row;
+		if (db_step(st, &row) == ERR_OK && row && !db_col_null(st, 0))
+			model_set_int(after, "author_id", db_col_int(st, 0));
+		db_done(st);
+	}
+	const char *at = model_text(after, "at");
+	char now[TIME_ISO_LEN];
+	time_format_iso(time_now() + 300, now);
+	if (at && strcmp(at, now) > 0)
+		verrors_add(ve, "at", "is in the future");
+	else if (at && *aware_buf && strcmp(at, aware_buf) < 0)
+		verrors_add(ve, "at",
+			    arena_printf(a, "is before the incident was known (%s)", aware_buf));
+	return ve->n ? ERR_INVALID : ERR_OK;
+}
 
 const struct entity entity_incident_note = {
 	.name = "incident_note",
@@ -742,6 +838,7 @@ const struct entity entity_incident_note = {
 	.label_field = "at",
 	.default_sort = "at",
 	.own_column = "author_id",
+	.derive = note_derive,
 };
 
 /* ---- corrective actions ---- */
@@ -789,13 +886,11 @@ static const struct field action_fields[] = {
 static enum err action_derive(struct db *db, struct arena *a, const struct record *before,
 			      struct record *after, struct verrors *ve)
 {
-	(void)a;
-	(void)before;
-	(void)ve;
 	int64_t dept = person_department(db, model_int(after, "owner_id"));
 	if (dept)
 		model_set_int(after, "department_id", dept);
-	return ERR_OK;
+	/* a new action needs an incident still open; an existing one is still followed up */
+	return before ? ERR_OK : child_derive(db, a, before, after, ve);
 }
 
 const struct entity entity_incident_action = {

@@ -254,6 +254,11 @@ void router_each(void (*fn)(void *arg, const char *method, const char *pattern, 
 
 size_t router_body_cap(struct app *app, struct http_req *req)
 {
+	/* a large body only from a request that carries credentials: an anonymous one is
+	 * refused at sign-in anyway, and must not make the server hold megabytes first */
+	const char *auth = http_header(req, "Authorization");
+	if ((!auth || !*auth) && !http_cookie(req, "custos_session"))
+		return HTTP_BODY_CAP;
 	struct ctx c;
 	memset(&c, 0, sizeof(c));
 	c.req = req;

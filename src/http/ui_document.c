@@ -82,7 +82,7 @@ static void meta_row(struct ctx *c, const char *label, const char *value)
  * approved it and when, the hash of the text they approved, the next review), then the text.
  * owner: the owner's name when the reader may see it, else NULL. */
 static void render_version(struct ctx *c, const struct record *doc, const struct record *ver,
-			   const char *owner)
+			   const char *owner, bool public_view)
 {
 	ui_html(c, "<article class=\"document\"><h1>");
 	ui_text(c, model_text(doc, "title"));
@@ -112,10 +112,14 @@ static void render_version(struct ctx *c, const struct record *doc, const struct
 		for (size_t i = 0; i < n; i++) {
 			ui_html(c, "<li>");
 			ui_text(c, choice_label(&entity_document_signoff, "role", so[i].role));
-			ui_html(c, ": ");
-			ui_text(c, so[i].signed_by);
+			/* the public sees the role and the day, not the approvers' sign-in names */
+			if (!public_view) {
+				ui_html(c, ": ");
+				ui_text(c, so[i].signed_by);
+			}
 			ui_html(c, ", ");
-			ui_text(c, so[i].signed_at);
+			ui_text(c, public_view ? arena_strndup(c->a, so[i].signed_at, 10)
+					       : so[i].signed_at);
 			ui_html(c, ", version ");
 			ui_int(c, so[i].number);
 			ui_html(c, "<br><span class=\"muted hash\">BLAKE2b-256 of the text: ");
@@ -158,7 +162,7 @@ void ui_document_read(struct ctx *c)
 	ui_html(c, "/export.html\">Download as HTML</a> \xC2\xB7 <a href=\"/document_versions/");
 	ui_int(c, vid);
 	ui_html(c, "/export.pdf\">Download as PDF</a></p>");
-	render_version(c, doc, ver, owner_name(c, doc));
+	render_version(c, doc, ver, owner_name(c, doc), false);
 	ui_end(c, 200);
 }
 
@@ -255,7 +259,7 @@ void ui_acknowledgement_read(struct ctx *c)
 		ui_text(c, model_text(ack, "acknowledged_at"));
 		ui_html(c, ".</p>");
 	}
-	render_version(c, doc, ver, NULL);
+	render_version(c, doc, ver, NULL, false);
 	/* a reader who finds something wrong asks for a change (policy: changes go through
 	 * formal change requests) */
 	if (mine && s->person_id && authz_scope(s, &entity_change_request, AUTHZ_CREATE)) {
@@ -293,7 +297,7 @@ static void export_html(struct ctx *c, const struct record *doc, const struct re
 		    "collapse;margin:1rem 0}table.meta th{text-align:left;padding:.2rem 1rem .2rem "
 		    "0;color:#555}.hash{font:.8rem monospace;word-break:break-all;color:#555}"
 		    "h1{font-size:1.8rem}</style></head><body>");
-	render_version(c, doc, ver, owner_name(c, doc));
+	render_version(c, doc, ver, owner_name(c, doc), false);
 	buf_adds(b, "</body></html>\n");
 }
 
@@ -482,7 +486,7 @@ void ui_trust_document(struct ctx *c)
 		return;
 	ui_begin_bare(c, model_text(doc, "title"));
 	ui_html(c, "<p class=\"muted\"><a href=\"/trust\">All published policies</a></p>");
-	render_version(c, doc, ver, NULL);
+	render_version(c, doc, ver, NULL, true);
 	ui_end(c, 200);
 }
 

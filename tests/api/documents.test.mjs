@@ -1055,21 +1055,22 @@ test('what owners do with their own documents, and nothing more', async () => {
 test('a review moves the review dates: "no change" by the interval, "change needed" only the last review', async () => {
   const { doc } = await publishedDoc({ review_months: 1 });
   assert.equal(doc.next_review_on, addMonths(today(), 1));
-  const r1 = await S.ism.ok('POST', '/api/v1/document_reviews', { document_id: doc.id, reviewed_on: '2027-01-31',
+  // (reviews are dated in the past: one dated after today is refused)
+  const r1 = await S.ism.ok('POST', '/api/v1/document_reviews', { document_id: doc.id, reviewed_on: '2026-01-31',
     reviewer_id: S.ism.person, outcome: 'no_change', notes: 'Still right.' }, 201);
   let d = await docOf(doc.id);
-  assert.equal(d.last_reviewed_on, '2027-01-31');
-  assert.equal(d.next_review_on, '2027-02-28', 'one month after 31 January is the end of February');
+  assert.equal(d.last_reviewed_on, '2026-01-31');
+  assert.equal(d.next_review_on, '2026-02-28', 'one month after 31 January is the end of February');
   assert.equal(d.current_version_id, doc.current_version_id);
-  const r2 = await S.ism.ok('POST', '/api/v1/document_reviews', { document_id: doc.id, reviewed_on: '2027-03-15',
+  const r2 = await S.ism.ok('POST', '/api/v1/document_reviews', { document_id: doc.id, reviewed_on: '2026-03-15',
     reviewer_id: S.ism.person, outcome: 'change_needed' }, 201);
   d = await docOf(doc.id);
-  assert.equal(d.last_reviewed_on, '2027-03-15');
-  assert.equal(d.next_review_on, '2027-02-28', 'a change needed keeps the date until a new version is published');
+  assert.equal(d.last_reviewed_on, '2026-03-15');
+  assert.equal(d.next_review_on, '2026-02-28', 'a change needed keeps the date until a new version is published');
   const twelve = await publishedDoc({ review_months: 12 });
-  await S.ism.ok('POST', '/api/v1/document_reviews', { document_id: twelve.doc.id, reviewed_on: '2028-02-29',
+  await S.ism.ok('POST', '/api/v1/document_reviews', { document_id: twelve.doc.id, reviewed_on: '2024-02-29',
     reviewer_id: S.ism.person, outcome: 'no_change' }, 201);
-  assert.equal((await docOf(twelve.doc.id)).next_review_on, '2029-02-28');
+  assert.equal((await docOf(twelve.doc.id)).next_review_on, '2025-02-28');
   // correcting a review's notes moves nothing again
   await S.ism.ok('PATCH', `/api/v1/document_reviews/${r1.id}`, { notes: 'Still right, checked twice.' });
   assert.deepEqual(await docOf(doc.id), d);
@@ -1086,16 +1087,22 @@ test('a review moves the review dates: "no change" by the interval, "change need
     reviewer_id: S.staff.person, outcome: 'no_change' }), 403);
   assertProblem(await S.auditor.post('/api/v1/document_reviews', { document_id: doc.id, reviewed_on: '2027-02-01',
     reviewer_id: S.auditor.person, outcome: 'no_change' }), 403);
-  const byOps = await S.ops.post('/api/v1/document_reviews', { document_id: doc.id, reviewed_on: '2027-04-01',
-    reviewer_id: S.ops.person, outcome: 'no_change' });
-  assert.equal(byOps.status, 201, byOps.text);
-  assert.equal((await docOf(doc.id)).next_review_on, '2027-05-01');
+  // a review of a document someone else owns is not the operations manager's to record
+  assertProblem(await S.ops.post('/api/v1/document_reviews', { document_id: doc.id, reviewed_on: '2026-04-01',
+    reviewer_id: S.ops.person, outcome: 'no_change' }), 403);
 });
 
 test('the review\'s change of the document is recorded under the reviewer',
   async () => {
-    const { doc } = await publishedDoc();
-    await S.ops.ok('POST', '/api/v1/document_reviews', { document_id: doc.id, reviewed_on: '2027-06-01',
+    // the operations manager reviews a document she owns; one she does not own is not hers to
+    // review, and a review dated after today is refused
+    const { doc } = await publishedDoc({ owner_id: S.ops.person });
+    const other = (await publishedDoc()).doc;
+    assertProblem(await S.ops.post('/api/v1/document_reviews', { document_id: other.id, reviewed_on: '2026-06-01',
+      reviewer_id: S.ops.person, outcome: 'no_change' }), 403);
+    assertProblem(await S.ops.post('/api/v1/document_reviews', { document_id: doc.id, reviewed_on: '2099-06-01',
+      reviewer_id: S.ops.person, outcome: 'no_change' }), 422, 'reviewed_on');
+    await S.ops.ok('POST', '/api/v1/document_reviews', { document_id: doc.id, reviewed_on: '2026-06-01',
       reviewer_id: S.ops.person, outcome: 'no_change' }, 201);
     const h = await history('documents', doc.id);
     const last = h[h.length - 1];

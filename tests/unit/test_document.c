@@ -463,7 +463,18 @@ static void test_change_requests_and_reviews(void **state)
 	assert_int_equal(integer(load(f, &entity_change_request, cr), "version_id"), v2);
 	assert_int_equal(integer(load(f, &entity_change_request, cr2), "version_id"), -1);
 
-	/* a review with no change moves the next review on by the interval */
+	/* a review with no change moves the next review on by the interval; one dated after
+	 * today is refused */
+	time_set_fake(JAN_31_2026 + 62 * 86400); /* 2026-04-02 */
+	const char *later[] = { "document_id", num(f, doc),   "reviewed_on",
+				"2026-05-01",  "reviewer_id", num(f, f->ann),
+				"outcome",     "no_change",   NULL };
+	int64_t rid;
+	struct verrors rve = { 0 };
+	struct record *lr = model_record_new(&f->a, &entity_document_review);
+	apply(f, lr, later);
+	assert_int_equal(repo_create(&f->c, lr, &rve, &rid), ERR_INVALID);
+	assert_string_equal(rve.items[0].field, "reviewed_on");
 	const char *rv[] = { "document_id", num(f, doc),   "reviewed_on",
 			     "2026-03-15",  "reviewer_id", num(f, f->ann),
 			     "outcome",	    "no_change",   NULL };
