@@ -175,6 +175,40 @@ const char *document_default_approval(const char *kind)
 	return is(kind, "policy") ? "board" : "isms_manager";
 }
 
+static enum err follow_owner(struct db *db, struct arena *a, const struct record *doc)
+{
+	struct db_stmt *st;
+	enum err e =
+		db_prepare(db,
+			   "SELECT id FROM document_versions WHERE document_id = $1 AND status IN "
+			   "('draft', 'in_review', 'approved') ORDER BY id LIMIT 100",
+			   &st);
+	if (e)
+		return e;
+	db_bind_int(st, 1, doc->id);
+	int64_t ids[100];
+	size_t n = 0;
+	bool row;
+	while ((e = db_step(st, &row)) == ERR_OK && row && n < 100)
+		ids[n++] = db_col_int(st, 0);
+	db_done(st);
+	struct repo_ctx rc = inner(db, a, NULL);
+	for (size_t i = 0; !e && i < n; i++) {
+		struct record *p = model_record_new(a, &entity_document_version);
+		if (!p)
+			return ERR_NOMEM;
+		model_set_int(p, "owner_id", model_int(doc, "owner_id"));
+		int64_t dept = model_int(doc, "department_id");
+		if (dept)
+			model_set_int(p, "department_id", dept);
+		else
+			model_set_text(p, "department_id", NULL);
+		struct verrors ve = { 0 };
+		e = repo_update(&rc, &entity_document_version, ids[i], p, 0, &ve);
+	}
+	return e;
+}
+
 static void document_check(const struct record *r, struct arena *a, struct verrors *ve)
 {
 	(void)a;
@@ -186,13 +220,15 @@ static void document_check(const struct record *r, struct arena *a, struct verro
 static enum err document_derive(struct db *db, struct arena *a, const struct record *before,
 				struct record *after, struct verrors *ve)
 {
-	(void)db;
-	(void)a;
-	(void)before;
 	(void)ve;
 	if (!model_text(after, "approval"))
 		model_set_text(after, "approval",
 			       document_default_approval(model_text(after, "kind")));
+	/* a new owner (or department) takes over the versions not yet published: the scope
+	 * columns copied onto them follow, so the old owner no longer edits them */
+	if (before && (model_int(before, "owner_id") != model_int(after, "owner_id") ||
+		       model_int(before, "department_id") != model_int(after, "department_id")))
+		return follow_owner(db, a, after);
 	return ERR_OK;
 }
 
@@ -726,33 +762,39 @@ static int64_t person_department(struct db *db, int64_t person)
 	return d;
 }
 
-/* Moves every record of e matching sql (one id column, bound $1 = key) to state `to`. */
+/* Moves every record of e matching sql (one id column, bound $1 = key) to state `to`, in
+ * batches until none is left (the query must no longer match a moved record). */
 static enum err move_all(const struct step_env *env, const struct entity *e, const char *sql,
 			 int64_t key, const char *to)
 {
-	struct db_stmt *st;
-	enum err err = db_prepare(env->db, sql, &st);
-	if (err)
-		return err;
-	db_bind_int(st, 1, key);
-	size_t cap = 4096, n = 0;
-	int64_t *ids = arena_alloc(env->a, sizeof(int64_t) * cap);
-	bool row;
-	while (ids && (err = db_step(st, &row)) == ERR_OK && row && n < cap)
-		ids[n++] = db_col_int(st, 0);
-	db_done(st);
-	if (!ids)
-		return ERR_NOMEM;
+	enum err err = ERR_OK;
 	struct repo_ctx rc = inner(env->db, env->a, env->who);
-	for (size_t i = 0; !err && i < n; i++) {
-		struct record *p = model_record_new(env->a, e);
-		if (!p)
-			return ERR_NOMEM;
-		model_set_text(p, "status", to);
-		struct verrors ve = { 0 };
-		err = repo_update(&rc, e, ids[i], p, 0, &ve);
+	for (;;) {
+		struct db_stmt *st;
+		if ((err = db_prepare(env->db, sql, &st)))
+			return err;
+		db_bind_int(st, 1, key);
+		enum { BATCH = 1024 };
+		int64_t ids[BATCH];
+		size_t n = 0;
+		bool row;
+		while ((err = db_step(st, &row)) == ERR_OK && row && n < BATCH)
+			ids[n++] = db_col_int(st, 0);
+		db_done(st);
+		if (err || n == 0)
+			return err;
+		for (size_t i = 0; i < n; i++) {
+			struct record *p = model_record_new(env->a, e);
+			if (!p)
+				return ERR_NOMEM;
+			model_set_text(p, "status", to);
+			struct verrors ve = { 0 };
+			if ((err = repo_update(&rc, e, ids[i], p, 0, &ve)))
+				return err;
+		}
+		if (n < BATCH)
+			return ERR_OK;
 	}
-	return err;
 }
 
 /* Publishing: the version becomes the document's current one, the one before is superseded

@@ -183,7 +183,10 @@ static void minutes(struct ctx *c, int64_t m)
 		ui_html(c, " min");
 		return;
 	}
-	ui_text(c, arena_printf(c->a, "%.1f h", (double)m / 60.0));
+	/* tenths of an hour in whole numbers, half up: no binary fraction decides the digit */
+	int64_t tenths = (m + 3) / 6;
+	ui_text(c, arena_printf(c->a, "%lld.%lld h", (long long)(tenths / 10),
+				(long long)(tenths % 10)));
 }
 
 void ui_incident_metrics(struct ctx *c)

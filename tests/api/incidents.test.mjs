@@ -1206,8 +1206,7 @@ function expectedMetrics(incidents, targets, now) {
 function showMinutes(m) {
   if (m < 0) return '—';
   if (m < 120) return `${m} min`;
-  const f = Math.floor(m / 6);
-  const tenths = m % 6 === 3 ? f + (f % 2) : Math.round(m / 6);
+  const tenths = Math.floor((m + 3) / 6); // tenths of an hour, half up
   return `${Math.floor(tenths / 10)}.${tenths % 10} h`;
 }
 

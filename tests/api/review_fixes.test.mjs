@@ -12,7 +12,7 @@ const PW = 'custos-demo-password';
 const WHO = {
   ism: 'daniel.okafor@westcloud.example', board: 'amelia.hart@westcloud.example',
   ops: 'priya.natarajan@westcloud.example', support: 'aisha.rahman@westcloud.example',
-  staff: 'ben.carter@westcloud.example',
+  staff: 'ben.carter@westcloud.example', hr: 'grace.mensah@westcloud.example',
 };
 let srv;
 const C = {};
@@ -100,4 +100,16 @@ test('an anonymous upload is refused without the server reading megabytes first'
     { raw: big, headers: { 'Content-Type': 'application/octet-stream' } });
   // the body is over the 1 MiB of requests without credentials: 401 first, nothing stored
   assert.equal(r.status, 401);
+});
+
+test('a document\'s new owner takes over its versions in progress', async () => {
+  const d = await ok(C.ism.post('/api/v1/documents', { code: 'PRO-HANDOVER', title: 'Handover', kind: 'procedure',
+    owner_id: C.ops.person, audience: 'none' }), 201);
+  const v = await ok(C.ops.post('/api/v1/document_versions', { document_id: d.id, body: 'Draft.' }), 201);
+  await ok(C.ops.patch(`/api/v1/document_versions/${v.id}`, { body: 'Draft, edited.' }));
+  await ok(C.ism.patch(`/api/v1/documents/${d.id}`, { owner_id: C.hr.person }));
+  assert.equal((await ok(C.ism.get(`/api/v1/document_versions/${v.id}`))).owner_id, C.hr.person);
+  const old = await C.ops.patch(`/api/v1/document_versions/${v.id}`, { body: 'Not mine any more.' });
+  assert.ok([403, 404].includes(old.status), old.text);
+  await ok(C.hr.patch(`/api/v1/document_versions/${v.id}`, { body: 'Mine now.' }));
 });
