@@ -62,6 +62,13 @@ int cmd_routes(struct cli_args *a);
 int cmd_registers(struct cli_args *a);
 int cmd_permissions(struct cli_args *a);
 int cmd_migrate_data(struct cli_args *a);
+int cmd_mail_test(struct cli_args *a);
+
+/* The SMTP settings of serve and mail test: --smtp-url, --smtp-from, --smtp-user,
+ * --smtp-starttls, the password from CUSTOS_SMTP_PASSWORD only. CLI_EXIT_OK, or the usage
+ * error it printed. */
+struct mail_config;
+int cli_mail_config(const struct cli_args *a, struct mail_config *mc);
 
 /* Opens the database and applies migrations; prints the reason on failure. */
 struct db;

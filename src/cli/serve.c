@@ -151,30 +151,11 @@ int cmd_serve(struct cli_args *a)
 		app.cfg.max_upload = (size_t)n << 20;
 	}
 	/* SMTP: the password only from the environment, where ps and the shell history do not
-	 * show it; CUSTOS_MAIL_RETRY_SECONDS shortens the first retry (tests) */
-	const char *retry = getenv("CUSTOS_MAIL_RETRY_SECONDS");
-	int64_t retry_s = 0;
-	if (retry && (!str_parse_i64(retry, &retry_s) || retry_s < 1 || retry_s > 3600))
-		return cli_usage_error(a->cmd, "CUSTOS_MAIL_RETRY_SECONDS: '%s' is not 1 to 3600",
-				       retry);
-	struct mail_config mc = { .url = cli_value(a, "smtp-url"),
-				  .from = cli_value(a, "smtp-from"),
-				  .user = cli_value(a, "smtp-user"),
-				  .password = getenv("CUSTOS_SMTP_PASSWORD"),
-				  .starttls = cli_flag(a, "smtp-starttls"),
-				  .retry_base = retry_s };
-	if (mc.url && strncmp(mc.url, "smtp://", 7) != 0 && strncmp(mc.url, "smtps://", 8) != 0)
-		return cli_usage_error(a->cmd,
-				       "--smtp-url: '%s' is not smtp://HOST:PORT or "
-				       "smtps://HOST:PORT",
-				       mc.url);
-	if (mc.from && !mail_address_ok(mc.from))
-		return cli_usage_error(a->cmd, "--smtp-from: '%s' is not one e-mail address",
-				       mc.from);
-	/* a login over plain SMTP would send the password in clear */
-	if (mc.user && mc.url && strncmp(mc.url, "smtp://", 7) == 0 && !mc.starttls)
-		return cli_usage_error(a->cmd, "--smtp-user over smtp:// needs --smtp-starttls "
-					       "(or use smtps://)");
+	 * show it */
+	struct mail_config mc;
+	int mrc = cli_mail_config(a, &mc);
+	if (mrc)
+		return mrc;
 	mail_configure(&mc);
 	if (!mc.url)
 		log_info("no --smtp-url: mail is kept in the outbox until one is given");

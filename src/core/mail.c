@@ -71,6 +71,25 @@ bool mail_address_ok(const char *s)
 	return true;
 }
 
+/* smtp:// or smtps://, a host, no user or password (they would show in ps and logs), nothing
+ * a header or libcurl would take as a second value. */
+bool mail_url_ok(const char *url)
+{
+	const char *host = !url				     ? NULL
+			   : str_has_prefix(url, "smtp://")  ? url + 7
+			   : str_has_prefix(url, "smtps://") ? url + 8
+							     : NULL;
+	if (!host || !*host || *host == '/' || *host == ':' || strlen(url) >= 512)
+		return false;
+	size_t authority = strcspn(host, "/?#");
+	if (memchr(host, '@', authority))
+		return false;
+	for (const char *p = url; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return false;
+	return true;
+}
+
 enum err mail_queue(struct db *db, const char *to, const char *subject, const char *body,
 		    const char *dedupe_key)
 {
@@ -114,32 +133,44 @@ enum err mail_queue(struct db *db, const char *to, const char *subject, const ch
 	return e;
 }
 
-static bool ascii(const char *s)
+/* Whether a header value must go as encoded words: not ASCII, a control character, or text a
+ * reader would take for an encoded word. */
+static bool needs_words(const char *s)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s >= 0x80)
-			return false;
-	return true;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p >= 0x7f || (*p < ' ' && *p != '\t') || (p[0] == '=' && p[1] == '?'))
+			return true;
+	return false;
 }
 
-/* RFC 2047: a subject with non-ASCII text as base64 encoded-words of whole characters. */
-static void encoded_subject(struct buf *b, const char *s)
+/* The subject after "Subject: ": ASCII folded at spaces to keep lines within 78 characters;
+ * anything else as RFC 2047 base64 words of whole characters, one word a line. */
+static void add_subject(struct buf *b, const char *s)
 {
-	if (ascii(s)) {
-		buf_adds(b, s);
-		return;
-	}
 	static const char b64[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	if (!needs_words(s)) {
+		size_t col = 9; /* "Subject: " */
+		for (const char *p = s; *p;) {
+			const char *sp = strchr(p + 1, ' ');
+			size_t n = sp ? (size_t)(sp - p) : strlen(p);
+			if (*p == ' ' && col + n > 78 && col > 9) {
+				buf_adds(b, "\r\n");
+				col = 0;
+			}
+			buf_add(b, p, n);
+			col += n;
+			p += n;
+		}
+		return;
+	}
 	size_t n = strlen(s), i = 0;
-	bool first = true;
 	while (i < n) {
-		/* 45 bytes a word keeps each line under 78 characters; never split a character */
-		size_t take = n - i < 45 ? n - i : 45;
+		/* 42 bytes are 56 base64 characters: a word of 68, a line of at most 77 */
+		size_t take = n - i < 42 ? n - i : 42;
 		while (take > 0 && i + take < n && ((unsigned char)s[i + take] & 0xC0) == 0x80)
 			take--;
-		buf_adds(b, first ? "=?UTF-8?B?" : "\r\n =?UTF-8?B?");
-		first = false;
+		buf_adds(b, i ? "\r\n =?UTF-8?B?" : "=?UTF-8?B?");
 		const unsigned char *p = (const unsigned char *)s + i;
 		for (size_t k = 0; k < take; k += 3) {
 			unsigned v = (unsigned)p[k] << 16;
@@ -157,6 +188,62 @@ static void encoded_subject(struct buf *b, const char *s)
 	}
 }
 
+/* 7bit when every byte is ASCII and every line fits SMTP's 998 octets; else quoted-printable,
+ * which any server carries (libcurl does not declare 8BITMIME, so 8bit text is not ours to
+ * send). */
+static bool body_7bit(const char *s)
+{
+	size_t line = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '\n' || *p == '\r')
+			line = 0;
+		else if (*p >= 0x80 || ++line > 998)
+			return false;
+	}
+	return true;
+}
+
+/* RFC 2045 quoted-printable: '=', non-ASCII and control bytes as =XX, a space or tab ending
+ * a line too (transports strip them), soft breaks keeping lines within 76 characters and a
+ * character's bytes on one line. Line breaks of the text become CRLF. */
+static void add_qp(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t col = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		if (*p == '\r' || *p == '\n') {
+			if (*p == '\n') {
+				buf_adds(b, "\r\n");
+				col = 0;
+			}
+			p++;
+			continue;
+		}
+		size_t n = 1; /* one character: a UTF-8 lead byte and its continuation bytes */
+		while (*p >= 0xC0 && n < 4 && (p[n] & 0xC0) == 0x80)
+			n++;
+		const unsigned char *q = p + n;
+		bool eol = !*q || *q == '\n' || (*q == '\r' && (!q[1] || q[1] == '\n'));
+		bool esc = *p == '=' || *p >= 0x7f || (*p < ' ' && *p != '\t') ||
+			   ((*p == ' ' || *p == '\t') && eol);
+		size_t w = esc ? 3 * n : 1;
+		if (col + w > (eol ? 76u : 75u)) { /* room for the '=' of a soft break */
+			buf_adds(b, "=\r\n");
+			col = 0;
+		}
+		for (; p < q; p++) {
+			if (esc) {
+				buf_addc(b, '=');
+				buf_addc(b, hex[*p >> 4]);
+				buf_addc(b, hex[*p & 15]);
+			} else {
+				buf_addc(b, (char)*p);
+			}
+		}
+		col += w;
+	}
+}
+
 enum err mail_format(const char *from, const char *to, const char *subject, const char *body,
 		     int64_t now, const char *message_id, struct buf *out)
 {
@@ -165,28 +252,34 @@ enum err mail_format(const char *from, const char *to, const char *subject, cons
 					      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	char iso[TIME_ISO_LEN];
 	time_format_iso(now, iso);
-	int y = 0, mo = 1, d = 1;
 	int64_t dn = now / 86400;
 	/* "2026-11-29T07:00:00Z" read back: the date parts are digits at fixed places */
-	y = (iso[0] - '0') * 1000 + (iso[1] - '0') * 100 + (iso[2] - '0') * 10 + (iso[3] - '0');
-	mo = (iso[5] - '0') * 10 + (iso[6] - '0');
-	d = (iso[8] - '0') * 10 + (iso[9] - '0');
+	int y = (iso[0] - '0') * 1000 + (iso[1] - '0') * 100 + (iso[2] - '0') * 10 + (iso[3] - '0');
+	int mo = (iso[5] - '0') * 10 + (iso[6] - '0');
+	int d = (iso[8] - '0') * 10 + (iso[9] - '0');
 	buf_printf(out, "Date: %s, %02d %s %04d %.8s +0000\r\n", days[((dn % 7) + 7) % 7], d,
-		   months[(mo - 1) % 12], y, iso + 11);
+		   months[(mo + 11) % 12], y, iso + 11);
 	buf_printf(out, "From: %s\r\nTo: %s\r\nMessage-ID: <%s>\r\nSubject: ", from, to,
 		   message_id);
-	encoded_subject(out, subject);
-	buf_adds(out, "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-		      "Content-Transfer-Encoding: 8bit\r\nAuto-Submitted: auto-generated\r\n\r\n");
-	for (const char *p = body; *p; p++) {
-		if (*p == '\r')
-			continue;
-		if (*p == '\n')
-			buf_addc(out, '\r');
-		buf_addc(out, *p);
+	add_subject(out, subject);
+	bool plain = body_7bit(body);
+	buf_printf(out,
+		   "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+		   "Content-Transfer-Encoding: %s\r\nAuto-Submitted: auto-generated\r\n\r\n",
+		   plain ? "7bit" : "quoted-printable");
+	if (plain) {
+		for (const char *p = body; *p; p++) {
+			if (*p == '\r')
+				continue;
+			if (*p == '\n')
+				buf_addc(out, '\r');
+			buf_addc(out, *p);
+		}
+	} else {
+		add_qp(out, body);
 	}
-	if (!out->len || out->p[out->len - 1] != '\n')
-		buf_adds(out, "\r\n");
+	if (!buf_failed(out) && out->len && out->p[out->len - 1] != '\n')
+		buf_adds(out, "\r\n"); /* the last line ends in CRLF too */
 	return buf_failed(out) ? ERR_TOO_LARGE : ERR_OK;
 }
 
@@ -205,7 +298,8 @@ static size_t read_message(char *dst, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* Sends one message; false with why (the server's answer, never the message) on failure. */
+/* Sends one message; false with why (libcurl's reason and the server's code, never the
+ * message or the password) on failure. */
 static bool smtp_send(const char *to, const struct buf *msg, char *why, size_t whylen)
 {
 	pthread_mutex_lock(&cfg_lock);
@@ -218,6 +312,7 @@ static bool smtp_send(const char *to, const struct buf *msg, char *why, size_t w
 	pthread_mutex_unlock(&cfg_lock);
 	CURL *c = curl_easy_init();
 	if (!c) {
+		explicit_bzero(password, sizeof(password));
 		str_copy(why, whylen, "libcurl could not start");
 		return false;
 	}
@@ -225,11 +320,18 @@ static bool smtp_send(const char *to, const struct buf *msg, char *why, size_t w
 	struct curl_slist *rcpt = curl_slist_append(NULL, to);
 	struct reader r = { msg->p, msg->len };
 	curl_easy_setopt(c, CURLOPT_URL, url);
+	/* SMTP only, whatever the URL becomes */
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+#else
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
+#endif
 	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_message);
 	curl_easy_setopt(c, CURLOPT_READDATA, &r);
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)msg->len);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
@@ -252,10 +354,13 @@ static bool smtp_send(const char *to, const struct buf *msg, char *why, size_t w
 	return false;
 }
 
-/* Claims the next due mail with a lease: the UPDATE's row count says whether this node won. */
-static enum err claim(struct db *db, const char *now, int64_t *id)
+/* Claims one due mail with a lease: its next attempt moved LEASE_SECONDS on, so no other
+ * node takes it meanwhile; the UPDATE's row count says whether this node won. *id 0: none due;
+ * *won false: another node took it first. */
+static enum err claim(struct db *db, const char *now, int64_t *id, bool *won)
 {
 	*id = 0;
+	*won = false;
 	struct db_stmt *st;
 	enum err e = db_prepare(db,
 				"SELECT id FROM mail_outbox WHERE status = 'queued' AND "
@@ -265,22 +370,91 @@ static enum err claim(struct db *db, const char *now, int64_t *id)
 		return e;
 	db_bind_str(st, 1, now);
 	bool row;
-	int64_t cand = 0;
 	if ((e = db_step(st, &row)) == ERR_OK && row)
-		cand = db_col_int(st, 0);
+		*id = db_col_int(st, 0);
 	db_done(st);
-	if (e || !cand)
+	if (e || !*id)
 		return e;
 	char lease[TIME_ISO_LEN];
 	time_format_iso(time_now() + LEASE_SECONDS, lease);
 	if ((e = db_run(db,
 			"UPDATE mail_outbox SET next_attempt_at = $2 WHERE id = $1 AND status = "
 			"'queued' AND next_attempt_at <= $3",
-			"iss", cand, lease, now)))
+			"iss", *id, lease, now)))
 		return e;
-	if (db_changes(db) == 1)
-		*id = cand;
+	*won = db_changes(db) == 1;
 	return ERR_OK;
+}
+
+/* Sends one claimed mail and records the outcome on its own (autocommit): sent, or the next
+ * attempt after the backoff, or failed at the cap. *ok tells; why says why not. */
+static enum err send_claimed(struct db *db, int64_t id, bool *ok, char *why, size_t whylen)
+{
+	*ok = false;
+	pthread_mutex_lock(&cfg_lock);
+	char from[256];
+	str_copy(from, sizeof(from), cfg.from);
+	int64_t base = cfg.retry_base;
+	pthread_mutex_unlock(&cfg_lock);
+	struct db_stmt *st;
+	enum err e =
+		db_prepare(db,
+			   "SELECT to_addr, subject, body, attempts, created_at FROM mail_outbox "
+			   "WHERE id = $1",
+			   &st);
+	if (e)
+		return e;
+	db_bind_int(st, 1, id);
+	bool row;
+	struct buf msg;
+	buf_init(&msg, MAIL_MAX_BODY * 4 + 8192); /* quoted-printable at worst triples */
+	char to[256] = "";
+	int64_t attempts = 0;
+	if ((e = db_step(st, &row)) == ERR_OK && row) {
+		const char *t = db_col_text(st, 0, NULL), *s = db_col_text(st, 1, NULL),
+			   *b = db_col_text(st, 2, NULL), *c = db_col_text(st, 4, NULL);
+		str_copy(to, sizeof(to), t ? t : "");
+		attempts = db_col_int(st, 3);
+		/* the same Message-ID on every attempt: a mail sent twice (at least once) is
+		 * recognisably one */
+		char key[320], hash[CRYPTO_HASH_HEX];
+		snprintf(key, sizeof(key), "%lld %s %s", (long long)id, c ? c : "", to);
+		crypto_hash_hex(key, strlen(key), s ? s : "", s ? strlen(s) : 0, hash);
+		const char *at = strchr(from, '@');
+		char mid[128];
+		snprintf(mid, sizeof(mid), "%.32s%s", hash, at ? at : "@custos");
+		e = mail_format(from, to, s ? s : "", b ? b : "", time_now(), mid, &msg);
+	}
+	db_done(st);
+	if (!e && !row)
+		e = ERR_NOT_FOUND;
+	if (e) {
+		buf_free(&msg);
+		return e;
+	}
+	bool sent = smtp_send(to, &msg, why, whylen);
+	buf_free(&msg);
+	char now[TIME_ISO_LEN], next[TIME_ISO_LEN];
+	time_format_iso(time_now(), now);
+	attempts++;
+	if (sent)
+		e = db_run(db,
+			   "UPDATE mail_outbox SET status = 'sent', sent_at = $2, attempts = $3, "
+			   "last_error = NULL WHERE id = $1",
+			   "isi", id, now, attempts);
+	else {
+		time_format_iso(time_now() + mail_backoff(base, attempts), next);
+		e = db_run(
+			db,
+			"UPDATE mail_outbox SET status = $2, attempts = $3, next_attempt_at = $4, "
+			"last_error = $5 WHERE id = $1",
+			"isiss", id, attempts >= MAIL_MAX_ATTEMPTS ? "failed" : "queued", attempts,
+			next, why);
+		log_warn("mail %lld was not sent (attempt %lld of %d): %s", (long long)id,
+			 (long long)attempts, MAIL_MAX_ATTEMPTS, why);
+	}
+	*ok = sent;
+	return e;
 }
 
 enum err mail_send_due(struct db *db, int *sent, int *failed)
@@ -288,76 +462,65 @@ enum err mail_send_due(struct db *db, int *sent, int *failed)
 	*sent = *failed = 0;
 	if (!mail_configured())
 		return ERR_OK;
-	pthread_mutex_lock(&cfg_lock);
-	char from[256];
-	str_copy(from, sizeof(from), cfg.from);
-	int64_t base = cfg.retry_base;
-	pthread_mutex_unlock(&cfg_lock);
 	for (int round = 0; round < 100; round++) { /* a bounded batch per scheduler turn */
 		char now[TIME_ISO_LEN];
 		time_format_iso(time_now(), now);
 		int64_t id;
-		enum err e = claim(db, now, &id);
+		bool won;
+		enum err e = claim(db, now, &id, &won);
 		if (e || !id)
 			return e;
-		struct db_stmt *st;
-		if ((e = db_prepare(
-			     db,
-			     "SELECT to_addr, subject, body, attempts FROM mail_outbox WHERE "
-			     "id = $1",
-			     &st)))
-			return e;
-		db_bind_int(st, 1, id);
-		bool row;
-		struct buf msg;
-		buf_init(&msg, MAIL_MAX_BODY * 2 + 4096);
-		char to[256] = "";
-		int64_t attempts = 0;
-		if ((e = db_step(st, &row)) == ERR_OK && row) {
-			const char *t = db_col_text(st, 0, NULL), *s = db_col_text(st, 1, NULL),
-				   *b = db_col_text(st, 2, NULL);
-			str_copy(to, sizeof(to), t ? t : "");
-			attempts = db_col_int(st, 3);
-			char token[CRYPTO_TOKEN_LEN];
-			crypto_token(token);
-			const char *at = strchr(from, '@');
-			char mid[128];
-			snprintf(mid, sizeof(mid), "%.43s%s", token, at ? at : "@custos");
-			e = mail_format(from, to, s ? s : "", b ? b : "", time_now(), mid, &msg);
-		}
-		db_done(st);
-		if (e) {
-			buf_free(&msg);
-			return e;
-		}
+		if (!won)
+			continue; /* another node took that one: look for the next */
+		bool ok;
 		char why[512] = "";
-		bool ok = smtp_send(to, &msg, why, sizeof(why));
-		buf_free(&msg);
-		time_format_iso(time_now(), now);
-		if (ok) {
-			e = db_run(
-				db,
-				"UPDATE mail_outbox SET status = 'sent', sent_at = $2, attempts = "
-				"attempts + 1, last_error = NULL WHERE id = $1",
-				"is", id, now);
-			(*sent)++;
-		} else {
-			attempts++;
-			char next[TIME_ISO_LEN];
-			time_format_iso(time_now() + mail_backoff(base, attempts), next);
-			const char *status = attempts >= MAIL_MAX_ATTEMPTS ? "failed" : "queued";
-			e = db_run(db,
-				   "UPDATE mail_outbox SET status = $2, attempts = $3, "
-				   "next_attempt_at = $4, last_error = $5 WHERE id = $1",
-				   "isiss", id, status, attempts, next, why);
-			(*failed)++;
-			log_warn("mail %lld to the SMTP server failed (attempt %lld): %s",
-				 (long long)id, (long long)attempts, why);
+		if ((e = send_claimed(db, id, &ok, why, sizeof(why))))
+			return e;
+		if (!ok) {
 			/* the server is down or refusing: the rest waits for the next turn */
-			return e;
+			(*failed)++;
+			return ERR_OK;
 		}
-		if (e)
-			return e;
+		(*sent)++;
 	}
 	return ERR_OK;
+}
+
+enum err mail_send_test(struct db *db, const char *to, const char *subject, const char *body,
+			int64_t *id, bool *sent, char *why, size_t whylen)
+{
+	*id = 0;
+	*sent = false;
+	char key[CRYPTO_TOKEN_LEN + 8], lease[TIME_ISO_LEN];
+	char token[CRYPTO_TOKEN_LEN];
+	crypto_token(token);
+	snprintf(key, sizeof(key), "test:%s", token);
+	time_format_iso(time_now() + LEASE_SECONDS, lease);
+	bool send = mail_configured();
+	enum err e = db_begin(db);
+	if (e)
+		return e;
+	if ((e = mail_queue(db, to, subject, body, key)))
+		goto fail;
+	/* claimed in the transaction that queues it: no scheduler sends it as well */
+	if (send &&
+	    (e = db_run(db, "UPDATE mail_outbox SET next_attempt_at = $2 WHERE dedupe_key = $1",
+			"ss", key, lease)))
+		goto fail;
+	struct db_stmt *st;
+	if ((e = db_prepare(db, "SELECT id FROM mail_outbox WHERE dedupe_key = $1", &st)))
+		goto fail;
+	db_bind_str(st, 1, key);
+	bool row;
+	if ((e = db_step(st, &row)) == ERR_OK && row)
+		*id = db_col_int(st, 0);
+	db_done(st);
+	if (!e && !*id)
+		e = ERR_INTERNAL;
+	if (e || (e = db_commit(db)))
+		goto fail;
+	return send ? send_claimed(db, *id, sent, why, whylen) : ERR_OK;
+fail:
+	db_rollback(db);
+	return e;
 }

@@ -34,16 +34,27 @@ enum err mail_queue(struct db *db, const char *to, const char *subject, const ch
 
 /* Whether s is one address SMTP and a header take as it is. */
 bool mail_address_ok(const char *s);
+/* Whether url is smtp://HOST[:PORT] or smtps://..., with no user or password in it. */
+bool mail_url_ok(const char *url);
 
 /* The configuration the scheduler sends with (copied). */
 void mail_configure(const struct mail_config *cfg);
 bool mail_configured(void);
 
-/* Sends the due mails (claimed one by one, so several nodes can run this at once). */
+/* Sends the due mails (claimed one by one, so several nodes can run this at once), each
+ * outcome committed on its own; stops at the first failure (the server is down or refusing:
+ * the rest waits for the next turn). Without a configuration it sends nothing. */
 enum err mail_send_due(struct db *db, int *sent, int *failed) WUR;
 
-/* The message as sent: RFC 5322 headers (the subject as an RFC 2047 word when not ASCII) and
- * the body with CRLF line ends. For tests. */
+/* custos mail test: queues one mail in its own transaction and, when a server is configured,
+ * sends it at once (claimed as it is queued, so no scheduler sends it too). *id is its row;
+ * *sent whether it went, why the reason when not (it then waits in the outbox as any other). */
+enum err mail_send_test(struct db *db, const char *to, const char *subject, const char *body,
+			int64_t *id, bool *sent, char *why, size_t whylen) WUR;
+
+/* The message as sent: RFC 5322 headers (the subject folded, or as RFC 2047 words when not
+ * ASCII), the body as 7bit or quoted-printable (non-ASCII, or a line past 998 octets), CRLF
+ * line ends. For tests. */
 enum err mail_format(const char *from, const char *to, const char *subject, const char *body,
 		     int64_t now, const char *message_id, struct buf *out) WUR;
 
