@@ -276,8 +276,13 @@ static const char *span(struct arena *a, int64_t seconds)
 		 : arena_printf(a, "%lld h %lld min", (long long)h, (long long)m);
 }
 
-const char *incident_clock(struct db *db, struct arena *a, const struct record *rec, int64_t now)
+const char *incident_clock(struct db *db, struct arena *a, const struct record *rec, int64_t now,
+			   enum incident_delay *delay)
 {
+	enum incident_delay ignored;
+	if (!delay)
+		delay = &ignored;
+	*delay = DELAY_NONE;
 	const char *st = model_text(rec, "status");
 	if (is(st, "closed") || is(st, "merged"))
 		return NULL;
@@ -290,14 +295,17 @@ const char *incident_clock(struct db *db, struct arena *a, const struct record *
 		targets(db, model_text(rec, "severity") ? model_text(rec, "severity") : "critical",
 			&tri, &esc);
 		bool minor = is(model_text(rec, "severity"), "low");
-		if (is(st, "reported") && tri && now - since > tri * 60)
+		if (is(st, "reported") && tri && now - since > tri * 60) {
+			*delay = DELAY_TRIAGE;
 			late = arena_printf(a, "Triage is overdue by %s (target: %lld min).",
 					    span(a, now - since - tri * 60), (long long)tri);
-		else if (is(st, "triaged") && !minor && esc && now - since > esc * 60)
+		} else if (is(st, "triaged") && !minor && esc && now - since > esc * 60) {
+			*delay = DELAY_ESCALATION;
 			late = arena_printf(a,
 					    "Escalation to the ISM is overdue by %s (target: %lld "
 					    "min).",
 					    span(a, now - since - esc * 60), (long long)esc);
+		}
 	}
 	const char *notify = model_text(rec, "notify_by");
 	if (notify && !is(st, "resolved") && time_parse_iso(notify, strlen(notify), &t))
@@ -309,6 +317,8 @@ const char *incident_clock(struct db *db, struct arena *a, const struct record *
 						 "Personal data: the notification deadline passed "
 						 "%s ago (%s).",
 						 span(a, now - t), notify);
+	if (notice && t < now && *delay == DELAY_NONE)
+		*delay = DELAY_NOTIFICATION;
 	if (late && notice)
 		return arena_printf(a, "%s %s", late, notice);
 	return late ? late : notice;
@@ -318,7 +328,7 @@ static const char *incident_flag(struct db *db, struct arena *a, const struct re
 				 const char *today)
 {
 	(void)today;
-	return incident_clock(db, a, rec, time_now());
+	return incident_clock(db, a, rec, time_now(), NULL);
 }
 
 /* ---- steps ---- */
@@ -1059,8 +1069,9 @@ enum err incident_metrics(struct db *db, struct arena *a, int64_t now, struct in
 		struct record *r;
 		if ((e = repo_load(&rc, &entity_incident, ids[i], &r)))
 			break;
-		const char *c = incident_clock(db, a, r, now);
-		if (c && (strstr(c, "overdue") || strstr(c, "passed")))
+		enum incident_delay late;
+		incident_clock(db, a, r, now, &late);
+		if (late != DELAY_NONE)
 			out->overdue++;
 	}
 	return e;
@@ -1094,12 +1105,13 @@ enum err incident_overdue_job(struct db *db)
 		struct record *r;
 		if ((e = repo_load(&rc, &entity_incident, ids[i], &r)))
 			break;
-		const char *c = incident_clock(db, &a, r, now);
-		if (!c || !(strstr(c, "overdue") || strstr(c, "passed")))
+		enum incident_delay late;
+		const char *c = incident_clock(db, &a, r, now, &late);
+		if (late == DELAY_NONE)
 			continue;
-		const char *kind = strstr(c, "Triage")	     ? "triage"
-				   : strstr(c, "Escalation") ? "escalation"
-							     : "notification";
+		const char *kind = late == DELAY_TRIAGE	      ? "triage"
+				   : late == DELAY_ESCALATION ? "escalation"
+							      : "notification";
 		const char *key =
 			arena_printf(&a, "incident:%lld:overdue:%s", (long long)r->id, kind);
 		const char *subject = arena_printf(&a, "Overdue: INC-%05lld %s", (long long)r->id,

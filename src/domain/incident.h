@@ -14,10 +14,15 @@ extern const struct entity entity_incident_note;
 extern const struct entity entity_incident_action;
 extern const struct entity entity_incident_target;
 
+/* What is late about an incident: nothing, its triage or its escalation past the ISM's
+ * target, or its personal-data notification deadline (the first that applies, in this order). */
+enum incident_delay { DELAY_NONE, DELAY_TRIAGE, DELAY_ESCALATION, DELAY_NOTIFICATION };
+
 /* The clock that matters now for a stored incident at time now (seconds): the personal-data
  * notification countdown or how late it is, triage or escalation past the ISM's target; NULL
- * when nothing is due. */
-const char *incident_clock(struct db *db, struct arena *a, const struct record *rec, int64_t now);
+ * when nothing is due. *late (may be NULL) says what is late. */
+const char *incident_clock(struct db *db, struct arena *a, const struct record *rec, int64_t now,
+			   enum incident_delay *late);
 
 /* Incident metrics over the months ending with this one. */
 #define INCIDENT_METRIC_MONTHS 12

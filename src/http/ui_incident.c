@@ -292,7 +292,7 @@ static enum err report_markdown(struct ctx *c, const struct record *r, struct bu
 	md_line(b, "Resolved", model_text(r, "resolved_at"));
 	md_line(b, "Closed", model_text(r, "closed_at"));
 	md_line(b, "Notify the authority by", model_text(r, "notify_by"));
-	md_line(b, "Now", incident_clock(c->db, c->a, r, time_now()));
+	md_line(b, "Now", incident_clock(c->db, c->a, r, time_now(), NULL));
 	const char *d = model_text(r, "description");
 	if (d) {
 		buf_adds(b, "\n## What happened\n\n");

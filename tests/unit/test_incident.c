@@ -231,11 +231,19 @@ static void test_notification_clock(void **state)
 	struct record *r = load(f, id);
 	/* 72 hours from becoming aware (the report), not from the triage */
 	assert_string_equal(text(r, "notify_by"), "2026-01-04T09:00:00Z");
-	const char *c = incident_clock(f->db, &f->a, r, T0 + 2 * HOUR);
+	const char *c = incident_clock(f->db, &f->a, r, T0 + 2 * HOUR, NULL);
 	assert_non_null(c);
 	assert_non_null(strstr(c, "notify the supervisory authority by 2026-01-04T09:00:00Z"));
 	assert_non_null(strstr(c, "in 2 d 22 h"));
-	c = incident_clock(f->db, &f->a, r, T0 + 73 * HOUR);
+	enum incident_delay late;
+	assert_non_null(incident_clock(f->db, &f->a, r, T0 + 2 * HOUR, &late));
+	assert_int_equal(late, DELAY_NONE); /* a countdown, not yet late */
+	c = incident_clock(f->db, &f->a, r, T0 + 73 * HOUR, &late);
+	/* never escalated: that is late first, and the passed deadline is said after it */
+	assert_int_equal(late, DELAY_ESCALATION);
+	take_ok(f, id, "escalate", SUPPORT, NULL);
+	c = incident_clock(f->db, &f->a, load(f, id), T0 + 73 * HOUR, &late);
+	assert_int_equal(late, DELAY_NOTIFICATION);
 	assert_non_null(strstr(c, "deadline passed 1 h 0 min ago"));
 	/* the organisation's own window */
 	struct db_stmt *st;
@@ -262,21 +270,24 @@ static void test_triage_and_escalation_clocks(void **state)
 	int64_t id = report(f, "Outage");
 	struct record *r = load(f, id);
 	/* before triage the tightest target applies: critical, 15 minutes */
-	assert_null(incident_clock(f->db, &f->a, r, T0 + 14 * MINUTE));
-	const char *c = incident_clock(f->db, &f->a, r, T0 + 20 * MINUTE);
+	assert_null(incident_clock(f->db, &f->a, r, T0 + 14 * MINUTE, NULL));
+	enum incident_delay late;
+	const char *c = incident_clock(f->db, &f->a, r, T0 + 20 * MINUTE, &late);
+	assert_int_equal(late, DELAY_TRIAGE);
 	assert_non_null(c);
 	assert_non_null(strstr(c, "Triage is overdue by 0 h 5 min"));
 	const char *tri[] = { "severity", "high", NULL };
 	take_ok(f, id, "triage", SUPPORT, tri);
 	r = load(f, id);
-	assert_null(incident_clock(f->db, &f->a, r, T0 + 119 * MINUTE));
-	c = incident_clock(f->db, &f->a, r, T0 + 150 * MINUTE);
+	assert_null(incident_clock(f->db, &f->a, r, T0 + 119 * MINUTE, NULL));
+	c = incident_clock(f->db, &f->a, r, T0 + 150 * MINUTE, &late);
+	assert_int_equal(late, DELAY_ESCALATION);
 	assert_non_null(strstr(c, "Escalation to the ISM is overdue by 0 h 30 min"));
 	/* a minor one is not escalated: no escalation clock */
 	int64_t m = report(f, "Minor");
 	const char *low[] = { "severity", "low", NULL };
 	take_ok(f, m, "triage", SUPPORT, low);
-	assert_null(incident_clock(f->db, &f->a, load(f, m), T0 + 100 * HOUR));
+	assert_null(incident_clock(f->db, &f->a, load(f, m), T0 + 100 * HOUR, NULL));
 	/* the metrics count the overdue one */
 	struct incident_metrics met;
 	assert_int_equal(incident_metrics(f->db, &f->a, T0 + 150 * MINUTE, &met), ERR_OK);
