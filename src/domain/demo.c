@@ -27,8 +27,7 @@ static enum err count_rows(struct db *db, const char *sql, int64_t *n)
 	return e;
 }
 
-/* Sets field `name` of r from text; the data is ours, so a failure is a bug in demo_data.c. */
-static bool set(struct arena *a, struct record *r, const char *name, const char *text)
+bool demo_set(struct arena *a, struct record *r, const char *name, const char *text)
 {
 	if (!text)
 		return true;
@@ -42,14 +41,14 @@ static bool set(struct arena *a, struct record *r, const char *name, const char 
 	return true;
 }
 
-static bool set_int(struct arena *a, struct record *r, const char *name, int64_t v)
+bool demo_set_int(struct arena *a, struct record *r, const char *name, int64_t v)
 {
 	char num[24];
 	snprintf(num, sizeof(num), "%lld", (long long)v);
-	return set(a, r, name, num);
+	return demo_set(a, r, name, num);
 }
 
-static enum err create(struct repo_ctx *c, struct record *r, int64_t *id)
+enum err demo_create(struct repo_ctx *c, struct record *r, int64_t *id)
 {
 	struct verrors ve = { 0 };
 	enum err e = repo_create(c, r, &ve, id);
@@ -58,6 +57,51 @@ static enum err create(struct repo_ctx *c, struct record *r, int64_t *id)
 			log_error("demo: %s %s: %s", r->e->name,
 				  ve.items[i].field ? ve.items[i].field : "", ve.items[i].message);
 	return e;
+}
+
+enum err demo_step(struct repo_ctx *c, const struct entity *e, int64_t id, const char *name,
+		   const char *email, int64_t person, unsigned roles, const char *const *inputs)
+{
+	char today[11], now[TIME_ISO_LEN];
+	time_format_date(time_now(), today);
+	time_format_iso(time_now(), now);
+	struct actor who = { 0, email };
+	struct step_env env = { .db = c->db,
+				.a = c->a,
+				.who = &who,
+				.person_id = person,
+				.roles = roles,
+				.today = today,
+				.now = now };
+	struct record *in = model_record_new(c->a, e);
+	if (!in)
+		return ERR_NOMEM;
+	for (size_t i = 0; inputs && inputs[i]; i += 2)
+		if (!demo_set(c->a, in, inputs[i], inputs[i + 1]))
+			return ERR_INVALID;
+	const struct actor *saved = c->who;
+	c->who = &who;
+	struct verrors ve = { 0 };
+	enum err err = repo_step(c, e, id, model_step(e, name), &env, in, 0, &ve);
+	c->who = saved;
+	for (size_t i = 0; err && i < ve.n; i++)
+		log_error("demo: %s %s %s: %s", e->name, name,
+			  ve.items[i].field ? ve.items[i].field : "", ve.items[i].message);
+	return err;
+}
+
+int64_t demo_lookup(struct db *db, const char *sql, const char *key)
+{
+	struct db_stmt *st;
+	if (db_prepare(db, sql, &st))
+		return 0;
+	db_bind_str(st, 1, key);
+	bool row;
+	int64_t id = 0;
+	if (db_step(st, &row) == ERR_OK && row)
+		id = db_col_int(st, 0);
+	db_done(st);
+	return id;
 }
 
 static int64_t find_id(const int64_t *ids, size_t n, const char *const *keys, const char *key)
@@ -94,22 +138,25 @@ static enum err load_risk(struct repo_ctx *c, const struct demo_risk *d,
 	int64_t owner = find_id(pi->ids, pi->n, pi->emails, d->owner_email);
 	int64_t dept = find_id(di->ids, di->n, di->codes, d->department_code);
 	struct record *r = model_record_new(a, &entity_risk);
-	if (!r || !owner || !dept || !set(a, r, "title", d->title) ||
-	    !set(a, r, "category", d->category) || !set(a, r, "description", d->description) ||
-	    !set(a, r, "threat", d->threat) || !set(a, r, "vulnerability", d->vulnerability) ||
-	    !set(a, r, "existing_controls", d->existing_controls) ||
-	    !set_int(a, r, "owner_id", owner) || !set_int(a, r, "department_id", dept) ||
-	    !set_int(a, r, "inherent_likelihood", d->likelihood) ||
-	    !set_int(a, r, "inherent_impact", d->impact) || !set(a, r, "treatment", d->treatment) ||
-	    !set(a, r, "treatment_plan", d->treatment_plan) ||
-	    !set(a, r, "review_on", d->review_on))
+	if (!r || !owner || !dept || !demo_set(a, r, "title", d->title) ||
+	    !demo_set(a, r, "category", d->category) ||
+	    !demo_set(a, r, "description", d->description) ||
+	    !demo_set(a, r, "threat", d->threat) ||
+	    !demo_set(a, r, "vulnerability", d->vulnerability) ||
+	    !demo_set(a, r, "existing_controls", d->existing_controls) ||
+	    !demo_set_int(a, r, "owner_id", owner) || !demo_set_int(a, r, "department_id", dept) ||
+	    !demo_set_int(a, r, "inherent_likelihood", d->likelihood) ||
+	    !demo_set_int(a, r, "inherent_impact", d->impact) ||
+	    !demo_set(a, r, "treatment", d->treatment) ||
+	    !demo_set(a, r, "treatment_plan", d->treatment_plan) ||
+	    !demo_set(a, r, "review_on", d->review_on))
 		return ERR_INVALID;
 	if (d->residual_likelihood &&
-	    (!set_int(a, r, "residual_likelihood", d->residual_likelihood) ||
-	     !set_int(a, r, "residual_impact", d->residual_impact)))
+	    (!demo_set_int(a, r, "residual_likelihood", d->residual_likelihood) ||
+	     !demo_set_int(a, r, "residual_impact", d->residual_impact)))
 		return ERR_INVALID;
 	int64_t id, link;
-	enum err e = create(c, r, &id);
+	enum err e = demo_create(c, r, &id);
 	if (e)
 		return e;
 	char *list = d->assets ? arena_strdup(a, d->assets) : NULL;
@@ -118,21 +165,22 @@ static enum err load_risk(struct repo_ctx *c, const struct demo_risk *d,
 	     tag = strtok_r(NULL, ",", &save)) {
 		int64_t asset = find_id(ai->ids, ai->n, ai->tags, tag);
 		struct record *l = model_record_new(a, &entity_risk_asset);
-		if (!l || !asset || !set_int(a, l, "risk_id", id) ||
-		    !set_int(a, l, "asset_id", asset))
+		if (!l || !asset || !demo_set_int(a, l, "risk_id", id) ||
+		    !demo_set_int(a, l, "asset_id", asset))
 			return ERR_INVALID;
-		if ((e = create(c, l, &link)))
+		if ((e = demo_create(c, l, &link)))
 			return e;
 	}
 	if (d->action) {
 		int64_t who = find_id(pi->ids, pi->n, pi->emails, d->action_owner_email);
 		struct record *act = model_record_new(a, &entity_risk_action);
-		if (!act || !who || !set(a, act, "title", d->action) ||
-		    !set_int(a, act, "risk_id", id) || !set_int(a, act, "owner_id", who) ||
-		    !set(a, act, "due_on", d->action_due) ||
-		    !set(a, act, "status", d->action_status))
+		if (!act || !who || !demo_set(a, act, "title", d->action) ||
+		    !demo_set_int(a, act, "risk_id", id) ||
+		    !demo_set_int(a, act, "owner_id", who) ||
+		    !demo_set(a, act, "due_on", d->action_due) ||
+		    !demo_set(a, act, "status", d->action_status))
 			return ERR_INVALID;
-		if ((e = create(c, act, &link)))
+		if ((e = demo_create(c, act, &link)))
 			return e;
 	}
 	static const char *const submitted[] = { "submit", NULL };
@@ -140,28 +188,9 @@ static enum err load_risk(struct repo_ctx *c, const struct demo_risk *d,
 	const char *const *steps = strcmp(d->state, "submitted") == 0  ? submitted
 				   : strcmp(d->state, "accepted") == 0 ? accepted
 								       : NULL;
-	char today[11], now[TIME_ISO_LEN];
-	time_format_date(time_now(), today);
-	time_format_iso(time_now(), now);
-	struct actor as_owner = { 0, d->owner_email };
-	struct step_env env = { .db = c->db,
-				.a = a,
-				.who = &as_owner,
-				.person_id = owner,
-				.today = today,
-				.now = now };
-	for (const char *const *s = steps; s && *s; s++) {
-		struct record *none = model_record_new(a, &entity_risk);
-		struct verrors ve = { 0 };
-		const struct actor *saved = c->who;
-		c->who = &as_owner;
-		e = none ? repo_step(c, &entity_risk, id, model_step(&entity_risk, *s), &env, none,
-				     0, &ve)
-			 : ERR_NOMEM;
-		c->who = saved;
-		if (e)
+	for (const char *const *s = steps; s && *s; s++)
+		if ((e = demo_step(c, &entity_risk, id, *s, d->owner_email, owner, 0, NULL)))
 			return e;
-	}
 	return ERR_OK;
 }
 
@@ -244,27 +273,28 @@ static enum err load_controls(struct db *db, struct arena *a, const int64_t *per
 		db_done(st);
 		int64_t owner = find_id(person_ids, np, emails, d->owner_email);
 		struct record *r = model_record_new(a, &entity_control);
-		if (!cc || !owner || !r || !set_int(a, r, "catalog_control_id", cc) ||
-		    !set(a, r, "applicable", d->applicable ? "true" : "false") ||
-		    !set(a, r, "status", d->status) || !set_int(a, r, "owner_id", owner) ||
-		    !set(a, r, "reason_risk", d->risk ? "true" : "false") ||
-		    !set(a, r, "reason_legal", d->legal ? "true" : "false") ||
-		    !set(a, r, "reason_contract", d->contract ? "true" : "false") ||
-		    !set(a, r, "justification", d->justification) ||
-		    !set(a, r, "implementation", d->implementation))
+		if (!cc || !owner || !r || !demo_set_int(a, r, "catalog_control_id", cc) ||
+		    !demo_set(a, r, "applicable", d->applicable ? "true" : "false") ||
+		    !demo_set(a, r, "status", d->status) ||
+		    !demo_set_int(a, r, "owner_id", owner) ||
+		    !demo_set(a, r, "reason_risk", d->risk ? "true" : "false") ||
+		    !demo_set(a, r, "reason_legal", d->legal ? "true" : "false") ||
+		    !demo_set(a, r, "reason_contract", d->contract ? "true" : "false") ||
+		    !demo_set(a, r, "justification", d->justification) ||
+		    !demo_set(a, r, "implementation", d->implementation))
 			return ERR_INVALID;
-		if ((e = create(&c, r, &id)))
+		if ((e = demo_create(&c, r, &id)))
 			return e;
 		if (d->evidence) {
 			int64_t ev;
 			struct record *x = model_record_new(a, &entity_evidence);
-			if (!x || !set_int(a, x, "control_id", id) ||
-			    !set(a, x, "title", d->evidence) ||
-			    !set(a, x, "collected_on", d->collected_on) ||
-			    !set(a, x, "expires_on", d->expires_on) ||
-			    !set_int(a, x, "collected_by_id", owner))
+			if (!x || !demo_set_int(a, x, "control_id", id) ||
+			    !demo_set(a, x, "title", d->evidence) ||
+			    !demo_set(a, x, "collected_on", d->collected_on) ||
+			    !demo_set(a, x, "expires_on", d->expires_on) ||
+			    !demo_set_int(a, x, "collected_by_id", owner))
 				return ERR_INVALID;
-			if ((e = create(&c, x, &ev)))
+			if ((e = demo_create(&c, x, &ev)))
 				return e;
 		}
 		if (d->treats) {
@@ -276,10 +306,10 @@ static enum err load_controls(struct db *db, struct arena *a, const int64_t *per
 			db_done(st);
 			int64_t link;
 			struct record *l = model_record_new(a, &entity_control_risk);
-			if (!l || !risk || !set_int(a, l, "control_id", id) ||
-			    !set_int(a, l, "risk_id", risk))
+			if (!l || !risk || !demo_set_int(a, l, "control_id", id) ||
+			    !demo_set_int(a, l, "risk_id", risk))
 				return ERR_INVALID;
-			if ((e = create(&c, l, &link)))
+			if ((e = demo_create(&c, l, &link)))
 				return e;
 		}
 	}
@@ -323,23 +353,23 @@ enum err demo_load(struct db *db, bool *loaded)
 		struct record *r = model_record_new(&a, &entity_organisation);
 		int64_t id;
 		e = ERR_INVALID;
-		if (!r || !set(&a, r, "name", o->name) ||
-		    !set(&a, r, "legal_name", o->legal_name) ||
-		    !set(&a, r, "website", o->website) ||
-		    !set(&a, r, "security_contact", o->security_contact) ||
-		    !set(&a, r, "trust_intro", o->trust_intro))
+		if (!r || !demo_set(&a, r, "name", o->name) ||
+		    !demo_set(&a, r, "legal_name", o->legal_name) ||
+		    !demo_set(&a, r, "website", o->website) ||
+		    !demo_set(&a, r, "security_contact", o->security_contact) ||
+		    !demo_set(&a, r, "trust_intro", o->trust_intro))
 			goto done;
-		if ((e = create(&c, r, &id)))
+		if ((e = demo_create(&c, r, &id)))
 			goto done;
 	}
 	for (size_t i = 0; i < nd; i++) {
 		const struct demo_department *d = &demo_departments[i];
 		struct record *r = model_record_new(&a, &entity_department);
 		e = ERR_INVALID;
-		if (!r || !set(&a, r, "name", d->name) || !set(&a, r, "code", d->code) ||
-		    !set(&a, r, "description", d->description))
+		if (!r || !demo_set(&a, r, "name", d->name) || !demo_set(&a, r, "code", d->code) ||
+		    !demo_set(&a, r, "description", d->description))
 			goto done;
-		if ((e = create(&c, r, &dept_ids[i])))
+		if ((e = demo_create(&c, r, &dept_ids[i])))
 			goto done;
 		dept_codes[i] = d->code;
 	}
@@ -348,14 +378,15 @@ enum err demo_load(struct db *db, bool *loaded)
 		struct record *r = model_record_new(&a, &entity_person);
 		int64_t dept = find_id(dept_ids, nd, dept_codes, p->department_code);
 		e = ERR_INVALID;
-		if (!r || !dept || !set(&a, r, "name", p->name) || !set(&a, r, "email", p->email) ||
-		    !set_int(&a, r, "department_id", dept) ||
-		    !set(&a, r, "job_title", p->job_title) ||
-		    !set(&a, r, "employment_type", p->employment_type) ||
-		    !set(&a, r, "start_date", p->start_date) ||
-		    !set(&a, r, "end_date", p->end_date))
+		if (!r || !dept || !demo_set(&a, r, "name", p->name) ||
+		    !demo_set(&a, r, "email", p->email) ||
+		    !demo_set_int(&a, r, "department_id", dept) ||
+		    !demo_set(&a, r, "job_title", p->job_title) ||
+		    !demo_set(&a, r, "employment_type", p->employment_type) ||
+		    !demo_set(&a, r, "start_date", p->start_date) ||
+		    !demo_set(&a, r, "end_date", p->end_date))
 			goto done;
-		if ((e = create(&c, r, &person_ids[i])))
+		if ((e = demo_create(&c, r, &person_ids[i])))
 			goto done;
 		emails[i] = p->email;
 	}
@@ -367,7 +398,7 @@ enum err demo_load(struct db *db, bool *loaded)
 		struct record *patch = model_record_new(&a, &entity_department);
 		struct verrors ve = { 0 };
 		e = ERR_INVALID;
-		if (!patch || !set_int(&a, patch, "head_id", head))
+		if (!patch || !demo_set_int(&a, patch, "head_id", head))
 			goto done;
 		if ((e = repo_update(&c, &entity_department, dept_ids[i], patch, 0, &ve)))
 			goto done;
@@ -386,18 +417,21 @@ enum err demo_load(struct db *db, bool *loaded)
 		int64_t *id = &asset_ids[i];
 		tags[i] = s->identifier ? s->identifier : "";
 		e = ERR_INVALID;
-		if (!r || !owner || !dept || !set(&a, r, "name", s->name) ||
-		    !set(&a, r, "identifier", s->identifier) || !set(&a, r, "type", s->type) ||
-		    !set(&a, r, "description", s->description) ||
-		    !set_int(&a, r, "owner_id", owner) || !set_int(&a, r, "department_id", dept) ||
-		    !set_int(&a, r, "confidentiality", s->confidentiality) ||
-		    !set_int(&a, r, "integrity", s->integrity) ||
-		    !set_int(&a, r, "availability", s->availability) ||
-		    !set(&a, r, "location", s->location) || !set(&a, r, "status", s->status) ||
-		    !set(&a, r, "acquired_on", s->acquired_on) ||
-		    !set(&a, r, "review_on", s->review_on))
+		if (!r || !owner || !dept || !demo_set(&a, r, "name", s->name) ||
+		    !demo_set(&a, r, "identifier", s->identifier) ||
+		    !demo_set(&a, r, "type", s->type) ||
+		    !demo_set(&a, r, "description", s->description) ||
+		    !demo_set_int(&a, r, "owner_id", owner) ||
+		    !demo_set_int(&a, r, "department_id", dept) ||
+		    !demo_set_int(&a, r, "confidentiality", s->confidentiality) ||
+		    !demo_set_int(&a, r, "integrity", s->integrity) ||
+		    !demo_set_int(&a, r, "availability", s->availability) ||
+		    !demo_set(&a, r, "location", s->location) ||
+		    !demo_set(&a, r, "status", s->status) ||
+		    !demo_set(&a, r, "acquired_on", s->acquired_on) ||
+		    !demo_set(&a, r, "review_on", s->review_on))
 			goto done;
-		if ((e = create(&c, r, id)))
+		if ((e = demo_create(&c, r, id)))
 			goto done;
 	}
 	for (size_t i = 0; i < demo_parties_count; i++) {
@@ -405,14 +439,15 @@ enum err demo_load(struct db *db, bool *loaded)
 		struct record *r = model_record_new(&a, &entity_interested_party);
 		int64_t id;
 		e = ERR_INVALID;
-		if (!r || !set(&a, r, "name", p->name) || !set(&a, r, "category", p->category) ||
-		    !set(&a, r, "requirements", p->requirements) ||
-		    !set(&a, r, "how_addressed", p->how_addressed) ||
-		    !set(&a, r, "contact", p->contact) ||
-		    !set(&a, r, "in_scope", p->in_scope ? "true" : "false") ||
-		    !set(&a, r, "review_on", p->review_on))
+		if (!r || !demo_set(&a, r, "name", p->name) ||
+		    !demo_set(&a, r, "category", p->category) ||
+		    !demo_set(&a, r, "requirements", p->requirements) ||
+		    !demo_set(&a, r, "how_addressed", p->how_addressed) ||
+		    !demo_set(&a, r, "contact", p->contact) ||
+		    !demo_set(&a, r, "in_scope", p->in_scope ? "true" : "false") ||
+		    !demo_set(&a, r, "review_on", p->review_on))
 			goto done;
-		if ((e = create(&c, r, &id)))
+		if ((e = demo_create(&c, r, &id)))
 			goto done;
 	}
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "core/audit.h"
+#include "core/model.h"
 #include "store/db.h"
 #include "util/err.h"
 
@@ -88,6 +89,21 @@ extern const size_t demo_parties_count;
 #define DEMO_PASSWORD	 "custos-demo-password"
 #define DEMO_ADMIN_EMAIL "admin@westcloud.example"
 #define DEMO_ISM_EMAIL	 "daniel.okafor@westcloud.example"
+
+/* For the demo's files (demo.c, demo_documents.c, demo_incidents.c): the data is ours, so a
+ * failure is a bug in it, logged with the field or the step's reasons. */
+struct repo_ctx;
+/* Sets field name of r from text (NULL: leaves it unset). */
+bool demo_set(struct arena *a, struct record *r, const char *name, const char *text);
+bool demo_set_int(struct arena *a, struct record *r, const char *name, int64_t v);
+enum err demo_create(struct repo_ctx *c, struct record *r, int64_t *id) WUR;
+/* Takes step name on record id of e as email (person, roles), with the step's inputs as
+ * name/value pairs (NULL-terminated, or NULL). */
+enum err demo_step(struct repo_ctx *c, const struct entity *e, int64_t id, const char *name,
+		   const char *email, int64_t person, unsigned roles,
+		   const char *const *inputs) WUR;
+/* The id the query (one text parameter) finds, 0 if none. */
+int64_t demo_lookup(struct db *db, const char *sql, const char *key);
 
 /* Fills an empty database (no departments, no users) with the demo organisation and its
  * sign-in accounts. *loaded is false when the database already held data. */

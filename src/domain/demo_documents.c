@@ -8,8 +8,6 @@
 #include "core/repo.h"
 #include "domain/demo.h"
 #include "domain/document.h"
-#include "util/log.h"
-#include "util/timeutil.h"
 
 static const char policy_text[] =
 	"## 1. Policy overview\n\n"
@@ -152,59 +150,6 @@ static const struct demo_doc docs[] = {
 	  "Which cryptography protects our data.", crypto_text, "in_review", 0 },
 };
 
-static bool set(struct arena *a, struct record *r, const char *name, const char *text)
-{
-	int i = model_field_index(r->e, name);
-	const char *why;
-	if (i < 0)
-		return false;
-	if (!text)
-		return true;
-	return model_parse_text(a, &r->e->fields[i], text, strlen(text), &r->v[i], &why);
-}
-
-static int64_t lookup(struct db *db, const char *sql, const char *key)
-{
-	struct db_stmt *st;
-	if (db_prepare(db, sql, &st))
-		return 0;
-	db_bind_str(st, 1, key);
-	bool row;
-	int64_t id = 0;
-	if (db_step(st, &row) == ERR_OK && row)
-		id = db_col_int(st, 0);
-	db_done(st);
-	return id;
-}
-
-static enum err step(struct repo_ctx *c, const struct entity *e, int64_t id, const char *name,
-		     const char *email, int64_t person, unsigned roles)
-{
-	char today[11], now[TIME_ISO_LEN];
-	time_format_date(time_now(), today);
-	time_format_iso(time_now(), now);
-	struct actor who = { 0, email };
-	struct step_env env = { .db = c->db,
-				.a = c->a,
-				.who = &who,
-				.person_id = person,
-				.roles = roles,
-				.today = today,
-				.now = now };
-	struct record *none = model_record_new(c->a, e);
-	if (!none)
-		return ERR_NOMEM;
-	const struct actor *saved = c->who;
-	c->who = &who;
-	struct verrors ve = { 0 };
-	enum err err = repo_step(c, e, id, model_step(e, name), &env, none, 0, &ve);
-	c->who = saved;
-	for (size_t i = 0; err && i < ve.n; i++)
-		log_error("demo: %s %s: %s", name, ve.items[i].field ? ve.items[i].field : "",
-			  ve.items[i].message);
-	return err;
-}
-
 /* Everyone asked to read a version: the first pct percent of them (by id) have read it. */
 static enum err acknowledge_some(struct repo_ctx *c, int64_t version, int pct)
 {
@@ -230,8 +175,8 @@ static enum err acknowledge_some(struct repo_ctx *c, int64_t version, int pct)
 	db_done(st);
 	size_t want = n * (size_t)pct / 100;
 	for (size_t i = 0; !e && i < want; i++)
-		e = step(c, &entity_acknowledgement, ids[i], "acknowledge", emails[i], people[i],
-			 1u << ROLE_STAFF);
+		e = demo_step(c, &entity_acknowledgement, ids[i], "acknowledge", emails[i],
+			      people[i], 1u << ROLE_STAFF, NULL);
 	return e;
 }
 
@@ -242,28 +187,29 @@ enum err demo_documents(struct db *db)
 	static const struct actor loader = { 0, "demo-loader" };
 	/* one transaction: all of the policy set or none, and one sync to disk, not hundreds */
 	struct repo_ctx c = { .db = db, .a = &a, .who = &loader, .in_tx = true };
-	int64_t ism = lookup(db, "SELECT id FROM people WHERE email = $1", DEMO_ISM_EMAIL);
-	int64_t board = lookup(db, "SELECT id FROM people WHERE email = $1",
-			       "amelia.hart@westcloud.example");
-	int64_t ops_dept = lookup(db, "SELECT id FROM departments WHERE code = $1", "OPS");
+	int64_t ism = demo_lookup(db, "SELECT id FROM people WHERE email = $1", DEMO_ISM_EMAIL);
+	int64_t board = demo_lookup(db, "SELECT id FROM people WHERE email = $1",
+				    "amelia.hart@westcloud.example");
+	int64_t ops_dept = demo_lookup(db, "SELECT id FROM departments WHERE code = $1", "OPS");
 	enum err e = db_begin(db);
 	for (size_t i = 0; !e && i < sizeof(docs) / sizeof(docs[0]); i++) {
 		const struct demo_doc *d = &docs[i];
 		int64_t owner =
-			lookup(db, "SELECT id FROM people WHERE email = $1", d->owner_email);
+			demo_lookup(db, "SELECT id FROM people WHERE email = $1", d->owner_email);
 		struct record *r = model_record_new(&a, &entity_document);
 		char num[24];
 		e = ERR_INVALID;
 		snprintf(num, sizeof(num), "%lld", (long long)owner);
-		if (!r || !owner || !set(&a, r, "code", d->code) ||
-		    !set(&a, r, "title", d->title) || !set(&a, r, "kind", d->kind) ||
-		    !set(&a, r, "classification", d->classification) ||
-		    !set(&a, r, "owner_id", num) || !set(&a, r, "audience", d->audience) ||
-		    !set(&a, r, "summary", d->summary))
+		if (!r || !owner || !demo_set(&a, r, "code", d->code) ||
+		    !demo_set(&a, r, "title", d->title) || !demo_set(&a, r, "kind", d->kind) ||
+		    !demo_set(&a, r, "classification", d->classification) ||
+		    !demo_set(&a, r, "owner_id", num) ||
+		    !demo_set(&a, r, "audience", d->audience) ||
+		    !demo_set(&a, r, "summary", d->summary))
 			break;
 		if (strcmp(d->audience, "department") == 0) {
 			snprintf(num, sizeof(num), "%lld", (long long)ops_dept);
-			if (!ops_dept || !set(&a, r, "audience_department_id", num))
+			if (!ops_dept || !demo_set(&a, r, "audience_department_id", num))
 				break;
 		}
 		int64_t doc;
@@ -273,49 +219,51 @@ enum err demo_documents(struct db *db)
 		struct record *v = model_record_new(&a, &entity_document_version);
 		snprintf(num, sizeof(num), "%lld", (long long)doc);
 		e = ERR_INVALID;
-		if (!v || !set(&a, v, "document_id", num) || !set(&a, v, "body", d->text) ||
-		    !set(&a, v, "change_summary", "First issue."))
+		if (!v || !demo_set(&a, v, "document_id", num) ||
+		    !demo_set(&a, v, "body", d->text) ||
+		    !demo_set(&a, v, "change_summary", "First issue."))
 			break;
 		int64_t ver;
 		if ((e = repo_create(&c, v, &ve, &ver)))
 			break;
-		int64_t control = d->control ? lookup(db,
-						      "SELECT c.id FROM controls c JOIN "
-						      "catalog_controls cc ON cc.id = "
-						      "c.catalog_control_id JOIN frameworks f ON "
-						      "f.id = cc.framework_id WHERE f.code = "
-						      "'iso27001-2022' AND cc.control_id = $1",
-						      d->control)
-					     : 0;
+		int64_t control = d->control
+					  ? demo_lookup(db,
+							"SELECT c.id FROM controls c JOIN "
+							"catalog_controls cc ON cc.id = "
+							"c.catalog_control_id JOIN frameworks f ON "
+							"f.id = cc.framework_id WHERE f.code = "
+							"'iso27001-2022' AND cc.control_id = $1",
+							d->control)
+					  : 0;
 		if (control) { /* the control's page lists the document that implements it */
 			struct record *link = model_record_new(&a, &entity_document_control);
 			char ctl[24];
 			snprintf(ctl, sizeof(ctl), "%lld", (long long)control);
 			int64_t lid;
 			e = ERR_INVALID;
-			if (!link || !set(&a, link, "document_id", num) ||
-			    !set(&a, link, "control_id", ctl) ||
-			    !set(&a, link, "note", "Sets out how the control is met."))
+			if (!link || !demo_set(&a, link, "document_id", num) ||
+			    !demo_set(&a, link, "control_id", ctl) ||
+			    !demo_set(&a, link, "note", "Sets out how the control is met."))
 				break;
 			if ((e = repo_create(&c, link, &ve, &lid)))
 				break;
 		}
 		if (strcmp(d->state, "draft") == 0)
 			continue;
-		if ((e = step(&c, &entity_document_version, ver, "submit", d->owner_email, owner,
-			      1u << ROLE_ISMS_MANAGER)))
+		if ((e = demo_step(&c, &entity_document_version, ver, "submit", d->owner_email,
+				   owner, 1u << ROLE_ISMS_MANAGER, NULL)))
 			break;
 		if (strcmp(d->state, "in_review") == 0)
 			continue;
-		if ((e = step(&c, &entity_document_version, ver, "approve", DEMO_ISM_EMAIL, ism,
-			      1u << ROLE_ISMS_MANAGER)))
+		if ((e = demo_step(&c, &entity_document_version, ver, "approve", DEMO_ISM_EMAIL,
+				   ism, 1u << ROLE_ISMS_MANAGER, NULL)))
 			break;
 		if (strcmp(d->kind, "policy") == 0 &&
-		    (e = step(&c, &entity_document_version, ver, "approve",
-			      "amelia.hart@westcloud.example", board, 1u << ROLE_BOARD)))
+		    (e = demo_step(&c, &entity_document_version, ver, "approve",
+				   "amelia.hart@westcloud.example", board, 1u << ROLE_BOARD, NULL)))
 			break;
-		if ((e = step(&c, &entity_document_version, ver, "publish", DEMO_ISM_EMAIL, ism,
-			      1u << ROLE_ISMS_MANAGER)))
+		if ((e = demo_step(&c, &entity_document_version, ver, "publish", DEMO_ISM_EMAIL,
+				   ism, 1u << ROLE_ISMS_MANAGER, NULL)))
 			break;
 		e = acknowledge_some(&c, ver, d->read_pct);
 	}

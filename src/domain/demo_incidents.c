@@ -8,70 +8,6 @@
 #include "core/repo.h"
 #include "domain/demo.h"
 #include "domain/incident.h"
-#include "util/log.h"
-#include "util/timeutil.h"
-
-static bool set(struct arena *a, struct record *r, const char *name, const char *text)
-{
-	int i = model_field_index(r->e, name);
-	const char *why;
-	if (i < 0)
-		return false;
-	return !text || model_parse_text(a, &r->e->fields[i], text, strlen(text), &r->v[i], &why);
-}
-
-static int64_t person(struct db *db, const char *email)
-{
-	struct db_stmt *st;
-	if (db_prepare(db, "SELECT id FROM people WHERE email = $1", &st))
-		return 0;
-	db_bind_str(st, 1, email);
-	bool row;
-	int64_t id = 0;
-	if (db_step(st, &row) == ERR_OK && row)
-		id = db_col_int(st, 0);
-	db_done(st);
-	return id;
-}
-
-static enum err create(struct repo_ctx *c, struct record *r, int64_t *id)
-{
-	struct verrors ve = { 0 };
-	enum err e = repo_create(c, r, &ve, id);
-	for (size_t i = 0; e && i < ve.n; i++)
-		log_error("demo: %s %s: %s", r->e->name, ve.items[i].field ? ve.items[i].field : "",
-			  ve.items[i].message);
-	return e;
-}
-
-/* Takes step name on incident id as email, with the step's inputs as name/value pairs. */
-static enum err step(struct repo_ctx *c, int64_t id, const char *name, const char *email,
-		     unsigned roles, const char *const *kv)
-{
-	char today[11], now[TIME_ISO_LEN];
-	time_format_date(time_now(), today);
-	time_format_iso(time_now(), now);
-	struct actor who = { 0, email };
-	struct step_env env = {
-		.db = c->db, .a = c->a, .who = &who, .roles = roles, .today = today, .now = now
-	};
-	struct record *in = model_record_new(c->a, &entity_incident);
-	if (!in)
-		return ERR_NOMEM;
-	for (size_t i = 0; kv && kv[i]; i += 2)
-		if (!set(c->a, in, kv[i], kv[i + 1]))
-			return ERR_INVALID;
-	const struct actor *saved = c->who;
-	c->who = &who;
-	struct verrors ve = { 0 };
-	enum err e = repo_step(c, &entity_incident, id, model_step(&entity_incident, name), &env,
-			       in, 0, &ve);
-	c->who = saved;
-	for (size_t i = 0; e && i < ve.n; i++)
-		log_error("demo: incident %s %s: %s", name,
-			  ve.items[i].field ? ve.items[i].field : "", ve.items[i].message);
-	return e;
-}
 
 #define SUPPORT "aisha.rahman@westcloud.example"
 
@@ -95,11 +31,11 @@ enum err demo_incidents(struct db *db)
 		struct record *r = model_record_new(&a, &entity_incident_target);
 		int64_t id;
 		e = ERR_INVALID;
-		if (!r || !set(&a, r, "severity", targets[i].severity) ||
-		    !set(&a, r, "triage_minutes", targets[i].triage) ||
-		    !set(&a, r, "escalate_minutes", targets[i].escalate))
+		if (!r || !demo_set(&a, r, "severity", targets[i].severity) ||
+		    !demo_set(&a, r, "triage_minutes", targets[i].triage) ||
+		    !demo_set(&a, r, "escalate_minutes", targets[i].escalate))
 			break;
-		e = create(&c, r, &id);
+		e = demo_create(&c, r, &id);
 	}
 	static const struct {
 		const char *title, *description, *category, *reporter;
@@ -117,20 +53,21 @@ enum err demo_incidents(struct db *db)
 		  "The door to the server room was held open with a box after a delivery.",
 		  "physical_breach", "james.whitfield@westcloud.example", 2 },
 	};
-	int64_t ism = person(db, DEMO_ISM_EMAIL);
+	int64_t ism = demo_lookup(db, "SELECT id FROM people WHERE email = $1", DEMO_ISM_EMAIL);
 	for (size_t i = 0; !e && i < sizeof(incidents) / sizeof(incidents[0]); i++) {
-		int64_t who = person(db, incidents[i].reporter);
+		int64_t who = demo_lookup(db, "SELECT id FROM people WHERE email = $1",
+					  incidents[i].reporter);
 		struct record *r = model_record_new(&a, &entity_incident);
 		char num[24];
 		snprintf(num, sizeof(num), "%lld", (long long)who);
 		e = ERR_INVALID;
-		if (!who || !r || !set(&a, r, "title", incidents[i].title) ||
-		    !set(&a, r, "description", incidents[i].description) ||
-		    !set(&a, r, "category", incidents[i].category) ||
-		    !set(&a, r, "reporter_id", num))
+		if (!who || !r || !demo_set(&a, r, "title", incidents[i].title) ||
+		    !demo_set(&a, r, "description", incidents[i].description) ||
+		    !demo_set(&a, r, "category", incidents[i].category) ||
+		    !demo_set(&a, r, "reporter_id", num))
 			break;
 		int64_t id;
-		if ((e = create(&c, r, &id)) || incidents[i].stage == 0)
+		if ((e = demo_create(&c, r, &id)) || incidents[i].stage == 0)
 			continue;
 		bool personal = incidents[i].stage == 1;
 		const char *triage[] = { "severity",
@@ -143,10 +80,12 @@ enum err demo_incidents(struct db *db)
 		char owner[24];
 		snprintf(owner, sizeof(owner), "%lld", (long long)ism);
 		const char *investigate[] = { "owner_id", owner, NULL };
-		if ((e = step(&c, id, "triage", SUPPORT, 1u << ROLE_SUPPORT, triage)) ||
-		    (e = step(&c, id, "escalate", SUPPORT, 1u << ROLE_SUPPORT, NULL)) ||
-		    (e = step(&c, id, "investigate", DEMO_ISM_EMAIL, 1u << ROLE_ISMS_MANAGER,
-			      investigate)))
+		if ((e = demo_step(&c, &entity_incident, id, "triage", SUPPORT, 0,
+				   1u << ROLE_SUPPORT, triage)) ||
+		    (e = demo_step(&c, &entity_incident, id, "escalate", SUPPORT, 0,
+				   1u << ROLE_SUPPORT, NULL)) ||
+		    (e = demo_step(&c, &entity_incident, id, "investigate", DEMO_ISM_EMAIL, 0,
+				   1u << ROLE_ISMS_MANAGER, investigate)))
 			break;
 		if (personal)
 			continue;
@@ -159,8 +98,10 @@ enum err demo_incidents(struct db *db)
 			"door alarms after one minute open.",
 			NULL
 		};
-		if ((e = step(&c, id, "resolve", DEMO_ISM_EMAIL, 1u << ROLE_ISMS_MANAGER, NULL)) ||
-		    (e = step(&c, id, "close", DEMO_ISM_EMAIL, 1u << ROLE_ISMS_MANAGER, close)))
+		if ((e = demo_step(&c, &entity_incident, id, "resolve", DEMO_ISM_EMAIL, 0,
+				   1u << ROLE_ISMS_MANAGER, NULL)) ||
+		    (e = demo_step(&c, &entity_incident, id, "close", DEMO_ISM_EMAIL, 0,
+				   1u << ROLE_ISMS_MANAGER, close)))
 			break;
 	}
 	if (!e)
