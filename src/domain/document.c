@@ -148,11 +148,6 @@ static const struct field document_fields[] = {
 
 /* ---- small record and query helpers ---- */
 
-static bool is(const char *s, const char *want)
-{
-	return s && strcmp(s, want) == 0;
-}
-
 /* The repository inside the caller's transaction, acting as who: effects of a step (the
  * document a publication changes) are audited like any change, under the same actor. */
 static struct repo_ctx inner(struct db *db, struct arena *a, const struct actor *who)
@@ -172,7 +167,7 @@ static enum err load(struct db *db, struct arena *a, const struct entity *e, int
 
 const char *document_default_approval(const char *kind)
 {
-	return is(kind, "policy") ? "board" : "isms_manager";
+	return str_eq(kind, "policy") ? "board" : "isms_manager";
 }
 
 static enum err follow_owner(struct db *db, struct arena *a, const struct record *doc)
@@ -213,7 +208,7 @@ static void document_check(const struct record *r, struct arena *a, struct verro
 {
 	(void)a;
 	const char *aud = model_text(r, "audience");
-	if (is(aud, "department") && !model_int(r, "audience_department_id"))
+	if (str_eq(aud, "department") && !model_int(r, "audience_department_id"))
 		verrors_add(ve, "audience_department_id", "is needed for a department audience");
 }
 
@@ -237,7 +232,7 @@ static enum err document_derive(struct db *db, struct arena *a, const struct rec
 static enum err document_can_delete(struct db *db, const struct record *rec, struct verrors *ve)
 {
 	(void)db;
-	if (is(model_text(rec, "status"), "draft") && !model_int(rec, "current_version_id"))
+	if (str_eq(model_text(rec, "status"), "draft") && !model_int(rec, "current_version_id"))
 		return ERR_OK; /* the referrer check still refuses one with versions */
 	verrors_add(ve, "status", "has been published: retire its version instead");
 	return ERR_CONFLICT;
@@ -248,7 +243,7 @@ static const char *document_flag(struct db *db, struct arena *a, const struct re
 {
 	(void)db;
 	const char *next = model_text(rec, "next_review_on");
-	if (is(model_text(rec, "status"), "published") && next && strcmp(next, today) < 0)
+	if (str_eq(model_text(rec, "status"), "published") && next && strcmp(next, today) < 0)
 		return arena_printf(a, "The review was due on %s.", next);
 	return NULL;
 }
@@ -427,7 +422,7 @@ static enum err version_create(struct db *db, struct arena *a, struct record *af
 		return ERR_OK; /* the reference check names it */
 	if (e)
 		return e;
-	if (is(model_text(doc, "status"), "retired")) {
+	if (str_eq(model_text(doc, "status"), "retired")) {
 		verrors_add(ve, "document_id", "is retired: it gets no new versions");
 		return ERR_INVALID;
 	}
@@ -496,7 +491,7 @@ static enum err version_derive(struct db *db, struct arena *a, const struct reco
 		return ERR_INVALID;
 	}
 	const char *was = model_text(before, "status");
-	if (!is(was, "draft") &&
+	if (!str_eq(was, "draft") &&
 	    (!same_text(before, after, "body") || !same_text(before, after, "change_summary"))) {
 		verrors_add(ve, "body",
 			    arena_printf(a,
@@ -511,7 +506,7 @@ static enum err version_derive(struct db *db, struct arena *a, const struct reco
 static enum err version_can_delete(struct db *db, const struct record *rec, struct verrors *ve)
 {
 	(void)db;
-	if (is(model_text(rec, "status"), "draft"))
+	if (str_eq(model_text(rec, "status"), "draft"))
 		return ERR_OK;
 	verrors_add(ve, "status", "is past draft: versions sent for approval are kept as records");
 	return ERR_CONFLICT;
@@ -593,7 +588,7 @@ static enum err version_return(const struct step_env *env, const struct record *
 static size_t required_roles(const char *approval, enum role out[2])
 {
 	out[0] = ROLE_ISMS_MANAGER;
-	if (is(approval, "board")) {
+	if (str_eq(approval, "board")) {
 		out[1] = ROLE_BOARD;
 		return 2;
 	}
@@ -713,13 +708,13 @@ static enum err audience_people(struct db *db, const struct record *doc, int64_t
 {
 	const char *aud = model_text(doc, "audience");
 	const char *where =
-		is(aud, "employees")	 ? "employment_type = 'employee'"
-		: is(aud, "contractors") ? "employment_type IN ('contractor', 'agent')"
-		: is(aud, "department")
+		str_eq(aud, "employees")     ? "employment_type = 'employee'"
+		: str_eq(aud, "contractors") ? "employment_type IN ('contractor', 'agent')"
+		: str_eq(aud, "department")
 			? "department_id = $2 AND employment_type IN ('employee', 'contractor', "
 			  "'agent')"
-		: is(aud, "everyone") ? "employment_type IN ('employee', 'contractor', 'agent')"
-				      : NULL;
+		: str_eq(aud, "everyone") ? "employment_type IN ('employee', 'contractor', 'agent')"
+					  : NULL;
 	*n = 0;
 	*ids = NULL;
 	if (!where)
@@ -734,7 +729,7 @@ static enum err audience_people(struct db *db, const struct record *doc, int64_t
 	if (e)
 		return e;
 	db_bind_str(st, 1, today);
-	if (is(aud, "department"))
+	if (str_eq(aud, "department"))
 		db_bind_int(st, 2, model_int(doc, "audience_department_id"));
 	*ids = arena_alloc(a, sizeof(int64_t) * DOCUMENT_AUDIENCE_MAX);
 	if (!*ids) {
@@ -746,20 +741,6 @@ static enum err audience_people(struct db *db, const struct record *doc, int64_t
 		(*ids)[(*n)++] = db_col_int(st, 0);
 	db_done(st);
 	return e;
-}
-
-static int64_t person_department(struct db *db, int64_t person)
-{
-	struct db_stmt *st;
-	if (db_prepare(db, "SELECT department_id FROM people WHERE id = $1", &st))
-		return 0;
-	db_bind_int(st, 1, person);
-	bool row;
-	int64_t d = 0;
-	if (db_step(st, &row) == ERR_OK && row && !db_col_null(st, 0))
-		d = db_col_int(st, 0);
-	db_done(st);
-	return d;
 }
 
 /* Moves every record of e matching sql (one id column, bound $1 = key) to state `to`, in
@@ -1121,7 +1102,7 @@ static enum err review_derive(struct db *db, struct arena *a, const struct recor
 		return ERR_NOMEM;
 	model_set_text(p, "last_reviewed_on", on);
 	char next[11];
-	if (is(model_text(after, "outcome"), "no_change") &&
+	if (str_eq(model_text(after, "outcome"), "no_change") &&
 	    time_add_months(on, (int)model_int(doc, "review_months"), next))
 		model_set_text(p, "next_review_on", arena_strdup(a, next));
 	struct repo_ctx rc = inner(db, a, NULL);
@@ -1423,7 +1404,7 @@ static const char *ack_flag(struct db *db, struct arena *a, const struct record 
 {
 	(void)db;
 	const char *due = model_text(rec, "due_on");
-	if (is(model_text(rec, "status"), "pending") && due && strcmp(due, today) < 0)
+	if (str_eq(model_text(rec, "status"), "pending") && due && strcmp(due, today) < 0)
 		return arena_printf(a, "Overdue since %s (reminded %lld times).", due,
 				    (long long)model_int(rec, "reminders"));
 	return NULL;
@@ -1667,9 +1648,9 @@ enum err document_coverage(struct db *db, struct arena *a, int64_t version_id,
 	while ((e = db_step(st, &row)) == ERR_OK && row) {
 		const char *s = db_col_text(st, 0, NULL);
 		int64_t k = db_col_int(st, 1);
-		if (is(s, "acknowledged"))
+		if (str_eq(s, "acknowledged"))
 			out->acknowledged = k;
-		else if (is(s, "pending"))
+		else if (str_eq(s, "pending"))
 			out->pending = k;
 		else
 			out->superseded = k;

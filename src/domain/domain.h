@@ -31,6 +31,10 @@ struct organisation_info {
 };
 enum err organisation_get(struct db *db, struct arena *a, struct organisation_info *out) WUR;
 
+/* A person's department id, 0 when none (or no such person): records that follow a person's
+ * department for permission scopes copy it. */
+int64_t person_department(struct db *db, int64_t person);
+
 /* Registers every entity and job of this build with the core. Call once at start. */
 void domain_init(void);
 

@@ -12,6 +12,7 @@
 #include "core/mail.h"
 #include "core/repo.h"
 #include "domain/incident.h"
+#include "domain/domain.h"
 #include "store/db.h"
 #include "util/log.h"
 #include "util/str.h"
@@ -164,25 +165,6 @@ static const struct field incident_fields[] = {
 
 /* ---- helpers ---- */
 
-static bool is(const char *s, const char *want)
-{
-	return s && strcmp(s, want) == 0;
-}
-
-static int64_t person_department(struct db *db, int64_t person)
-{
-	struct db_stmt *st;
-	if (db_prepare(db, "SELECT department_id FROM people WHERE id = $1", &st))
-		return 0;
-	db_bind_int(st, 1, person);
-	bool row;
-	int64_t d = 0;
-	if (db_step(st, &row) == ERR_OK && row && !db_col_null(st, 0))
-		d = db_col_int(st, 0);
-	db_done(st);
-	return d;
-}
-
 /* The organisation's notification window in hours (72 unless its record says otherwise). */
 static int64_t notify_hours(struct db *db)
 {
@@ -284,7 +266,7 @@ const char *incident_clock(struct db *db, struct arena *a, const struct record *
 		delay = &ignored;
 	*delay = DELAY_NONE;
 	const char *st = model_text(rec, "status");
-	if (is(st, "closed") || is(st, "merged"))
+	if (str_eq(st, "closed") || str_eq(st, "merged"))
 		return NULL;
 	const char *late = NULL, *notice = NULL;
 	const char *aware = model_text(rec, "aware_at");
@@ -294,12 +276,12 @@ const char *incident_clock(struct db *db, struct arena *a, const struct record *
 		/* before triage the severity is unknown: the tightest target applies */
 		targets(db, model_text(rec, "severity") ? model_text(rec, "severity") : "critical",
 			&tri, &esc);
-		bool minor = is(model_text(rec, "severity"), "low");
-		if (is(st, "reported") && tri && now - since > tri * 60) {
+		bool minor = str_eq(model_text(rec, "severity"), "low");
+		if (str_eq(st, "reported") && tri && now - since > tri * 60) {
 			*delay = DELAY_TRIAGE;
 			late = arena_printf(a, "Triage is overdue by %s (target: %lld min).",
 					    span(a, now - since - tri * 60), (long long)tri);
-		} else if (is(st, "triaged") && !minor && esc && now - since > esc * 60) {
+		} else if (str_eq(st, "triaged") && !minor && esc && now - since > esc * 60) {
 			*delay = DELAY_ESCALATION;
 			late = arena_printf(a,
 					    "Escalation to the ISM is overdue by %s (target: %lld "
@@ -308,7 +290,7 @@ const char *incident_clock(struct db *db, struct arena *a, const struct record *
 		}
 	}
 	const char *notify = model_text(rec, "notify_by");
-	if (notify && !is(st, "resolved") && time_parse_iso(notify, strlen(notify), &t))
+	if (notify && !str_eq(st, "resolved") && time_parse_iso(notify, strlen(notify), &t))
 		notice = t >= now ? arena_printf(a,
 						 "Personal data: notify the supervisory authority "
 						 "by %s (in %s).",
@@ -388,7 +370,7 @@ static enum err incident_merge(const struct step_env *env, const struct record *
 	bool row;
 	bool merged = false;
 	if ((e = db_step(st, &row)) == ERR_OK && row)
-		merged = is(db_col_text(st, 0, NULL), "merged");
+		merged = str_eq(db_col_text(st, 0, NULL), "merged");
 	db_done(st);
 	if (e)
 		return e;
@@ -409,7 +391,7 @@ static enum err incident_reassess(const struct step_env *env, const struct recor
 	after->v[si] = before->v[si];
 	/* once escalated, the incident is the ISM's: nobody else lowers what triage set */
 	if (!(env->roles & (1u << ROLE_ISMS_MANAGER)) &&
-	    !is(model_text(before, "status"), "triaged")) {
+	    !str_eq(model_text(before, "status"), "triaged")) {
 		verrors_add(ve, "status", "is past triage: only the ISM reassesses it now");
 		return ERR_FORBIDDEN;
 	}
@@ -445,7 +427,7 @@ static enum err incident_resolve(const struct step_env *env, const struct record
 {
 	bool ism = env->roles & (1u << ROLE_ISMS_MANAGER);
 	const struct value *pd = model_get(before, "personal_data");
-	bool minor = is(model_text(before, "severity"), "low") &&
+	bool minor = str_eq(model_text(before, "severity"), "low") &&
 		     !(pd->set && !pd->null && pd->i) && !model_text(before, "escalated_at") &&
 		     !model_text(before, "notify_by");
 	if (!ism && !minor) {
@@ -557,7 +539,7 @@ static enum err incident_after_write(struct db *db, struct arena *a, const struc
 				   arena_printf(a, "New incident report %s: %s", ref,
 						model_text(after, "title")),
 				   summary(a, after), key);
-	if (is(action, "escalate"))
+	if (str_eq(action, "escalate"))
 		return notify_role(db, a, "isms_manager",
 				   arena_printf(a, "Incident %s escalated to you: %s", ref,
 						model_text(after, "title")),
@@ -719,7 +701,7 @@ static enum err open_incident(struct db *db, int64_t id, struct verrors *ve,
 		status = db_col_text(st, 0, NULL);
 		if (aware && db_col_text(st, 1, NULL))
 			str_copy(aware, TIME_ISO_LEN, db_col_text(st, 1, NULL));
-		if (is(status, "closed") || is(status, "merged")) {
+		if (str_eq(status, "closed") || str_eq(status, "merged")) {
 			verrors_add(ve, "incident_id", "is closed: it takes nothing more");
 			e = ERR_INVALID;
 		}
@@ -1030,7 +1012,7 @@ enum err incident_metrics(struct db *db, struct arena *a, int64_t now, struct in
 				      db_col_text(st, 5, NULL) };
 		const char *status = db_col_text(st, 6, NULL);
 		out->total++;
-		if (!is(status, "closed") && !is(status, "resolved"))
+		if (!str_eq(status, "closed") && !str_eq(status, "resolved"))
 			out->open++;
 		for (int k = 0; k < 3; k++) {
 			int64_t m = minutes_between(aware, at[k]);

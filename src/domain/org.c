@@ -154,6 +154,20 @@ enum err organisation_get(struct db *db, struct arena *a, struct organisation_in
 	return e;
 }
 
+int64_t person_department(struct db *db, int64_t person)
+{
+	struct db_stmt *st;
+	if (db_prepare(db, "SELECT department_id FROM people WHERE id = $1", &st))
+		return 0;
+	db_bind_int(st, 1, person);
+	bool row;
+	int64_t d = 0;
+	if (db_step(st, &row) == ERR_OK && row && !db_col_null(st, 0))
+		d = db_col_int(st, 0);
+	db_done(st);
+	return d;
+}
+
 static const struct field department_fields[] = {
 	{ .name = "name",
 	  .label = "Name",
