@@ -565,15 +565,7 @@ void api_file_get(struct ctx *c)
 	 * harmless, in a sandbox, and named in both header forms (RFC 6266) */
 	c->resp->status = 200;
 	c->resp->content_type = files_media_type(d.type, d.name);
-	struct buf h;
-	buf_init(&h, 4096);
-	buf_adds(&h, "attachment; filename=\"");
-	for (const char *p = d.name; *p; p++)
-		buf_addc(&h, (unsigned char)*p < 0x80 ? *p : '_');
-	buf_adds(&h, "\"; filename*=UTF-8''");
-	url_esc(&h, d.name);
-	http_set_header(c->req, c->resp, "Content-Disposition", buf_cstr(&h));
-	buf_free(&h);
+	respond_attachment(c, d.name, true);
 	http_set_header(c->req, c->resp, "Content-Security-Policy", "default-src 'none'; sandbox");
 	http_set_header(c->req, c->resp, "Cache-Control", "private, no-cache");
 	char tag[CRYPTO_HASH_HEX + 2];

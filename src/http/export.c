@@ -90,10 +90,7 @@ void api_export(struct ctx *c)
 		respond_problem(c, err, NULL, NULL);
 		return;
 	}
-	/* the plural is a register's identifier (a-z and _), safe inside the quotes */
-	const char *cd = arena_printf(c->a, "attachment; filename=\"%s.%s\"", e->plural,
-				      export_extension(fmt));
-	http_set_header(c->req, c->resp, "Content-Disposition", cd ? cd : "attachment");
+	respond_attachment(c, arena_printf(c->a, "%s.%s", e->plural, export_extension(fmt)), false);
 	c->resp->status = 200;
 	c->resp->content_type = export_content_type(fmt);
 }

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "util/html.h"
+
 void respond_json(struct ctx *c, int status)
 {
 	c->resp->status = status;
@@ -51,4 +53,23 @@ void respond_field_error(struct ctx *c, enum err e, const char *field, const cha
 	verrors_add(&ve, field, message);
 	const char *detail = field ? arena_printf(c->a, "%s %s", field, message) : message;
 	respond_problem(c, e, detail, &ve);
+}
+
+void respond_attachment(struct ctx *c, const char *name, bool user_named)
+{
+	struct buf h;
+	buf_init(&h, 4096);
+	buf_adds(&h, "attachment; filename=\"");
+	for (const char *p = name; *p; p++)
+		buf_addc(&h, (unsigned char)*p < 0x80 && *p >= 0x20 && *p != '"' && *p != '\\'
+				     ? *p
+				     : '_');
+	buf_addc(&h, '"');
+	if (user_named) {
+		buf_adds(&h, "; filename*=UTF-8''");
+		url_esc(&h, name);
+	}
+	http_set_header(c->req, c->resp, "Content-Disposition",
+			buf_failed(&h) ? "attachment" : buf_cstr(&h));
+	buf_free(&h);
 }

@@ -9,6 +9,7 @@
 #include "domain/document.h"
 #include "domain/domain.h"
 #include "http/handlers.h"
+#include "http/respond.h"
 #include "http/ui.h"
 #include "io/pdf.h"
 #include "util/diff.h"
@@ -391,14 +392,7 @@ void ui_version_export(struct ctx *c)
 		ui_error(c, ERR_NOT_FOUND, "Versions are exported as .html or .pdf.");
 		return;
 	}
-	struct buf h;
-	buf_init(&h, 512);
-	buf_adds(&h, "attachment; filename=\"");
-	for (const char *p = name; *p; p++)
-		buf_addc(&h, (unsigned char)*p < 0x80 && *p != '"' && *p != '\\' ? *p : '_');
-	buf_printf(&h, ".%s\"", fmt);
-	http_set_header(c->req, c->resp, "Content-Disposition", buf_cstr(&h));
-	buf_free(&h);
+	respond_attachment(c, arena_printf(c->a, "%s.%s", name, fmt), false);
 	c->resp->status = 200;
 }
 

@@ -10,6 +10,7 @@
 #include "domain/domain.h"
 #include "domain/incident.h"
 #include "http/handlers.h"
+#include "http/respond.h"
 #include "http/ui.h"
 #include "io/pdf.h"
 #include "util/html.h"
@@ -434,7 +435,6 @@ void ui_incident_report(struct ctx *c)
 		ui_error(c, e, e == ERR_NOT_FOUND ? "Reports are made as .html or .pdf." : NULL);
 		return;
 	}
-	http_set_header(c->req, c->resp, "Content-Disposition",
-			arena_printf(c->a, "attachment; filename=\"%s.%s\"", name, fmt));
+	respond_attachment(c, arena_printf(c->a, "%s.%s", name, fmt), false);
 	c->resp->status = 200;
 }

@@ -9,6 +9,7 @@
 #include "core/files.h"
 #include "core/repo.h"
 #include "http/handlers.h"
+#include "http/respond.h"
 #include "http/ui.h"
 #include "io/export.h"
 #include "util/html.h"
@@ -1450,9 +1451,7 @@ void ui_export(struct ctx *c)
 				 : NULL);
 		return;
 	}
-	http_set_header(c->req, c->resp, "Content-Disposition",
-			arena_printf(c->a, "attachment; filename=\"%s.%s\"", e->plural,
-				     export_extension(fmt)));
+	respond_attachment(c, arena_printf(c->a, "%s.%s", e->plural, export_extension(fmt)), false);
 	c->resp->status = 200;
 	c->resp->content_type = export_content_type(fmt);
 }

@@ -312,10 +312,10 @@ void ui_soa_export(struct ctx *c)
 		ui_error(c, e, e == ERR_NOT_FOUND ? "There is no such framework." : NULL);
 		return;
 	}
-	http_set_header(c->req, c->resp, "Content-Disposition",
-			arena_printf(c->a, "attachment; filename=\"soa-%s-%s.%s\"",
-				     file_safe(c, code), today,
-				     oscal ? "oscal.json" : export_extension(fmt)));
+	respond_attachment(c,
+			   arena_printf(c->a, "soa-%s-%s.%s", file_safe(c, code), today,
+					oscal ? "oscal.json" : export_extension(fmt)),
+			   false);
 	c->resp->status = 200;
 	c->resp->content_type = export_content_type(fmt);
 }
