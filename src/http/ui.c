@@ -7,6 +7,7 @@
 #include "core/authz.h"
 #include "core/repo.h"
 #include "http/assets.h"
+#include "http/handlers.h"
 #include "util/crypto.h"
 #include "util/html.h"
 #include "util/log.h"
@@ -131,6 +132,30 @@ static void nav(struct ctx *c)
 		ui_html(c, "<section><h2>Administration</h2><ul>"
 			   "<li><a href=\"/admin/users\">Users</a></li></ul></section>");
 	ui_html(c, "</nav>");
+}
+
+struct record *ui_load_readable(struct ctx *c, const struct entity *e)
+{
+	c->entity = e;
+	const struct authz_subject *s = &c->who.subject;
+	unsigned scope = authz_scope(s, e, AUTHZ_READ);
+	if (!scope) {
+		ui_error(c, ERR_FORBIDDEN, NULL);
+		return NULL;
+	}
+	int64_t id = 0;
+	struct repo_ctx rc = http_repo(c);
+	struct record *r = NULL;
+	enum err err = c->nparams && str_parse_i64(c->params[0], &id) && id > 0
+			       ? repo_load(&rc, e, id, &r)
+			       : ERR_NOT_FOUND;
+	if (!err && !authz_record_in_scope(s, e, scope, r))
+		err = ERR_NOT_FOUND;
+	if (err) {
+		ui_error(c, err, NULL);
+		return NULL;
+	}
+	return r;
 }
 
 bool ui_page_allowed(struct ctx *c, const struct entity *e, const struct entity_page *pg)

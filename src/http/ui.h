@@ -31,6 +31,11 @@ bool ui_path(const char *path);
 /* A form field of the POST body (NULL when absent). */
 const char *ui_field(struct ctx *c, const char *name);
 
+/* The record of e named by the route's first parameter, loaded when the user may read it;
+ * otherwise an error page (403 without read access, 404 outside its scope or for no such
+ * record) and NULL. Sets c->entity. */
+struct record *ui_load_readable(struct ctx *c, const struct entity *e);
+
 /* Whether a page of register e (its list's pages or a record's) is for this user. */
 bool ui_page_allowed(struct ctx *c, const struct entity *e, const struct entity_page *pg);
 

@@ -18,35 +18,6 @@
 #include "util/str.h"
 #include "util/timeutil.h"
 
-static int64_t param_id(struct ctx *c)
-{
-	/* the routes name their register: the id is the first parameter */
-	int64_t id;
-	return c->nparams && str_parse_i64(c->params[0], &id) && id > 0 ? id : 0;
-}
-
-/* The record id of e the signed-in user may read, loaded; an error page and NULL otherwise. */
-static struct record *readable(struct ctx *c, const struct entity *e, int64_t id)
-{
-	c->entity = e;
-	const struct authz_subject *s = &c->who.subject;
-	unsigned scope = authz_scope(s, e, AUTHZ_READ);
-	if (!scope) {
-		ui_error(c, ERR_FORBIDDEN, NULL);
-		return NULL;
-	}
-	struct repo_ctx rc = http_repo(c);
-	struct record *r = NULL;
-	enum err err = id ? repo_load(&rc, e, id, &r) : ERR_NOT_FOUND;
-	if (!err && !authz_record_in_scope(s, e, scope, r))
-		err = ERR_NOT_FOUND;
-	if (err) {
-		ui_error(c, err, NULL);
-		return NULL;
-	}
-	return r;
-}
-
 /* Loads a record the page is entitled to by another one it may read (the version of an
  * acknowledgement): no permission of its own is asked. */
 static struct record *load_linked(struct ctx *c, const struct entity *e, int64_t id)
@@ -144,7 +115,7 @@ static const char *owner_name(struct ctx *c, const struct record *doc)
 
 void ui_document_read(struct ctx *c)
 {
-	struct record *doc = readable(c, &entity_document, param_id(c));
+	struct record *doc = ui_load_readable(c, &entity_document);
 	if (!doc)
 		return;
 	int64_t vid = model_int(doc, "current_version_id");
@@ -171,7 +142,7 @@ void ui_document_read(struct ctx *c)
  * acknowledgement see who has read it and who has not. */
 void ui_document_coverage(struct ctx *c)
 {
-	struct record *doc = readable(c, &entity_document, param_id(c));
+	struct record *doc = ui_load_readable(c, &entity_document);
 	if (!doc)
 		return;
 	const struct authz_subject *s = &c->who.subject;
@@ -243,7 +214,7 @@ void ui_document_coverage(struct ctx *c)
  * acknowledgement, which is theirs, whatever they may read of the document registers. */
 void ui_acknowledgement_read(struct ctx *c)
 {
-	struct record *ack = readable(c, &entity_acknowledgement, param_id(c));
+	struct record *ack = ui_load_readable(c, &entity_acknowledgement);
 	if (!ack)
 		return;
 	struct record *ver = load_linked(c, &entity_document_version, model_int(ack, "version_id"));
@@ -368,7 +339,7 @@ static enum err export_pdf(struct ctx *c, const struct record *doc, const struct
 
 void ui_version_export(struct ctx *c)
 {
-	struct record *ver = readable(c, &entity_document_version, param_id(c));
+	struct record *ver = ui_load_readable(c, &entity_document_version);
 	if (!ver)
 		return;
 	struct record *doc = load_linked(c, &entity_document, model_int(ver, "document_id"));
@@ -463,7 +434,9 @@ void ui_trust(struct ctx *c)
 
 void ui_trust_document(struct ctx *c)
 {
-	int64_t id = param_id(c);
+	int64_t id = 0;
+	if (!c->nparams || !str_parse_i64(c->params[0], &id))
+		id = 0; /* no such document: answered as any other */
 	struct doc_public *d;
 	size_t n;
 	enum err e = document_public(c->db, c->a, &d, &n);
@@ -543,7 +516,7 @@ static void number_select(struct ctx *c, const char *name, const char *label, in
  * about a new version is what changed. Readers of the document may compare any two. */
 void ui_document_compare(struct ctx *c)
 {
-	struct record *doc = readable(c, &entity_document, param_id(c));
+	struct record *doc = ui_load_readable(c, &entity_document);
 	if (!doc)
 		return;
 	struct db_stmt *st;

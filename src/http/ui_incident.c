@@ -367,29 +367,17 @@ static enum err report_markdown(struct ctx *c, const struct record *r, struct bu
 
 void ui_incident_report(struct ctx *c)
 {
-	c->entity = &entity_incident;
-	const struct authz_subject *s = &c->who.subject;
-	unsigned scope = authz_scope(s, &entity_incident, AUTHZ_READ);
-	int64_t id = 0;
 	/* the full report carries the investigation (notes, actions, who did what): for those
 	 * who read every incident, not for a reporter following their own */
-	if (!(scope & SCOPE_ALL)) {
+	if (!(authz_scope(&c->who.subject, &entity_incident, AUTHZ_READ) & SCOPE_ALL)) {
+		c->entity = &entity_incident;
 		ui_error(c, ERR_FORBIDDEN, "The full report is for those who handle incidents.");
 		return;
 	}
-	if (!c->nparams || !str_parse_i64(c->params[0], &id) || id <= 0) {
-		ui_error(c, ERR_NOT_FOUND, NULL);
+	struct record *r = ui_load_readable(c, &entity_incident);
+	if (!r)
 		return;
-	}
-	struct repo_ctx rc = http_repo(c);
-	struct record *r;
-	enum err e = repo_load(&rc, &entity_incident, id, &r);
-	if (!e && !authz_record_in_scope(s, &entity_incident, scope, r))
-		e = ERR_NOT_FOUND;
-	if (e) {
-		ui_error(c, e, NULL);
-		return;
-	}
+	enum err e;
 	const char *fmt = c->nparams > 1 ? c->params[1] : "";
 	struct buf md;
 	buf_init(&md, 8u << 20);
