@@ -1040,11 +1040,13 @@ enum err incident_metrics(struct db *db, struct arena *a, int64_t now, struct in
 			    "'resolved') ORDER BY id LIMIT 5000",
 			    &st)))
 		return e;
-	int64_t ids[5000];
+	int64_t *ids = arena_alloc(a, sizeof(int64_t) * 5000);
 	size_t n = 0;
-	while ((e = db_step(st, &row)) == ERR_OK && row && n < 5000)
+	while (ids && (e = db_step(st, &row)) == ERR_OK && row && n < 5000)
 		ids[n++] = db_col_int(st, 0);
 	db_done(st);
+	if (!ids)
+		return ERR_NOMEM;
 	static const struct actor reader = { 0, "custos" };
 	struct repo_ctx rc = { .db = db, .a = a, .who = &reader };
 	for (size_t i = 0; !e && i < n; i++) {
