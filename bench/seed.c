@@ -122,7 +122,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	const char *token;
-	if (token_create(db, &a, &who, uid, "bench", NULL, NULL, &token, &tid))
+	struct token_spec spec = { "bench", NULL, NULL }, made;
+	if (token_create(db, &a, &who, uid, &spec, NULL, &made, &token, &tid, &ve))
 		return 1;
 	printf("%s\n", token);
 	arena_free(&a);

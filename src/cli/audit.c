@@ -53,6 +53,9 @@ int cmd_audit_verify(struct cli_args *a)
 	}
 	printf("ok %lld events\n", (long long)res.events);
 	printf("ok %lld records match their audit history\n", (long long)vr.records);
+	printf("ok %lld accounts, %lld API tokens and the security settings match their audit "
+	       "history\n",
+	       (long long)vr.accounts, (long long)vr.tokens);
 	printf("ok %lld files match their hashes\n", (long long)nfiles);
 	return CLI_EXIT_OK;
 }

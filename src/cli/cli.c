@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "domain/domain.h"
+#include "core/secaudit.h"
 #include "store/db.h"
 #include "util/buf.h"
 #include "util/crypto.h"
@@ -360,7 +361,8 @@ static void print_overview(void)
 	       CUSTOS_VERSION);
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		printf("  %-14s %s\n", commands[i].name, commands[i].summary);
-	printf("\nEvery command takes --db URL (or the CUSTOS_DB environment variable).\n"
+	printf("\nCommands that use a database take --db URL (or the CUSTOS_DB environment "
+	       "variable).\n"
 	       "custos help COMMAND shows a command's options.\n");
 }
 
@@ -383,6 +385,28 @@ static const struct cli_cmd *find_command(int argc, char **argv, int *used)
 		}
 	}
 	return NULL;
+}
+
+/* Whether name is the first word of two-word commands ("import" of "import csv"). */
+static bool command_group(const char *name)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strncmp(commands[i].name, name, n) == 0 && commands[i].name[n] == ' ')
+			return true;
+	return false;
+}
+
+/* "custos import xml": says which commands the group has. */
+static int group_error(const char *group, const char *word)
+{
+	size_t n = strlen(group);
+	fprintf(stderr, "custos: '%s %s' is not a command; the %s commands are:\n", group, word,
+		group);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strncmp(commands[i].name, group, n) == 0 && commands[i].name[n] == ' ')
+			fprintf(stderr, "usage: custos %s\n", commands[i].usage);
+	return CLI_EXIT_USAGE;
 }
 
 static int cmd_version(struct cli_args *a)
@@ -451,6 +475,8 @@ int cli_main(int argc, char **argv)
 		return cmd_version(NULL);
 	int used = 0;
 	const struct cli_cmd *cmd = find_command(argc - 1, argv + 1, &used);
+	if (!cmd && argc > 2 && command_group(argv[1]))
+		return group_error(argv[1], argv[2]);
 	if (!cmd)
 		return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
 
@@ -476,6 +502,9 @@ int cli_main(int argc, char **argv)
 			if (strlen(cmd->opts[j].name) == nlen &&
 			    strncmp(cmd->opts[j].name, name, nlen) == 0)
 				k = j;
+		if (k < 0 && nlen == 2 && strncmp(name, "db", 2) == 0)
+			return cli_usage_error(cmd, "'%s' uses no database, so it takes no --db",
+					       cmd->name);
 		if (k < 0)
 			return cli_usage_error(cmd, "unknown option '--%.*s'", (int)nlen, name);
 		const struct cli_opt *o = &cmd->opts[k];
@@ -538,7 +567,7 @@ int cli_open_db(const struct cli_args *a, struct db **db)
 		fprintf(stderr, "custos: cannot open database %s\n", a->db_url);
 		return CLI_EXIT_FAIL;
 	}
-	if ((e = db_migrate(*db))) {
+	if ((e = db_migrate_with(*db, secaudit_migrated))) {
 		fprintf(stderr, "custos: cannot migrate database %s: %s\n", a->db_url,
 			db_errmsg(*db));
 		db_close(*db);

@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "core/audit.h"
 #include "core/verify.h"
+#include "core/secaudit.h"
 #include "store/db.h"
 
 static int open_migrated(const char *url, struct db **db)
@@ -19,7 +20,7 @@ static int open_migrated(const char *url, struct db **db)
 		fprintf(stderr, "custos: cannot open %s\n", url);
 		return CLI_EXIT_FAIL;
 	}
-	if (db_migrate(*db) != ERR_OK) {
+	if (db_migrate_with(*db, secaudit_migrated) != ERR_OK) {
 		fprintf(stderr, "custos: cannot migrate %s: %s\n", url, db_errmsg(*db));
 		db_close(*db);
 		return CLI_EXIT_FAIL;

@@ -9,6 +9,8 @@
 #include <jansson.h>
 
 #include "core/authz.h"
+#include "core/secaudit.h"
+#include "core/user.h"
 #include "util/timeutil.h"
 
 /* Role pairs one person must not hold together (ISO 27001 5.3 segregation of duties; 9.2
@@ -224,28 +226,15 @@ static enum err load_current(struct db *db, struct arena *a, int64_t id, struct 
 	return e;
 }
 
-static json_t *roles_array(unsigned roles)
-{
-	json_t *a = json_array();
-	for (int r = 0; r < ROLE__COUNT; r++)
-		if (roles & (1u << r))
-			json_array_append_new(a, json_string(authz_role_name((enum role)r)));
-	return a;
-}
-
-static json_t *id_or_null(int64_t v)
-{
-	return v ? json_integer(v) : json_null();
-}
-
 enum err account_update(struct db *db, struct arena *a, const struct actor *who, int64_t self_id,
 			int64_t id, const struct account_patch *p, struct verrors *ve)
 {
 	enum err e = db_begin(db);
 	if (e)
 		return e;
+	json_t *before = NULL;
 	struct current cur;
-	if ((e = load_current(db, a, id, &cur)))
+	if ((e = load_current(db, a, id, &cur)) || (e = secaudit_state(db, SEC_USER, id, &before)))
 		goto fail;
 	bool found;
 	if (p->set_department && p->department_id &&
@@ -262,15 +251,30 @@ enum err account_update(struct db *db, struct arena *a, const struct actor *who,
 		if (!e)
 			verrors_add(ve, "person_id", "refers to a Person that does not exist");
 	}
+	/* a person has one account: a second one would act in their name */
+	int64_t other = 0;
+	if (!e && p->set_person && p->person_id && p->person_id != cur.person_id) {
+		e = db_get_int(db, &other, "SELECT id FROM users WHERE person_id = $1 AND id <> $2",
+			       "ii", p->person_id, id);
+		if (e == ERR_NOT_FOUND)
+			e = ERR_OK;
+		else if (!e)
+			verrors_add(ve, "person_id", "is already linked to another account");
+	}
 	if (e)
 		goto fail;
+	/* no administrator changes what they themselves may do or who they are: that takes a
+	 * second administrator, so no one grants themselves the Board's or anyone's powers */
+	if (id == self_id && p->set_roles && p->roles != cur.roles)
+		verrors_add(ve, "roles", "you cannot change your own roles");
+	if (id == self_id && p->set_person && p->person_id != cur.person_id)
+		verrors_add(ve, "person_id", "you cannot change which person you are");
+	if (id == self_id && p->set_department && p->department_id != cur.department_id)
+		verrors_add(ve, "department_id", "you cannot change your own department");
 	if (p->set_roles) {
 		const char *why = account_roles_conflict(p->roles);
 		if (why)
 			verrors_add(ve, "roles", why);
-		if (id == self_id && (cur.roles & (1u << ROLE_ADMIN)) &&
-		    !(p->roles & (1u << ROLE_ADMIN)))
-			verrors_add(ve, "roles", "you cannot remove your own administration role");
 	}
 	if (p->set_active && !p->active && id == self_id)
 		verrors_add(ve, "active", "you cannot deactivate your own account");
@@ -281,84 +285,54 @@ enum err account_update(struct db *db, struct arena *a, const struct actor *who,
 		goto fail;
 	}
 
-	json_t *ch = json_object();
-	bool privilege = false, revoke_tokens = false;
+	bool privilege = false;
 	char now[TIME_ISO_LEN];
 	time_format_iso(time_now(), now);
-	if (p->name && strcmp(p->name, cur.name) != 0) {
-		json_object_set_new(ch, "name", json_pack("[ss]", cur.name, p->name));
-		if ((e = db_run(db, "UPDATE users SET name = $2 WHERE id = $1", "is", id, p->name)))
-			goto fail_json;
-	}
+	if (p->name && strcmp(p->name, cur.name) != 0 &&
+	    (e = db_run(db, "UPDATE users SET name = $2 WHERE id = $1", "is", id, p->name)))
+		goto fail;
 	if (p->set_department && p->department_id != cur.department_id) {
-		json_object_set_new(ch, "department_id",
-				    json_pack("[oo]", id_or_null(cur.department_id),
-					      id_or_null(p->department_id)));
 		privilege = true; /* department scopes follow it */
 		if ((e = db_run(db, "UPDATE users SET department_id = $2 WHERE id = $1", "ir", id,
 				p->department_id)))
-			goto fail_json;
+			goto fail;
 	}
 	if (p->set_person && p->person_id != cur.person_id) {
-		json_object_set_new(
-			ch, "person_id",
-			json_pack("[oo]", id_or_null(cur.person_id), id_or_null(p->person_id)));
 		privilege = true;
 		if ((e = db_run(db, "UPDATE users SET person_id = $2 WHERE id = $1", "ir", id,
 				p->person_id)))
-			goto fail_json;
+			goto fail;
 	}
 	if (p->set_roles && p->roles != cur.roles) {
-		json_object_set_new(
-			ch, "roles",
-			json_pack("[oo]", roles_array(cur.roles), roles_array(p->roles)));
 		privilege = true;
 		if ((e = db_run(db, "DELETE FROM user_roles WHERE user_id = $1", "i", id)))
-			goto fail_json;
+			goto fail;
 		for (int r = 0; r < ROLE__COUNT; r++)
 			if ((p->roles & (1u << r)) &&
 			    (e = db_run(db,
 					"INSERT INTO user_roles (user_id, role) VALUES ($1, $2)",
 					"is", id, authz_role_name((enum role)r))))
-				goto fail_json;
+				goto fail;
 	}
+	bool deactivated = false;
 	if (p->set_active && p->active != cur.active) {
-		json_object_set_new(ch, "active", json_pack("[bb]", cur.active, p->active));
 		if ((e = db_run(db, "UPDATE users SET active = $2 WHERE id = $1", "ii", id,
 				(int64_t)p->active)))
-			goto fail_json;
-		if (!p->active)
-			privilege = revoke_tokens = true;
+			goto fail;
+		deactivated = privilege = !p->active;
 	}
-	if (json_object_size(ch) == 0) {
-		json_decref(ch);
-		db_rollback(db);
-		return ERR_OK;
-	}
-	if ((e = db_run(db, "UPDATE users SET version = version + 1, updated_at = $2 WHERE id = $1",
-			"is", id, now)))
-		goto fail_json;
-	/* a changed privilege takes effect now: the account signs in again */
-	if (privilege && (e = db_run(db, "DELETE FROM sessions WHERE user_id = $1", "i", id)))
-		goto fail_json;
-	if (revoke_tokens && (e = db_run(db,
-					 "UPDATE api_tokens SET revoked_at = $2"
-					 " WHERE user_id = $1 AND revoked_at IS NULL",
-					 "is", id, now)))
-		goto fail_json;
-	char *text = json_dumps(ch, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(ch);
 	const char *action = p->set_active && p->active != cur.active
 				     ? (p->active ? "activate" : "deactivate")
 				     : "update";
-	e = text ? audit_append(db, who, action, "user", id, text) : ERR_NOMEM;
-	free(text);
-	if (e || (e = db_commit(db)))
+	if ((e = secaudit_record(db, who, SEC_USER, action, id, before, now)))
 		goto fail;
-	return ERR_OK;
-fail_json:
-	json_decref(ch);
+	/* a changed privilege takes effect now: the account signs in again; a deactivated one
+	 * loses its tokens too */
+	if (deactivated)
+		e = user_end_credentials(db, who, id, 0, now);
+	else if (privilege)
+		e = db_run(db, "DELETE FROM sessions WHERE user_id = $1", "i", id);
 fail:
-	db_rollback(db);
-	return e;
+	json_decref(before);
+	return db_finish(db, e);
 }

@@ -42,6 +42,13 @@ void audit_canonical(struct buf *b, int64_t seq, const char *at, int64_t actor_i
 enum err audit_append(struct db *db, const struct actor *who, const char *action,
 		      const char *entity, int64_t entity_id, const char *changes_json)
 {
+	return audit_append_at(db, who, NULL, action, entity, entity_id, changes_json);
+}
+
+enum err audit_append_at(struct db *db, const struct actor *who, const char *when,
+			 const char *action, const char *entity, int64_t entity_id,
+			 const char *changes_json)
+{
 	struct db_stmt *st;
 	bool row;
 	int64_t seq = 1;
@@ -66,7 +73,10 @@ enum err audit_append(struct db *db, const struct actor *who, const char *action
 		return e;
 
 	char at[TIME_ISO_LEN];
-	time_format_iso(time_now(), at);
+	if (when && strlen(when) == TIME_ISO_LEN - 1)
+		memcpy(at, when, TIME_ISO_LEN);
+	else
+		time_format_iso(time_now(), at);
 	const char *actor = who && who->name ? who->name : "system";
 	int64_t actor_id = who ? who->id : 0;
 

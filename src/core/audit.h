@@ -23,6 +23,10 @@ struct actor {
 /* Must run inside a write transaction. changes_json: {"field":[before,after],...}. */
 enum err audit_append(struct db *db, const struct actor *who, const char *action,
 		      const char *entity, int64_t entity_id, const char *changes_json) WUR;
+/* The same, dated at (RFC 3339 as time_format_iso writes it) instead of now: the time the
+ * write stored in the record's created_at or updated_at, so the two agree to the letter. */
+enum err audit_append_at(struct db *db, const struct actor *who, const char *at, const char *action,
+			 const char *entity, int64_t entity_id, const char *changes_json) WUR;
 
 struct audit_result {
 	int64_t events;	 /* events checked */

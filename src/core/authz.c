@@ -368,10 +368,24 @@ static const struct {
 	{ ROLE_ISMS_MANAGER, CAP_SECURITY_SETTINGS },
 };
 
+/* The pseudo-register of the account powers in a token's permissions: "account:users". A
+ * wildcard never reaches it, so "*:*" is every register right and no power. */
+#define POWER_REGISTER "account"
+static const char *const powers[] = { "tokens", "users", "settings", NULL };
+
+const char *authz_capability_power(enum authz_capability cap)
+{
+	return cap == CAP_MANAGE_ACCOUNTS     ? "users"
+	       : cap == CAP_SECURITY_SETTINGS ? "settings"
+					      : "?";
+}
+
 bool authz_can(const struct authz_subject *s, enum authz_capability cap)
 {
-	/* a token limited to some registers never administers the system */
-	if (!s || !s->authenticated || s->token_permissions)
+	if (!s || !s->authenticated)
+		return false;
+	/* a token administers nothing unless it was made for exactly that */
+	if (s->via_token && !authz_token_power(s->token_permissions, authz_capability_power(cap)))
 		return false;
 	for (size_t i = 0; i < sizeof(capabilities) / sizeof(capabilities[0]); i++)
 		if (capabilities[i].cap == cap && authz_has_role(s, capabilities[i].role))
@@ -384,26 +398,99 @@ bool authz_has_role(const struct authz_subject *s, enum role r)
 	return s && (s->roles & (1u << r));
 }
 
+/* One "register:action" item of a list, as two counted strings. */
+struct perm_item {
+	const char *reg, *act;
+	size_t rn, an;
+};
+
+/* The item at *p, advancing *p past it and its comma; false at the end of the list or on an
+ * item without a colon. */
+static bool next_item(const char **p, struct perm_item *it)
+{
+	if (!**p)
+		return false;
+	const char *end = strchr(*p, ',');
+	size_t n = end ? (size_t)(end - *p) : strlen(*p);
+	const char *colon = memchr(*p, ':', n);
+	if (!colon)
+		return false;
+	it->reg = *p;
+	it->rn = (size_t)(colon - *p);
+	it->act = colon + 1;
+	it->an = n - it->rn - 1;
+	*p = end ? end + 1 : *p + n;
+	return true;
+}
+
+static bool part_is(const char *s, size_t n, const char *word)
+{
+	return n == strlen(word) && strncmp(s, word, n) == 0;
+}
+
+static bool is_power(const struct perm_item *it)
+{
+	return part_is(it->reg, it->rn, POWER_REGISTER);
+}
+
+/* Whether item a allows everything item b does (b names a power: only that very power). */
+static bool item_covers(const struct perm_item *a, const struct perm_item *b)
+{
+	if (is_power(b) || is_power(a))
+		return is_power(a) && is_power(b) && a->an == b->an &&
+		       strncmp(a->act, b->act, a->an) == 0;
+	bool reg = part_is(a->reg, a->rn, "*") ||
+		   (a->rn == b->rn && strncmp(a->reg, b->reg, a->rn) == 0);
+	bool act = part_is(a->act, a->an, "*") ||
+		   (a->an == b->an && strncmp(a->act, b->act, a->an) == 0);
+	return reg && act;
+}
+
 /* Does a token's permission list allow this register and action? */
 static bool token_permits(const char *list, const char *plural, const char *action)
 {
-	const char *p = list;
-	while (*p) {
-		const char *end = strchr(p, ',');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-		const char *colon = memchr(p, ':', n);
-		if (colon) {
-			size_t rn = (size_t)(colon - p), an = n - rn - 1;
-			bool reg = (rn == 1 && *p == '*') ||
-				   (rn == strlen(plural) && !strncmp(p, plural, rn));
-			bool act = (an == 1 && colon[1] == '*') ||
-				   (an == strlen(action) && !strncmp(colon + 1, action, an));
-			if (reg && act)
+	struct perm_item want = { plural, action, strlen(plural), strlen(action) }, it;
+	for (const char *p = list; next_item(&p, &it);)
+		if (item_covers(&it, &want))
+			return true;
+	return false;
+}
+
+bool authz_token_power(const char *list, const char *power)
+{
+	struct perm_item want = { POWER_REGISTER, power, strlen(POWER_REGISTER), strlen(power) },
+			 it;
+	for (const char *p = list ? list : ""; next_item(&p, &it);)
+		if (item_covers(&it, &want))
+			return true;
+	return false;
+}
+
+bool authz_permissions_cover(const char *parent, const char *child)
+{
+	struct perm_item c, it;
+	for (const char *p = child; next_item(&p, &c);) {
+		bool covered = false;
+		for (const char *q = parent; !covered && next_item(&q, &it);)
+			covered = item_covers(&it, &c);
+		if (!covered)
+			return false;
+	}
+	return true;
+}
+
+static bool valid_action(const char *s, size_t n)
+{
+	if (part_is(s, n, "*"))
+		return true;
+	for (int i = 0; i < AUTHZ__COUNT; i++)
+		if (part_is(s, n, authz_action_name((enum authz_action)i)))
+			return true;
+	for (size_t i = 0; i < model_registry_count(); i++) {
+		const struct workflow *w = model_registry_at(i)->workflow;
+		for (size_t k = 0; w && k < w->nsteps; k++)
+			if (part_is(s, n, w->steps[k].name))
 				return true;
-		}
-		if (!end)
-			break;
-		p = end + 1;
 	}
 	return false;
 }
@@ -413,36 +500,26 @@ bool authz_permissions_valid(const char *list)
 	if (!list || !*list || strlen(list) > 1000)
 		return false;
 	const char *p = list;
-	for (;;) {
-		const char *end = strchr(p, ',');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-		const char *colon = memchr(p, ':', n);
-		if (!colon || colon == p || colon == p + n - 1)
+	struct perm_item it;
+	while (*p) {
+		if (!next_item(&p, &it) || !it.rn || !it.an)
 			return false;
-		size_t rn = (size_t)(colon - p), an = n - rn - 1;
-		bool reg = rn == 1 && *p == '*';
-		for (size_t i = 0; !reg && i < model_registry_count(); i++) {
-			const char *pl = model_registry_at(i)->plural;
-			reg = rn == strlen(pl) && !strncmp(p, pl, rn);
+		if (is_power(&it)) {
+			bool known = false;
+			for (const char *const *w = powers; *w; w++)
+				known |= part_is(it.act, it.an, *w);
+			if (!known)
+				return false;
+			continue;
 		}
-		bool act = an == 1 && colon[1] == '*';
-		for (int i = 0; !act && i < AUTHZ__COUNT; i++) {
-			const char *nm = authz_action_name((enum authz_action)i);
-			act = an == strlen(nm) && !strncmp(colon + 1, nm, an);
-		}
-		for (size_t i = 0; !act && i < model_registry_count(); i++) {
-			const struct workflow *w = model_registry_at(i)->workflow;
-			for (size_t k = 0; !act && w && k < w->nsteps; k++) {
-				const char *nm = w->steps[k].name;
-				act = an == strlen(nm) && !strncmp(colon + 1, nm, an);
-			}
-		}
-		if (!reg || !act)
+		bool reg = part_is(it.reg, it.rn, "*");
+		for (size_t i = 0; !reg && i < model_registry_count(); i++)
+			reg = part_is(it.reg, it.rn, model_registry_at(i)->plural);
+		if (!reg || !valid_action(it.act, it.an))
 			return false;
-		if (!end)
-			return true;
-		p = end + 1;
 	}
+	/* a trailing comma leaves an empty last item */
+	return list[strlen(list) - 1] != ',';
 }
 
 /* Drops the scopes the register cannot express. */

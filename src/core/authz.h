@@ -40,13 +40,24 @@ struct authz_subject {
 	unsigned roles;	       /* bit (1u << enum role) per role held */
 	int64_t person_id;     /* the user's record in the people register, 0 if none */
 	int64_t department_id; /* 0 if none */
+	/* The credential is a bearer token, not a signed-in session: it never holds a power
+	 * (authz_can) that its permissions do not name. */
+	bool via_token;
 	/* A bearer token's own limits, "register:action" items separated by commas with * for
 	 * any ("assets:read,*:read"); NULL when the credential carries all the user's rights. */
 	const char *token_permissions;
 };
 
-/* Whether a token permission list is well formed (registers and actions that exist). */
+/* Whether a token permission list is well formed (registers and actions that exist, or one of
+ * the account powers "account:tokens", "account:users", "account:settings"). */
 bool authz_permissions_valid(const char *list);
+/* Whether every item of child is allowed by parent, so a token made with a token never
+ * exceeds it. A wildcard covers registers and actions but never an account power: those are
+ * only ever given by name. Both lists must be valid. */
+bool authz_permissions_cover(const char *parent, const char *child);
+/* Whether a token's list names this account power ("tokens", "users", "settings"); a token
+ * without a list (all of its owner's register rights) holds none. */
+bool authz_token_power(const char *list, const char *power);
 
 const char *authz_role_name(enum role r);
 /* -1 when the name is not a role. */
@@ -63,12 +74,15 @@ bool authz_record_in_scope(const struct authz_subject *s, const struct entity *e
 			   const struct record *r);
 bool authz_has_role(const struct authz_subject *s, enum role r);
 
-/* Permissions that are not about a register. */
+/* Permissions that are not about a register. A bearer token has one only when its permissions
+ * name the matching account power (authz_capability_power) and its owner's roles grant it. */
 enum authz_capability {
 	CAP_MANAGE_ACCOUNTS,   /* register, change and de-register user accounts (policy 3.10.3) */
 	CAP_SECURITY_SETTINGS, /* e.g. which roles must sign in with a second factor */
 	CAP__COUNT
 };
 bool authz_can(const struct authz_subject *s, enum authz_capability cap);
+/* "users", "settings": the account power a token needs for the capability. */
+const char *authz_capability_power(enum authz_capability cap);
 
 #endif

@@ -56,8 +56,9 @@ const char *files_media_type(const char *declared, const char *name)
 	return "application/octet-stream";
 }
 
-/* The last path segment (browsers on Windows send C:\...\x.pdf), without control characters,
- * quotes or backslashes, which would break a Content-Disposition header, and cut at a
+/* The last path segment (browsers on Windows send C:\...\x.pdf), without quotes or
+ * backslashes, which would break a Content-Disposition header, and without invisible
+ * characters (controls, bidi overrides: "\u202Egpj.exe" would show as "exe.jpg"), cut at a
  * character boundary to FILES_NAME_MAX bytes. "file" when nothing is left. */
 static const char *clean_name(struct arena *a, const char *name)
 {
@@ -72,22 +73,20 @@ static const char *clean_name(struct arena *a, const char *name)
 	if (!out)
 		return NULL;
 	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)base[i];
-		if (ch < 0x20 || ch == 0x7f || ch == '"')
-			continue;
-		out[o++] = (char)ch;
-	}
+	for (size_t i = 0; i < n; i++)
+		if (base[i] != '"')
+			out[o++] = base[i];
 	out[o] = '\0';
 	if (!str_valid_utf8(out, o))
 		o = 0; /* not text: better no name than mojibake in a header */
+	o = str_drop_invisible(out, o);
 	while (o > FILES_NAME_MAX || (o > 0 && ((unsigned char)out[o] & 0xC0) == 0x80))
 		o--;
 	/* a name of dots alone ("..") would read as a path */
+	out[o] = '\0';
 	size_t dots = strspn(out, ".");
 	if (o == 0 || dots >= o)
 		return "file";
-	out[o] = '\0';
 	return out;
 }
 

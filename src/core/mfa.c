@@ -2,6 +2,10 @@
  * that require a second factor. Secrets never leave this file except at enrolment. */
 #include "core/mfa.h"
 
+#include "core/secaudit.h"
+#include "core/throttle.h"
+#include "core/user.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,11 +211,14 @@ static void code_hash(const char *code, char out[CRYPTO_HASH_HEX])
 }
 
 enum err mfa_confirm(struct db *db, struct arena *a, const struct actor *who, int64_t user_id,
-		     const char *code, const char *codes[MFA_RECOVERY_CODES])
+		     int64_t keep_session, const char *code, const char *codes[MFA_RECOVERY_CODES])
 {
 	enum err e = db_begin(db);
 	if (e)
 		return e;
+	json_t *before = NULL;
+	if ((e = secaudit_state(db, SEC_USER, user_id, &before)))
+		goto fail;
 	unsigned char raw[SECRET_BYTES];
 	size_t n;
 	int64_t last;
@@ -253,22 +260,23 @@ enum err mfa_confirm(struct db *db, struct arena *a, const struct actor *who, in
 	db_bind_int(st, 2, step);
 	e = db_step(st, &row);
 	db_done(st);
-	if (e ||
-	    (e = audit_append(db, who, "mfa_enrol", "user", user_id, "{\"mfa\":[false,true]}")) ||
-	    (e = db_commit(db)))
-		goto fail;
-	return ERR_OK;
+	/* from now on the account signs in with the factor: sessions and tokens made without it
+	 * end, but for the session that turned it on */
+	if (!e)
+		e = secaudit_record(db, who, SEC_USER, "mfa_enrol", user_id, before, now);
+	if (!e)
+		e = user_end_credentials(db, who, user_id, keep_session, now);
 fail:
-	db_rollback(db);
-	return e;
+	json_decref(before);
+	return db_finish(db, e);
 }
 
 enum err mfa_verify(struct db *db, const struct actor *who, int64_t user_id, const char *code)
 {
-	(void)who;
 	enum err e = db_begin(db); /* the check and the spending in one transaction */
 	if (e)
 		return e;
+	json_t *before = NULL;
 	unsigned char raw[SECRET_BYTES];
 	size_t n;
 	int64_t last;
@@ -294,7 +302,8 @@ enum err mfa_verify(struct db *db, const struct actor *who, int64_t user_id, con
 		char h[CRYPTO_HASH_HEX], now[TIME_ISO_LEN];
 		code_hash(code, h);
 		time_format_iso(time_now(), now);
-		if ((e = db_prepare(db,
+		if ((e = secaudit_state(db, SEC_USER, user_id, &before)) ||
+		    (e = db_prepare(db,
 				    "UPDATE mfa_recovery_codes SET used_at = $3 WHERE user_id = $1"
 				    " AND code_hash = $2 AND used_at IS NULL",
 				    &st)))
@@ -307,17 +316,13 @@ enum err mfa_verify(struct db *db, const struct actor *who, int64_t user_id, con
 		if (!e && db_changes(db) == 0)
 			e = ERR_UNAUTHORIZED;
 		if (!e)
-			e = audit_append(db, who, "mfa_recovery_code", "user", user_id,
-					 "{\"recovery_code\":[\"unused\",\"used\"]}");
+			e = secaudit_record(db, who, SEC_USER, "mfa_recovery_code", user_id, before,
+					    now);
 	}
-	if (e || (e = db_commit(db)))
-		goto fail;
-	return ERR_OK;
 fail:
-	if (e == ERR_NOT_FOUND)
-		e = ERR_UNAUTHORIZED;
-	db_rollback(db);
-	return e;
+	json_decref(before);
+	e = db_finish(db, e);
+	return e == ERR_NOT_FOUND ? ERR_UNAUTHORIZED : e;
 }
 
 enum err mfa_disable(struct db *db, const struct actor *who, int64_t user_id)
@@ -325,14 +330,53 @@ enum err mfa_disable(struct db *db, const struct actor *who, int64_t user_id)
 	enum err e = db_begin(db);
 	if (e)
 		return e;
-	if ((e = db_run(db, "DELETE FROM user_mfa WHERE user_id = $1", "i", user_id)) ||
-	    (e = db_run(db, "DELETE FROM mfa_recovery_codes WHERE user_id = $1", "i", user_id)) ||
-	    (e = audit_append(db, who, "mfa_disable", "user", user_id, "{\"mfa\":[true,false]}")) ||
-	    (e = db_commit(db))) {
-		db_rollback(db);
+	json_t *before = NULL;
+	if (!(e = secaudit_state(db, SEC_USER, user_id, &before)) &&
+	    !(e = db_run(db, "DELETE FROM user_mfa WHERE user_id = $1", "i", user_id)) &&
+	    !(e = db_run(db, "DELETE FROM mfa_recovery_codes WHERE user_id = $1", "i", user_id)))
+		e = secaudit_record(db, who, SEC_USER, "mfa_disable", user_id, before, NULL);
+	json_decref(before);
+	return db_finish(db, e);
+}
+
+struct code_check {
+	struct db *db;
+	const struct actor *who;
+	int64_t user_id;
+	const char *code;
+};
+
+static enum err check_code(void *arg)
+{
+	struct code_check *cc = arg;
+	return mfa_verify(cc->db, cc->who, cc->user_id, cc->code);
+}
+
+enum err mfa_turn_off(struct db *db, const struct actor *who, int64_t user_id, unsigned roles,
+		      const char *email, const char *addr, const char *code, int64_t *retry_after,
+		      struct verrors *ve)
+{
+	*retry_after = 0;
+	unsigned required;
+	enum err e = mfa_required_roles(db, &required);
+	if (e)
 		return e;
+	if (required & roles) {
+		verrors_add(ve, "code", "cannot turn off a second factor that your role requires");
+		return ERR_INVALID;
 	}
-	return ERR_OK;
+	if (!code || !*code) {
+		verrors_add(ve, "code", "is required");
+		return ERR_INVALID;
+	}
+	/* a code guessed here removes the factor: it counts like one guessed at sign-in */
+	struct code_check cc = { db, who, user_id, code };
+	e = throttle_secret(db, email, addr, retry_after, check_code, &cc);
+	if (e == ERR_UNAUTHORIZED) {
+		verrors_add(ve, "code", "is not a valid code");
+		return ERR_INVALID;
+	}
+	return e ? e : mfa_disable(db, who, user_id);
 }
 
 enum err mfa_required_roles(struct db *db, unsigned *roles)
@@ -357,45 +401,19 @@ enum err mfa_set_required_roles(struct db *db, const struct actor *who, unsigned
 	enum err e = db_begin(db);
 	if (e)
 		return e;
-	unsigned before = 0;
-	if ((e = mfa_required_roles(db, &before)) ||
+	json_t *before = NULL;
+	if ((e = secaudit_state(db, SEC_SETTINGS, 0, &before)) ||
 	    (e = db_exec(db, "DELETE FROM mfa_required_roles")))
 		goto fail;
-	json_t *b = json_array(), *af = json_array();
-	for (int r = 0; r < ROLE__COUNT; r++) {
-		if (before & (1u << r))
-			json_array_append_new(b, json_string(authz_role_name((enum role)r)));
-		if (!(roles & (1u << r)))
-			continue;
-		json_array_append_new(af, json_string(authz_role_name((enum role)r)));
-		struct db_stmt *st;
-		bool row;
-		if ((e = db_prepare(db, "INSERT INTO mfa_required_roles (role) VALUES ($1)",
-				    &st))) {
-			json_decref(b);
-			json_decref(af);
+	for (int r = 0; r < ROLE__COUNT; r++)
+		if ((roles & (1u << r)) &&
+		    (e = db_run(db, "INSERT INTO mfa_required_roles (role) VALUES ($1)", "s",
+				authz_role_name((enum role)r))))
 			goto fail;
-		}
-		db_bind_str(st, 1, authz_role_name((enum role)r));
-		e = db_step(st, &row);
-		db_done(st);
-		if (e) {
-			json_decref(b);
-			json_decref(af);
-			goto fail;
-		}
-	}
-	json_t *ch = json_pack("{s:[oo]}", "mfa_required_roles", b, af);
-	char *text = ch ? json_dumps(ch, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	json_decref(ch);
-	e = text ? audit_append(db, who, "update", "setting", 0, text) : ERR_NOMEM;
-	free(text);
-	if (e || (e = db_commit(db)))
-		goto fail;
-	return ERR_OK;
+	e = secaudit_record(db, who, SEC_SETTINGS, "update", 0, before, NULL);
 fail:
-	db_rollback(db);
-	return e;
+	json_decref(before);
+	return db_finish(db, e);
 }
 
 enum err mfa_code_at(const char *secret_b32, int64_t when, char out[7])

@@ -10,6 +10,7 @@
 #include "core/audit.h"
 #include "store/db.h"
 #include "util/arena.h"
+#include "core/model.h"
 #include "util/buf.h"
 
 #define MFA_RECOVERY_CODES 10
@@ -27,15 +28,25 @@ struct mfa_enrolment {
 /* Starts (or restarts) enrolment with a fresh secret; not active until confirmed. */
 enum err mfa_begin(struct db *db, struct arena *a, int64_t user_id, const char *email,
 		   struct mfa_enrolment *out) WUR;
-/* Confirms with a current code; fills codes[] with the recovery codes (shown once).
- * ERR_INVALID for a wrong code or no enrolment in progress. Audited. */
+/* Confirms with a current code; fills codes[] with the recovery codes (shown once). Every
+ * other session of the account (all but keep_session) ends and its tokens are revoked: they were
+ * made without the factor. ERR_INVALID for a wrong code or no enrolment in progress. Audited. */
 enum err mfa_confirm(struct db *db, struct arena *a, const struct actor *who, int64_t user_id,
-		     const char *code, const char *codes[MFA_RECOVERY_CODES]) WUR;
+		     int64_t keep_session, const char *code,
+		     const char *codes[MFA_RECOVERY_CODES]) WUR;
 /* Checks a TOTP code or a recovery code for sign-in, and spends it. ERR_UNAUTHORIZED if wrong
  * or already used. */
 enum err mfa_verify(struct db *db, const struct actor *who, int64_t user_id, const char *code) WUR;
 /* Turns two-factor sign-in off for the account (after the caller checked a code). Audited. */
 enum err mfa_disable(struct db *db, const struct actor *who, int64_t user_id) WUR;
+
+/* The account's own switching off of its factor, proved by a current code (or a recovery
+ * code) checked under the sign-in throttle for email and the client address addr. roles are
+ * the account's: a factor one of them requires stays. ERR_THROTTLED with *retry_after seconds;
+ * ERR_INVALID with ve naming "code". Audited. */
+enum err mfa_turn_off(struct db *db, const struct actor *who, int64_t user_id, unsigned roles,
+		      const char *email, const char *addr, const char *code, int64_t *retry_after,
+		      struct verrors *ve) WUR;
 
 /* The roles that must sign in with a second factor, as a bit set, and setting them. */
 enum err mfa_required_roles(struct db *db, unsigned *roles) WUR;

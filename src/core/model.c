@@ -376,8 +376,15 @@ static void validate(struct arena *a, const struct record *r, const struct step 
 			     (v->s && f->type != FT_INT && f->type != FT_BOOL &&
 			      f->type != FT_REF && v->n == 0);
 		if (empty) {
+			/* a field that is the acting user is empty only for an account with no
+			 * person: say so, rather than ask for what the user cannot give */
 			if (f->flags & FF_REQUIRED)
-				verrors_add(ve, f->name, "is required");
+				verrors_add(ve, f->name,
+					    f->flags & FF_SELF
+						    ? "is you, but your account is not linked to a "
+						      "person in the people register: ask an "
+						      "administrator to link it"
+						    : "is required");
 			continue;
 		}
 		switch (f->type) {

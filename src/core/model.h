@@ -42,6 +42,9 @@ enum field_flag {
 	/* Once set, never changed or removed (an incident report's attachment: the reporter's
 	 * evidence). */
 	FF_KEEP = 1u << 6,
+	/* A person reference that names whoever makes the record (an incident's reporter, a
+	 * change request's author): on create, left out means the acting user's person. */
+	FF_SELF = 1u << 7,
 };
 
 struct choice {

@@ -401,22 +401,32 @@ static enum err bump_register(struct repo_ctx *c, const struct entity *e)
 
 /* The audit event and the register counter, written in the caller's transaction. */
 static enum err audit(struct repo_ctx *c, const char *action, const struct entity *e, int64_t id,
-		      const struct record *before, const struct record *after)
+		      const struct record *before, const struct record *after, const char *at)
 {
 	char *changes = changes_json(e, before, after);
-	enum err err = audit_append(c->db, c->who, action, e->name, id, changes ? changes : "{}");
+	enum err err =
+		audit_append_at(c->db, c->who, at, action, e->name, id, changes ? changes : "{}");
 	free(changes);
 	return err ? err : bump_register(c, e);
 }
 
-static void apply_defaults(struct arena *a, struct record *r)
+/* Fills the defaults of a new record; false when a required field that is the acting user
+ * stays empty (an account linked to no person), which no permission can make right. */
+static bool apply_defaults(struct repo_ctx *c, struct record *r)
 {
+	bool self = true;
 	for (size_t i = 0; i < r->e->nfields; i++) {
 		const struct field *f = &r->e->fields[i];
 		const char *why;
-		if (!r->v[i].set && f->dflt)
-			(void)model_parse_text(a, f, f->dflt, strlen(f->dflt), &r->v[i], &why);
+		bool empty = !r->v[i].set || r->v[i].null;
+		if ((f->flags & FF_SELF) && empty && c->person_id)
+			r->v[i] = (struct value){ .set = true, .i = c->person_id };
+		else if ((f->flags & FF_SELF) && empty && (f->flags & FF_REQUIRED))
+			self = false;
+		else if (!r->v[i].set && f->dflt)
+			(void)model_parse_text(c->a, f, f->dflt, strlen(f->dflt), &r->v[i], &why);
 	}
+	return self;
 }
 
 /* Who the write in progress on this thread is for: hooks that change other records (a
@@ -448,10 +458,12 @@ static enum err store_files(struct repo_ctx *c, const struct record *r)
 enum err repo_create(struct repo_ctx *c, struct record *r, struct verrors *ve, int64_t *id)
 {
 	const struct entity *e = r->e;
-	apply_defaults(c->a, r);
+	bool self = apply_defaults(c, r);
 	/* field errors and the database's (dangling reference, value taken) are reported together
 	 */
 	model_validate(c->a, r, ve);
+	if (!self) /* the validation said who is missing; the guard would only say "no" */
+		return ERR_INVALID;
 	enum err err = tx_begin(c);
 	if (err)
 		return err;
@@ -500,7 +512,7 @@ enum err repo_create(struct repo_ctx *c, struct record *r, struct verrors *ve, i
 	}
 	if (e->after_write && (err = e->after_write(c->db, c->a, NULL, r, "create")))
 		goto fail;
-	if ((err = audit(c, "create", e, r->id, NULL, r)))
+	if ((err = audit(c, "create", e, r->id, NULL, r, now)))
 		goto fail;
 	if ((err = tx_commit(c)))
 		goto fail;
@@ -568,7 +580,7 @@ static enum err write_update(struct repo_ctx *c, const struct entity *e, int64_t
 	merged->id = id;
 	if (e->after_write && (err = e->after_write(c->db, c->a, old, merged, action)))
 		return err;
-	if ((err = audit(c, action, e, id, old, merged)))
+	if ((err = audit(c, action, e, id, old, merged, now)))
 		return err;
 	return tx_commit(c);
 }
@@ -748,7 +760,7 @@ enum err repo_delete(struct repo_ctx *c, const struct entity *e, int64_t id, int
 	bool row;
 	if ((err = run(c->db, sql, &bs, &row, NULL)))
 		goto fail;
-	if ((err = audit(c, "delete", e, id, old, NULL)))
+	if ((err = audit(c, "delete", e, id, old, NULL, NULL)))
 		goto fail;
 	if ((err = tx_commit(c)))
 		goto fail;

@@ -13,6 +13,7 @@ struct repo_ctx {
 	struct db *db;
 	struct arena *a;
 	const struct actor *who;
+	int64_t person_id; /* the acting user's person (0: none), for FF_SELF fields */
 	bool in_tx; /* the caller holds a write transaction: repo neither begins nor ends one */
 	/* Asked inside the write transaction before anything is written: before is NULL on
 	 * create, after is NULL on delete. A non-OK answer aborts the write with that error. */

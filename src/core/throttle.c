@@ -165,3 +165,19 @@ enum err throttle_clear(struct db *db, const char *email)
 	db_done(st);
 	return e;
 }
+
+enum err throttle_secret(struct db *db, const char *email, const char *addr, int64_t *retry_after,
+			 enum err (*check)(void *arg), void *arg)
+{
+	*retry_after = 0;
+	enum err e = throttle_check(db, email, addr, retry_after);
+	if (e)
+		return e;
+	if (*retry_after > 0)
+		return ERR_THROTTLED;
+	e = check(arg);
+	enum err t = e == ERR_UNAUTHORIZED ? throttle_fail(db, email, addr)
+		     : e == ERR_OK	   ? throttle_clear(db, email)
+					   : ERR_OK;
+	return t ? t : e;
+}

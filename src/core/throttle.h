@@ -17,4 +17,11 @@ enum err throttle_fail(struct db *db, const char *email, const char *addr) WUR;
 /* A successful sign-in clears the account's count (the address keeps its own). */
 enum err throttle_clear(struct db *db, const char *email) WUR;
 
+/* A secret check other than sign-in (the current password, a code that removes a second
+ * factor) under the same counters: ERR_THROTTLED with *retry_after seconds while the account
+ * or the address waits; else check(arg) runs, and its ERR_UNAUTHORIZED (wrong) counts as a
+ * failure, its ERR_OK clears the account's count. Returns what check returned. */
+enum err throttle_secret(struct db *db, const char *email, const char *addr, int64_t *retry_after,
+			 enum err (*check)(void *arg), void *arg) WUR;
+
 #endif

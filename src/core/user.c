@@ -3,6 +3,8 @@
 
 #include "core/account.h"
 #include "core/authz.h"
+#include "core/secaudit.h"
+#include "core/throttle.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +122,34 @@ enum err user_check_password(struct db *db, int64_t user_id, const char *passwor
 	return crypto_password_verify(hash, password, n) ? ERR_OK : ERR_UNAUTHORIZED;
 }
 
+/* Stores a password hash with its audit event; end_all also ends the account's sessions and
+ * revokes its tokens (a change by the user, not an upgrade of the hash). */
+static enum err password_store(struct db *db, const struct actor *who, int64_t user_id,
+			       const char *hash, const char *action, bool end_all)
+{
+	char now[TIME_ISO_LEN];
+	time_format_iso(time_now(), now);
+	enum err e = db_begin(db);
+	if (e)
+		return e;
+	json_t *before = NULL;
+	if ((e = secaudit_state(db, SEC_USER, user_id, &before)))
+		goto fail;
+	if (!before) {
+		e = ERR_NOT_FOUND;
+		goto fail;
+	}
+	e = db_run(db, "UPDATE users SET password_hash = $2 WHERE id = $1", "is", user_id, hash);
+	if (!e)
+		e = secaudit_record(db, who, SEC_USER, action, user_id, before, now);
+	/* whoever knew the old password is signed out, and the tokens made with it stop */
+	if (!e && end_all)
+		e = user_end_credentials(db, who, user_id, 0, now);
+fail:
+	json_decref(before);
+	return db_finish(db, e);
+}
+
 enum err user_set_password(struct db *db, struct arena *a, const struct actor *who, int64_t user_id,
 			   const char *email, const char *password, struct verrors *ve)
 {
@@ -133,38 +163,74 @@ enum err user_set_password(struct db *db, struct arena *a, const struct actor *w
 	enum err e = crypto_password_hash(password, strlen(password), hash);
 	if (e)
 		return e;
-	char now[TIME_ISO_LEN];
-	time_format_iso(time_now(), now);
-	if ((e = db_begin(db)))
-		return e;
-	struct db_stmt *st;
-	bool row;
-	if ((e = db_prepare(db,
-			    "UPDATE users SET password_hash = $1, updated_at = $2,"
-			    " version = version + 1 WHERE id = $3",
-			    &st)))
-		goto fail;
-	db_bind_str(st, 1, hash);
-	db_bind_str(st, 2, now);
-	db_bind_int(st, 3, user_id);
-	e = db_step(st, &row);
-	db_done(st);
-	if (e)
-		goto fail;
-	if ((e = db_prepare(db, "DELETE FROM sessions WHERE user_id = $1", &st)))
-		goto fail;
-	db_bind_int(st, 1, user_id);
-	e = db_step(st, &row);
-	db_done(st);
-	if (e ||
-	    (e = audit_append(db, who, "password_change", "user", user_id,
-			      "{\"password\":[\"(hidden)\",\"(changed)\"]}")) ||
-	    (e = db_commit(db)))
-		goto fail;
-	return ERR_OK;
-fail:
-	db_rollback(db);
-	return e;
+	return password_store(db, who, user_id, hash, "password_change", true);
+}
+
+enum err user_end_credentials(struct db *db, const struct actor *who, int64_t user_id,
+			      int64_t keep_session, const char *at)
+{
+	enum err e = db_run(db, "DELETE FROM sessions WHERE user_id = $1 AND id <> $2", "ii",
+			    user_id, keep_session);
+	/* one token at a time, each revocation its own event */
+	for (;;) {
+		struct db_stmt *st;
+		bool row;
+		int64_t id = 0;
+		if (e || (e = db_prepare(db,
+					 "SELECT id FROM api_tokens WHERE user_id = $1"
+					 " AND revoked_at IS NULL ORDER BY id LIMIT 1",
+					 &st)))
+			return e;
+		db_bind_int(st, 1, user_id);
+		if ((e = db_step(st, &row)) == ERR_OK && row)
+			id = db_col_int(st, 0);
+		db_done(st);
+		if (e || !id)
+			return e;
+		json_t *before = NULL;
+		if ((e = secaudit_state(db, SEC_TOKEN, id, &before)) ||
+		    (e = db_run(db, "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1", "is", id,
+				at)) ||
+		    (e = secaudit_record(db, who, SEC_TOKEN, "revoke", id, before, at))) {
+			json_decref(before);
+			return e;
+		}
+		json_decref(before);
+	}
+}
+
+struct password_check {
+	struct db *db;
+	int64_t user_id;
+	const char *password;
+};
+
+static enum err check_password(void *arg)
+{
+	struct password_check *pc = arg;
+	return user_check_password(pc->db, pc->user_id, pc->password);
+}
+
+enum err user_change_password(struct db *db, struct arena *a, const struct actor *who,
+			      int64_t user_id, const char *email, const char *addr,
+			      const char *current, const char *next, int64_t *retry_after,
+			      struct verrors *ve)
+{
+	*retry_after = 0;
+	if (!current || !*current)
+		verrors_add(ve, "current_password", "is required");
+	if (!next || !*next)
+		verrors_add(ve, "new_password", "is required");
+	if (ve->n)
+		return ERR_INVALID;
+	/* the current password is a secret like the one at sign-in: its guesses count there */
+	struct password_check pc = { db, user_id, current };
+	enum err e = throttle_secret(db, email, addr, retry_after, check_password, &pc);
+	if (e == ERR_UNAUTHORIZED) {
+		verrors_add(ve, "current_password", "is not your password");
+		return ERR_INVALID;
+	}
+	return e ? e : user_set_password(db, a, who, user_id, email, next, ve);
 }
 
 static enum err email_taken(struct db *db, const char *email, bool *taken)
@@ -235,6 +301,16 @@ enum err user_create(struct db *db, struct arena *a, const struct actor *who, co
 		e = ERR_INVALID;
 		goto fail;
 	}
+	/* a person has one account: a second would act in their name */
+	int64_t other;
+	if (person_id) {
+		e = db_get_int(db, &other, "SELECT id FROM users WHERE person_id = $1", "i",
+			       person_id);
+		if (e == ERR_OK)
+			person_id = 0;
+		else if (e != ERR_NOT_FOUND)
+			goto fail;
+	}
 	char now[TIME_ISO_LEN];
 	time_format_iso(time_now(), now);
 	struct db_stmt *st;
@@ -276,22 +352,7 @@ enum err user_create(struct db *db, struct arena *a, const struct actor *who, co
 		if (e)
 			goto fail;
 	}
-	/* the audit event names what changed, never the hash */
-	json_t *rl = json_array();
-	for (size_t i = 0; i < nroles; i++)
-		json_array_append_new(rl, json_string(roles[i]));
-	json_t *ch = json_pack("{s:[ns],s:[ns],s:[no],s:[nb]}", "email", email, "name", name,
-			       "roles", rl, "active", 1);
-	if (ch && department_id)
-		json_object_set_new(ch, "department_id",
-				    json_pack("[nI]", (json_int_t)department_id));
-	if (ch && person_id)
-		json_object_set_new(ch, "person_id", json_pack("[nI]", (json_int_t)person_id));
-	char *text = ch ? json_dumps(ch, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	json_decref(ch);
-	e = text ? audit_append(db, who, "create", "user", *id, text) : ERR_NOMEM;
-	free(text);
-	if (e)
+	if ((e = secaudit_record(db, who, SEC_USER, "create", *id, NULL, now)))
 		goto fail;
 	if ((e = db_commit(db)))
 		goto fail;
@@ -366,19 +427,12 @@ enum err user_authenticate(struct db *db, struct arena *a, const char *email, co
 		return ERR_UNAUTHORIZED;
 	if (crypto_password_needs_rehash(hash)) {
 		/* the parameters were raised since this hash was made: upgrade it while we know the
-		 * password (no audit event: the secret's protection changed, not the account) */
+		 * password; the stored hash is in the audit trail, so the upgrade is an event */
 		char fresh[CRYPTO_PWHASH_LEN];
-		struct db_stmt *up;
-		bool done;
-		if (crypto_password_hash(password, pwlen, fresh) == ERR_OK &&
-		    db_prepare(db, "UPDATE users SET password_hash = $1 WHERE id = $2", &up) ==
-			    ERR_OK) {
-			db_bind_str(up, 1, fresh);
-			db_bind_int(up, 2, out->id);
-			if (db_step(up, &done) != ERR_OK)
-				log_warn("could not store an upgraded password hash");
-			db_done(up);
-		}
+		struct actor self = { out->id, out->email };
+		if (crypto_password_hash(password, pwlen, fresh) != ERR_OK ||
+		    password_store(db, &self, out->id, fresh, "password_rehash", false) != ERR_OK)
+			log_warn("could not store an upgraded password hash");
 	}
 	return load_roles(db, out);
 }
@@ -481,7 +535,8 @@ static const struct credential pending_cred = {
 };
 
 static const struct credential token_cred = {
-	"SELECT " USER_COLUMNS ", k.id, k.last_used_at, k.permissions FROM api_tokens k"
+	"SELECT " USER_COLUMNS
+	", k.id, k.last_used_at, k.permissions, k.expires_at FROM api_tokens k"
 	" JOIN users u ON u.id = k.user_id WHERE k.token_hash = $1 AND k.revoked_at IS NULL"
 	" AND (k.expires_at IS NULL OR k.expires_at > $2)",
 	"UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
@@ -489,7 +544,7 @@ static const struct credential token_cred = {
 
 static enum err credential_lookup(struct db *db, struct arena *a, const struct credential *cr,
 				  const char *secret, int64_t idle, struct user *u, int64_t *id,
-				  const char **extra)
+				  const char **extra, const char **extra2)
 {
 	char hash[CRYPTO_HASH_HEX];
 	crypto_hash_hex(secret, strlen(secret), NULL, 0, hash);
@@ -521,6 +576,10 @@ static enum err credential_lookup(struct db *db, struct arena *a, const struct c
 			s = db_col_text(st, 8, NULL);
 			*extra = s ? arena_strdup(a, s) : NULL;
 		}
+		if (extra2) { /* the token's expiry (NULL: none) */
+			s = db_col_text(st, 9, NULL);
+			*extra2 = s ? arena_strdup(a, s) : NULL;
+		}
 	}
 	db_done(st);
 	if (e)
@@ -540,7 +599,8 @@ enum err session_lookup(struct db *db, struct arena *a, const char *token, int64
 		return ERR_UNAUTHORIZED;
 	if (idle_seconds <= 0)
 		idle_seconds = INT32_MAX;
-	return credential_lookup(db, a, &session_cred, token, idle_seconds, u, session_id, csrf);
+	return credential_lookup(db, a, &session_cred, token, idle_seconds, u, session_id, csrf,
+				 NULL);
 }
 
 enum err session_pending_lookup(struct db *db, struct arena *a, const char *token, struct user *u,
@@ -548,7 +608,7 @@ enum err session_pending_lookup(struct db *db, struct arena *a, const char *toke
 {
 	if (!token_shape_ok(token, CRYPTO_TOKEN_LEN - 1))
 		return ERR_UNAUTHORIZED;
-	return credential_lookup(db, a, &pending_cred, token, 0, u, session_id, NULL);
+	return credential_lookup(db, a, &pending_cred, token, 0, u, session_id, NULL, NULL);
 }
 
 enum err session_delete(struct db *db, int64_t session_id)
@@ -565,9 +625,30 @@ enum err session_delete(struct db *db, int64_t session_id)
 }
 
 enum err token_create(struct db *db, struct arena *a, const struct actor *who, int64_t user_id,
-		      const char *name, const char *expires_at, const char *permissions,
-		      const char **token, int64_t *id)
+		      const struct token_spec *spec, const struct token_spec *parent,
+		      struct token_spec *made, const char **token, int64_t *id, struct verrors *ve)
 {
+	/* a token never makes a token broader or longer-lived than itself: what the new one
+	 * leaves out it inherits, and what it asks beyond is refused */
+	*made = *spec;
+	if (parent) {
+		/* a parent without a list has every register right and no account power */
+		if (!spec->permissions)
+			made->permissions = parent->permissions;
+		else if (!authz_permissions_cover(parent->permissions ? parent->permissions : "*:*",
+						  spec->permissions))
+			verrors_add(ve, "permissions",
+				    "asks for more than the token making it may do");
+	}
+	if (parent && parent->expires_at) {
+		if (!spec->expires_at)
+			made->expires_at = parent->expires_at;
+		else if (strcmp(spec->expires_at, parent->expires_at) > 0)
+			verrors_add(ve, "expires_at",
+				    "must not be later than the token making it expires");
+	}
+	if (ve->n)
+		return ERR_INVALID;
 	char raw[CRYPTO_TOKEN_LEN], hash[CRYPTO_HASH_HEX];
 	crypto_token(raw);
 	char *tok = arena_printf(a, TOKEN_PREFIX "%s", raw);
@@ -587,25 +668,17 @@ enum err token_create(struct db *db, struct arena *a, const struct actor *who, i
 		     &st)))
 		goto fail;
 	db_bind_int(st, 1, user_id);
-	db_bind_str(st, 2, name);
+	db_bind_str(st, 2, made->name);
 	db_bind_str(st, 3, hash);
 	db_bind_str(st, 4, now);
-	db_bind_str(st, 5, expires_at);
-	db_bind_str(st, 6, permissions);
+	db_bind_str(st, 5, made->expires_at);
+	db_bind_str(st, 6, made->permissions);
 	bool row;
 	e = db_step(st, &row);
 	*id = row ? db_col_int(st, 0) : 0;
 	db_done(st);
-	if (e)
-		goto fail;
-	json_t *ch =
-		json_pack("{s:[ns],s:[ns?],s:[nI],s:[ns?]}", "name", name, "expires_at", expires_at,
-			  "user_id", (json_int_t)user_id, "permissions", permissions);
-	char *text = ch ? json_dumps(ch, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	json_decref(ch);
-	e = text ? audit_append(db, who, "create", "api_token", *id, text) : ERR_NOMEM;
-	free(text);
-	if (e || (e = db_commit(db)))
+	if (e || (e = secaudit_record(db, who, SEC_TOKEN, "create", *id, NULL, now)) ||
+	    (e = db_commit(db)))
 		goto fail;
 	*token = tok;
 	return ERR_OK;
@@ -615,13 +688,15 @@ fail:
 }
 
 enum err token_lookup(struct db *db, struct arena *a, const char *token, struct user *u,
-		      int64_t *token_id, const char **permissions)
+		      int64_t *token_id, struct token_spec *limits)
 {
 	size_t plen = strlen(TOKEN_PREFIX);
 	if (strncmp(token, TOKEN_PREFIX, plen) != 0 ||
 	    !token_shape_ok(token + plen, CRYPTO_TOKEN_LEN - 1))
 		return ERR_UNAUTHORIZED;
-	return credential_lookup(db, a, &token_cred, token, 0, u, token_id, permissions);
+	limits->name = NULL;
+	return credential_lookup(db, a, &token_cred, token, 0, u, token_id, &limits->permissions,
+				 &limits->expires_at);
 }
 
 enum err token_revoke(struct db *db, const struct actor *who, int64_t user_id, int64_t token_id)
@@ -631,33 +706,22 @@ enum err token_revoke(struct db *db, const struct actor *who, int64_t user_id, i
 	enum err e = db_begin(db);
 	if (e)
 		return e;
-	struct db_stmt *st;
-	if ((e = db_prepare(db,
-			    "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2"
-			    " AND user_id = $3 AND revoked_at IS NULL",
-			    &st)))
-		goto fail;
-	db_bind_str(st, 1, now);
-	db_bind_int(st, 2, token_id);
-	db_bind_int(st, 3, user_id);
-	bool row;
-	e = db_step(st, &row);
-	db_done(st);
-	if (e)
-		goto fail;
-	if (db_changes(db) == 0) {
-		e = ERR_NOT_FOUND;
+	json_t *before = NULL;
+	int64_t owner = 0;
+	if ((e = db_get_int(db, &owner,
+			    "SELECT user_id FROM api_tokens WHERE id = $1 AND revoked_at IS NULL",
+			    "i", token_id)) ||
+	    owner != user_id) {
+		e = e && e != ERR_NOT_FOUND ? e : ERR_NOT_FOUND; /* another's: as if none */
 		goto fail;
 	}
-	char changes[80];
-	snprintf(changes, sizeof(changes), "{\"revoked_at\":[null,\"%s\"]}", now);
-	if ((e = audit_append(db, who, "revoke", "api_token", token_id, changes)) ||
-	    (e = db_commit(db)))
-		goto fail;
-	return ERR_OK;
+	if (!(e = secaudit_state(db, SEC_TOKEN, token_id, &before)) &&
+	    !(e = db_run(db, "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1", "is", token_id,
+			 now)))
+		e = secaudit_record(db, who, SEC_TOKEN, "revoke", token_id, before, now);
 fail:
-	db_rollback(db);
-	return e;
+	json_decref(before);
+	return db_finish(db, e);
 }
 
 static void json_text_or_null(struct buf *b, struct db_stmt *st, int col)

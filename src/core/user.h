@@ -45,10 +45,19 @@ enum err user_authenticate(struct db *db, struct arena *a, const char *email, co
 /* NULL when the password is acceptable for this account, else what is wrong with it: its
  * length (12-128 characters), a common password, or one made of the e-mail's name. */
 const char *user_password_problem(const char *password, const char *email);
-/* Sets a new password after checking it (ERR_INVALID with ve naming "new_password"), and ends
- * every session of the account: whoever knew the old password is signed out. Audited. */
+/* Sets a new password after checking it (ERR_INVALID with ve naming "new_password"), ends
+ * every session of the account and revokes its tokens: whoever knew the old password is
+ * signed out. Audited. */
 enum err user_set_password(struct db *db, struct arena *a, const struct actor *who, int64_t user_id,
 			   const char *email, const char *password, struct verrors *ve) WUR;
+/* The account's own change of its password: the current one is checked under the sign-in
+ * throttle (per account and per client address addr), so it cannot be guessed faster than at
+ * sign-in. ERR_THROTTLED with *retry_after seconds; ERR_INVALID with ve naming
+ * current_password (wrong, counted) or new_password (not acceptable). */
+enum err user_change_password(struct db *db, struct arena *a, const struct actor *who,
+			      int64_t user_id, const char *email, const char *addr,
+			      const char *current, const char *next, int64_t *retry_after,
+			      struct verrors *ve) WUR;
 /* Checks the current password of an account (same time whether right or wrong). */
 enum err user_check_password(struct db *db, int64_t user_id, const char *password) WUR;
 
@@ -68,15 +77,30 @@ enum err session_create_pending(struct db *db, struct arena *a, int64_t user_id,
 enum err session_pending_lookup(struct db *db, struct arena *a, const char *token, struct user *u,
 				int64_t *session_id) WUR;
 
-/* A bearer token "cst_..." (shown once). expires_at may be NULL (no expiry). */
-/* permissions: NULL for all of the owner's rights, else a list authz_permissions_valid() accepts.
- */
+/* What a token is: its name, its limits ("register:action" items that
+ * authz_permissions_valid() accepts, NULL for all of the owner's register rights) and its
+ * expiry (RFC 3339 UTC, NULL for none). */
+struct token_spec {
+	const char *name;
+	const char *permissions;
+	const char *expires_at;
+};
+/* A bearer token "cst_..." (shown once). parent is the token making this one (NULL from a
+ * signed-in session): the new token inherits the limits and the expiry it leaves out, and
+ * asking for more than parent allows, or a later expiry, is ERR_INVALID with ve naming the
+ * field. *made is what was stored. Audited, the token's hash only as a digest. */
 enum err token_create(struct db *db, struct arena *a, const struct actor *who, int64_t user_id,
-		      const char *name, const char *expires_at, const char *permissions,
-		      const char **token, int64_t *id) WUR;
-/* *permissions: the token's limits, NULL when it has none. */
+		      const struct token_spec *spec, const struct token_spec *parent,
+		      struct token_spec *made, const char **token, int64_t *id,
+		      struct verrors *ve) WUR;
+/* *limits: the token's permissions and expiry (NULL where it has none). */
 enum err token_lookup(struct db *db, struct arena *a, const char *token, struct user *u,
-		      int64_t *token_id, const char **permissions) WUR;
+		      int64_t *token_id, struct token_spec *limits) WUR;
+/* Ends every session of the account but keep_session (0: all) and revokes each of its live
+ * tokens with an audit event dated at: after its password or second factor changed, or it was
+ * deactivated. Inside the caller's write transaction. */
+enum err user_end_credentials(struct db *db, const struct actor *who, int64_t user_id,
+			      int64_t keep_session, const char *at) WUR;
 /* {"items":[{id,name,created_at,expires_at,last_used_at,revoked_at}],"next":null,"total":N} */
 enum err token_list_json(struct db *db, int64_t user_id, struct buf *out) WUR;
 enum err token_revoke(struct db *db, const struct actor *who, int64_t user_id,

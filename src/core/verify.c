@@ -1,5 +1,8 @@
 /* verify.c - replay of the audit trail against the stored rows, one record at a time: rows are
- * read in id order and events in (id, seq) order, so memory stays one record whatever the size. */
+ * read in id order and events in (id, seq) order, so memory stays one record whatever the size.
+ * Registers are compared field by field, with their version (one per event since the record
+ * was created) and times (those of its first and last event); the security records through
+ * their snapshots (core/secaudit.c), which hold their counters themselves. */
 #include "core/verify.h"
 
 #include <stdio.h>
@@ -8,6 +11,8 @@
 #include <jansson.h>
 
 #include "core/model.h"
+#include "core/secaudit.h"
+#include "util/timeutil.h"
 #include "util/buf.h"
 
 static void report(struct verify_result *r, const char *fmt, ...)
@@ -90,28 +95,160 @@ static const char *first_difference(const struct entity *e, json_t *row, json_t 
 	return NULL;
 }
 
-static enum err verify_entity(struct db *db, const struct entity *e, struct verify_result *res)
+/* The first key where two objects differ (either may lack it), or NULL. */
+static const char *first_key_difference(json_t *a, json_t *b)
 {
-	struct buf sql;
-	buf_init(&sql, 0);
-	buf_adds(&sql, "SELECT id");
-	for (size_t i = 0; i < e->nfields; i++)
-		buf_printf(&sql, ", %s", e->fields[i].name);
-	buf_printf(&sql, " FROM %s ORDER BY id", e->plural);
+	const char *k;
+	json_t *v;
+	json_object_foreach(a, k, v)
+	{
+		json_t *w = json_object_get(b, k);
+		if (!json_equal(v, w ? w : json_null()))
+			return k;
+	}
+	json_object_foreach(b, k, v) if (!json_object_get(a, k) && !json_is_null(v)) return k;
+	return NULL;
+}
+
+/* What replaying one record's events gave. */
+struct replayed {
+	json_t *state; /* NULL: never created */
+	bool deleted, broken;
+	int64_t events;			/* since the last create */
+	char first_at[32], last_at[32]; /* of the create and of the last event */
+};
+
+/* A stored record read at the rows cursor. */
+struct stored {
+	json_t *state;
+	/* registers: the columns the events are counted against; unset for snapshots */
+	bool stamps;
+	int64_t version;
+	const char *created_at, *updated_at;
+};
+
+/* Where the stored records of one kind come from. */
+struct source {
+	const char *entity; /* the events' entity */
+	const char *label;  /* how a report names it */
+	int64_t *count;	    /* where the records compared are counted */
+	/* the stored record at the cursor of rows (column 0 is the id) */
+	enum err (*read)(struct db *db, struct db_stmt *rows, const void *arg, struct stored *out);
+	const void *arg;
+	/* the fields compared (registers); NULL: every key of the snapshot */
+	const struct entity *fields;
+};
+
+static enum err read_register(struct db *db, struct db_stmt *rows, const void *arg,
+			      struct stored *out)
+{
+	(void)db;
+	const struct entity *e = arg;
+	int base = (int)e->nfields + 1;
+	out->state = row_state(rows, e);
+	out->stamps = true;
+	out->version = db_col_int(rows, base);
+	out->created_at = db_col_text(rows, base + 1, NULL);
+	out->updated_at = db_col_text(rows, base + 2, NULL);
+	return out->state ? ERR_OK : ERR_NOMEM;
+}
+
+static enum err read_secure(struct db *db, struct db_stmt *rows, const void *arg,
+			    struct stored *out)
+{
+	const enum secaudit_kind *k = arg;
+	return secaudit_state(db, *k, db_col_int(rows, 0), &out->state);
+}
+
+/* Whether a stored time is that of its event: the row's is taken first, in the same
+ * transaction, so it is the event's or (for a trail written before the two were one value) at
+ * most a second earlier. */
+static bool same_time(const char *row, const char *event)
+{
+	int64_t r, e;
+	if (!row || !time_parse_iso(row, strlen(row), &r) ||
+	    !time_parse_iso(event, strlen(event), &e))
+		return false;
+	return r <= e && e - r <= 1;
+}
+
+static void compare(const struct source *src, int64_t id, const struct stored *row,
+		    const struct replayed *rp, struct verify_result *res)
+{
+	const char *diff;
+	if (!rp->state)
+		report(res, "%s %lld: stored, but the audit trail never created it", src->label,
+		       (long long)id);
+	else if (rp->broken)
+		report(res, "%s %lld: its audit events cannot be replayed", src->label,
+		       (long long)id);
+	else if (rp->deleted)
+		report(res, "%s %lld: stored, but the audit trail deleted it", src->label,
+		       (long long)id);
+	else if ((diff = src->fields ? first_difference(src->fields, row->state, rp->state)
+				     : first_key_difference(row->state, rp->state)))
+		report(res, "%s %lld: field %s differs from its audit history", src->label,
+		       (long long)id, diff);
+	else if (row->stamps && row->version != rp->events)
+		report(res, "%s %lld: version %lld, but its audit history has %lld change(s)",
+		       src->label, (long long)id, (long long)row->version, (long long)rp->events);
+	else if (row->stamps && !same_time(row->created_at, rp->first_at))
+		report(res, "%s %lld: created_at differs from its audit history", src->label,
+		       (long long)id);
+	else if (row->stamps && !same_time(row->updated_at, rp->last_at))
+		report(res, "%s %lld: updated_at differs from its audit history", src->label,
+		       (long long)id);
+}
+
+static void copy_time(char out[32], const char *at)
+{
+	snprintf(out, 32, "%s", at ? at : "");
+}
+
+/* Replays the events at the cursor that belong to record id, advancing the cursor. */
+static enum err replay(struct db_stmt *ev, bool *have_ev, int64_t id, struct replayed *rp)
+{
+	enum err err = ERR_OK;
+	while (*have_ev && db_col_int(ev, 0) == id) {
+		const char *action = db_col_text(ev, 1, NULL);
+		const char *changes = db_col_text(ev, 2, NULL);
+		const char *at = db_col_text(ev, 4, NULL);
+		/* a baseline restates a security record whole: replay starts again from it */
+		if (action && (strcmp(action, "create") == 0 || strcmp(action, "baseline") == 0)) {
+			json_decref(rp->state);
+			rp->state = json_object();
+			rp->deleted = false;
+			rp->events = 0;
+			copy_time(rp->first_at, at);
+		}
+		if (!rp->state || !changes || !apply(rp->state, changes))
+			rp->broken = true;
+		if (action && strcmp(action, "delete") == 0)
+			rp->deleted = true;
+		rp->events++;
+		copy_time(rp->last_at, at);
+		if ((err = db_step(ev, have_ev)))
+			break;
+	}
+	return err;
+}
+
+static enum err verify_source(struct db *db, const struct source *src, const char *rows_sql,
+			      struct verify_result *res)
+{
 	struct db_stmt *rows = NULL, *ev = NULL;
-	enum err err = buf_failed(&sql) ? ERR_NOMEM : db_prepare(db, sql.p, &rows);
-	buf_free(&sql);
+	enum err err = db_prepare(db, rows_sql, &rows);
 	if (err)
 		return err;
 	if ((err = db_prepare(
 		     db,
-		     "SELECT entity_id, action, changes, seq FROM audit_events"
+		     "SELECT entity_id, action, changes, seq, at FROM audit_events"
 		     " WHERE entity = $1 AND entity_id IS NOT NULL ORDER BY entity_id, seq",
 		     &ev))) {
 		db_done(rows);
 		return err;
 	}
-	db_bind_str(ev, 1, e->name);
+	db_bind_str(ev, 1, src->entity);
 
 	bool have_row, have_ev;
 	if ((err = db_step(rows, &have_row)) || (err = db_step(ev, &have_ev)))
@@ -120,56 +257,80 @@ static enum err verify_entity(struct db *db, const struct entity *e, struct veri
 		int64_t rid = have_row ? db_col_int(rows, 0) : INT64_MAX;
 		int64_t eid = have_ev ? db_col_int(ev, 0) : INT64_MAX;
 		int64_t id = rid < eid ? rid : eid;
-		/* replay this record's events */
-		json_t *state = NULL;
-		bool deleted = false, broken = false;
-		while (have_ev && db_col_int(ev, 0) == id) {
-			const char *action = db_col_text(ev, 1, NULL);
-			const char *changes = db_col_text(ev, 2, NULL);
-			if (action && strcmp(action, "create") == 0) {
-				json_decref(state);
-				state = json_object();
-				deleted = false;
-			}
-			if (!state || !changes || !apply(state, changes))
-				broken = true;
-			if (action && strcmp(action, "delete") == 0)
-				deleted = true;
-			if ((err = db_step(ev, &have_ev))) {
-				json_decref(state);
-				goto done;
-			}
+		struct replayed rp = { 0 };
+		if ((err = replay(ev, &have_ev, id, &rp))) {
+			json_decref(rp.state);
+			goto done;
 		}
 		if (rid == id) {
-			res->records++;
-			json_t *row = row_state(rows, e);
-			const char *diff;
-			if (!state)
-				report(res, "%s %lld: stored, but the audit trail never created it",
-				       e->name, (long long)id);
-			else if (broken)
-				report(res, "%s %lld: its audit events cannot be replayed", e->name,
-				       (long long)id);
-			else if (deleted)
-				report(res, "%s %lld: stored, but the audit trail deleted it",
-				       e->name, (long long)id);
-			else if ((diff = first_difference(e, row, state)))
-				report(res, "%s %lld: field %s differs from its audit history",
-				       e->name, (long long)id, diff);
-			json_decref(row);
-			if ((err = db_step(rows, &have_row))) {
-				json_decref(state);
+			(*src->count)++;
+			struct stored row = { 0 };
+			if ((err = src->read(db, rows, src->arg, &row))) {
+				json_decref(rp.state);
 				goto done;
 			}
-		} else if (state && !deleted) {
+			compare(src, id, &row, &rp, res);
+			json_decref(row.state);
+			err = db_step(rows, &have_row);
+		} else if (rp.state && !rp.deleted) {
 			report(res, "%s %lld: the audit trail has it, but it is not stored",
-			       e->name, (long long)id);
+			       src->label, (long long)id);
 		}
-		json_decref(state);
+		json_decref(rp.state);
+		if (err)
+			goto done;
 	}
 done:
 	db_done(ev);
 	db_done(rows);
+	return err;
+}
+
+static enum err verify_entity(struct db *db, const struct entity *e, struct verify_result *res)
+{
+	struct buf sql;
+	buf_init(&sql, 0);
+	buf_adds(&sql, "SELECT id");
+	for (size_t i = 0; i < e->nfields; i++)
+		buf_printf(&sql, ", %s", e->fields[i].name);
+	buf_printf(&sql, ", version, created_at, updated_at FROM %s ORDER BY id", e->plural);
+	struct source src = { e->name, e->name, &res->records, read_register, e, e };
+	enum err err = buf_failed(&sql) ? ERR_NOMEM : verify_source(db, &src, sql.p, res);
+	buf_free(&sql);
+	return err;
+}
+
+/* The settings are one record without an id: its events replayed from no setting made. */
+static enum err verify_settings(struct db *db, struct verify_result *res)
+{
+	struct db_stmt *ev;
+	enum err err = db_prepare(db,
+				  "SELECT action, changes FROM audit_events WHERE entity = $1"
+				  " AND entity_id IS NULL ORDER BY seq",
+				  &ev);
+	if (err)
+		return err;
+	db_bind_str(ev, 1, secaudit_entity(SEC_SETTINGS));
+	json_t *state = json_pack("{s:[]}", "mfa_required_roles");
+	bool have, broken = false;
+	while ((err = db_step(ev, &have)) == ERR_OK && have) {
+		const char *changes = db_col_text(ev, 1, NULL);
+		if (!changes || !apply(state, changes))
+			broken = true;
+	}
+	db_done(ev);
+	json_t *now = NULL;
+	if (!err)
+		err = secaudit_state(db, SEC_SETTINGS, 0, &now);
+	const char *diff;
+	if (!err) {
+		if (broken)
+			report(res, "settings: their audit events cannot be replayed");
+		else if ((diff = first_key_difference(now, state)))
+			report(res, "settings: %s differs from its audit history", diff);
+	}
+	json_decref(now);
+	json_decref(state);
 	return err;
 }
 
@@ -181,6 +342,20 @@ enum err verify_records(struct db *db, struct verify_result *res)
 		return err;
 	for (size_t i = 0; i < model_registry_count() && !err; i++)
 		err = verify_entity(db, model_registry_at(i), res);
+	static const enum secaudit_kind kinds[] = { SEC_USER, SEC_TOKEN };
+	static const char *const labels[] = { "account", "API token" };
+	int64_t *counts[] = { &res->accounts, &res->tokens };
+	for (size_t i = 0; i < 2 && !err; i++) {
+		struct source src = { secaudit_entity(kinds[i]),
+				      labels[i],
+				      counts[i],
+				      read_secure,
+				      &kinds[i],
+				      NULL };
+		err = verify_source(db, &src, secaudit_ids_sql(kinds[i]), res);
+	}
+	if (!err)
+		err = verify_settings(db, res);
 	db_rollback(db);
 	return err;
 }

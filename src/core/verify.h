@@ -12,7 +12,9 @@
 #define VERIFY_MAX_REPORTED 20
 
 struct verify_result {
-	int64_t records;    /* rows compared */
+	int64_t records;    /* register rows compared */
+	int64_t accounts;   /* accounts compared (with their roles, person, password, factor) */
+	int64_t tokens;	    /* API tokens compared */
 	int64_t mismatches; /* rows (or deleted records) that differ from their history */
 	int nreported;
 	char reported[VERIFY_MAX_REPORTED][200];

@@ -525,7 +525,7 @@ static const struct field evidence_fields[] = {
 	{ .name = "collected_by_id",
 	  .label = "Collected by",
 	  .type = FT_REF,
-	  .flags = FF_LIST,
+	  .flags = FF_LIST | FF_SELF,
 	  .ref = "person" },
 	{ .name = "notes", .label = "Notes", .type = FT_MARKDOWN, .flags = FF_SEARCH },
 };

@@ -42,9 +42,12 @@ struct repo_ctx http_repo(struct ctx *c)
 {
 	c->actor.id = c->who.user_id;
 	c->actor.name = c->who.email;
-	return (struct repo_ctx){
-		.db = c->db, .a = c->a, .who = &c->actor, .guard = http_write_guard, .guard_arg = c
-	};
+	return (struct repo_ctx){ .db = c->db,
+				  .a = c->a,
+				  .who = &c->actor,
+				  .person_id = c->who.subject.person_id,
+				  .guard = http_write_guard,
+				  .guard_arg = c };
 }
 
 /* The scope the user has for an action on this register; answers 403 when it is none. */
@@ -93,6 +96,14 @@ static const char *duplicate_key(struct arena *a, const char *text)
 	return e ? arena_strndup(a, p, (size_t)(e - p)) : NULL;
 }
 
+bool api_json_type(struct ctx *c)
+{
+	const char *ct = http_header(c->req, "Content-Type");
+	size_t jl = strlen("application/json");
+	return ct && strncasecmp(ct, "application/json", jl) == 0 &&
+	       (!ct[jl] || ct[jl] == ';' || ct[jl] == ' ');
+}
+
 json_t *api_body_json(struct ctx *c)
 {
 	struct http_req *r = c->req;
@@ -100,10 +111,7 @@ json_t *api_body_json(struct ctx *c)
 		respond_problem(c, ERR_TOO_LARGE, "the request body is larger than 1 MiB", NULL);
 		return NULL;
 	}
-	const char *ct = http_header(r, "Content-Type");
-	size_t jl = strlen("application/json");
-	if (!ct || strncasecmp(ct, "application/json", jl) != 0 ||
-	    (ct[jl] && ct[jl] != ';' && ct[jl] != ' ')) {
+	if (!api_json_type(c)) {
 		respond_problem(c, ERR_MEDIA_TYPE, "send the body as application/json", NULL);
 		return NULL;
 	}
@@ -233,12 +241,13 @@ static int64_t if_match(struct ctx *c)
 		h += 2;
 	size_t n = strlen(h);
 	int64_t v;
-	if (n < 3 || h[0] != '"' || h[n - 1] != '"' || !str_to_i64(h + 1, n - 2, &v) || v <= 0) {
+	if (n < 3 || h[0] != '"' || h[n - 1] != '"' || !str_to_i64(h + 1, n - 2, &v) || v < 0) {
 		respond_field_error(c, ERR_BAD_REQUEST, "If-Match",
 				    "must be an ETag such as \"3\"");
 		return -1;
 	}
-	return v;
+	/* a well-formed tag no record has (versions start at 1) is simply stale: 412 */
+	return v ? v : INT64_MAX;
 }
 
 static void answer_write_error(struct ctx *c, enum err e, struct verrors *ve)
@@ -418,11 +427,11 @@ void api_step(struct ctx *c)
 	int64_t ver = if_match(c);
 	if (ver < 0)
 		return;
+	/* a step's inputs are optional, but a body of another type is still refused (415) */
 	json_t *body = NULL;
-	if (c->req->body.len) {
-		if (!(body = api_body_json(c)))
-			return;
-	}
+	bool typed = http_header(c->req, "Content-Type") != NULL;
+	if ((c->req->body.len || (typed && !api_json_type(c))) && !(body = api_body_json(c)))
+		return;
 	struct record *inputs = model_record_new(c->a, c->entity);
 	struct verrors ve = { 0 };
 	if (!inputs) {

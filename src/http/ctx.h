@@ -9,6 +9,7 @@
 #include "core/audit.h"
 #include "core/authz.h"
 #include "core/model.h"
+#include "core/user.h"
 #include "http/http.h"
 #include "store/db.h"
 #include "util/form.h"
@@ -42,6 +43,7 @@ struct principal {
 	bool mfa_due; /* a role requires a second factor the account has not set up */
 	int64_t session_id;
 	int64_t token_id;
+	struct token_spec token; /* a bearer token's limits and expiry (the name is unset) */
 	const char *csrf;
 };
 

@@ -37,6 +37,8 @@ void api_step(struct ctx *c);
 /* Who takes a workflow step, and when (for the step's rules). */
 struct step_env http_step_env(struct ctx *c);
 /* Parses the request body as a JSON object; on failure the problem answer is already set. */
+/* Whether the request says its body is JSON (application/json, with parameters or not). */
+bool api_json_type(struct ctx *c);
 json_t *api_body_json(struct ctx *c);
 /* The repository as the signed-in user: writes checked by http_write_guard inside their
  * transaction (the stored and the new state both in the user's scope for the action). */

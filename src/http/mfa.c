@@ -53,7 +53,8 @@ void mfa_confirm_post(struct ctx *c)
 	if (!code)
 		return;
 	const char *codes[MFA_RECOVERY_CODES];
-	enum err e = mfa_confirm(c->db, c->a, &c->actor, c->who.user_id, code, codes);
+	enum err e =
+		mfa_confirm(c->db, c->a, &c->actor, c->who.user_id, c->who.session_id, code, codes);
 	if (e == ERR_INVALID) {
 		respond_field_error(c, e, "code",
 				    "is not the current code of the secret being set up");
@@ -70,7 +71,8 @@ void mfa_confirm_post(struct ctx *c)
 			buf_addc(b, ',');
 		buf_add_json_str(b, codes[i], strlen(codes[i]));
 	}
-	buf_adds(b, "],\"note\":\"each recovery code works once; keep them somewhere safe\"}");
+	buf_adds(b, "],\"note\":\"each recovery code works once; keep them somewhere safe. Every "
+		    "other session ended and every API token of the account was revoked\"}");
 	respond_json(c, 200);
 }
 
@@ -79,23 +81,18 @@ void mfa_delete(struct ctx *c)
 	const char *code = body_string(c, "code");
 	if (!code)
 		return;
-	unsigned required;
-	enum err e = mfa_required_roles(c->db, &required);
-	if (!e && (required & c->who.subject.roles)) {
-		respond_field_error(c, ERR_INVALID, "code",
-				    "cannot turn off a second factor that your role requires");
+	struct verrors ve = { 0 };
+	int64_t wait;
+	enum err e = mfa_turn_off(c->db, &c->actor, c->who.user_id, c->who.subject.roles,
+				  c->who.email, http_client_addr(c->req), code, &wait, &ve);
+	if (e == ERR_THROTTLED) {
+		respond_throttled(c, wait, "code checks");
 		return;
 	}
-	if (!e)
-		e = mfa_verify(c->db, &c->actor, c->who.user_id, code);
-	if (e == ERR_UNAUTHORIZED) {
-		respond_field_error(c, ERR_INVALID, "code", "is not a valid code");
-		return;
-	}
-	if (!e)
-		e = mfa_disable(c->db, &c->actor, c->who.user_id);
 	if (e) {
-		respond_problem(c, e, NULL, NULL);
+		respond_problem(c, e,
+				e == ERR_INVALID ? "two-factor sign-in stays on; see errors" : NULL,
+				&ve);
 		return;
 	}
 	c->resp->status = 204;

@@ -73,3 +73,14 @@ void respond_attachment(struct ctx *c, const char *name, bool user_named)
 			buf_failed(&h) ? "attachment" : buf_cstr(&h));
 	buf_free(&h);
 }
+
+void respond_throttled(struct ctx *c, int64_t wait, const char *what)
+{
+	char secs[24];
+	snprintf(secs, sizeof(secs), "%lld", (long long)wait);
+	http_set_header(c->req, c->resp, "Retry-After", secs);
+	respond_problem(c, ERR_THROTTLED,
+			arena_printf(c->a, "too many failed %s; try again in %lld seconds", what,
+				     (long long)wait),
+			NULL);
+}

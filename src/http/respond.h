@@ -12,6 +12,9 @@ void respond_problem(struct ctx *c, enum err e, const char *detail, const struct
 /* One field error, as 400 or 422 (e decides). */
 void respond_field_error(struct ctx *c, enum err e, const char *field, const char *message);
 
+/* 429 with Retry-After: wait seconds, and a detail saying what was throttled ("sign-ins"). */
+void respond_throttled(struct ctx *c, int64_t wait, const char *what);
+
 /* Content-Disposition: attachment named name: an ASCII form with anything else, quotes and
  * backslashes as '_'; for a name a user gave (any UTF-8), the exact name as filename* too
  * (RFC 6266). */

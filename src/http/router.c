@@ -21,6 +21,10 @@ enum route_flag {
 	/* a register's file field is written here: on a register that has one, the body may
 	 * reach the upload limit, and a form's files may hold any bytes */
 	ROUTE_FILES = 1u << 4,
+	/* the account's own security and the administration of accounts: a signed-in session,
+	 * or a bearer token whose permissions name the route's power ("account:users"); a token
+	 * that merely can read or write registers never reaches these */
+	ROUTE_SESSION = 1u << 5,
 };
 
 struct route {
@@ -28,6 +32,7 @@ struct route {
 	const char *pattern; /* {entity} matches a register's plural, {id} a positive number */
 	void (*handler)(struct ctx *c);
 	unsigned flags;
+	const char *power; /* ROUTE_SESSION: the account power that lets a token in; NULL: none */
 };
 
 static const struct route routes[] = {
@@ -37,19 +42,21 @@ static const struct route routes[] = {
 	{ HTTP_POST, "/api/v1/session", session_post, ROUTE_PUBLIC },
 	{ HTTP_GET, "/api/v1/session", session_get, ROUTE_MFA_SETUP },
 	{ HTTP_DELETE, "/api/v1/session", session_del, ROUTE_MFA_SETUP },
-	{ HTTP_POST, "/api/v1/session/password", session_password, ROUTE_MFA_SETUP },
-	{ HTTP_POST, "/api/v1/session/mfa", mfa_post, ROUTE_MFA_SETUP },
-	{ HTTP_POST, "/api/v1/session/mfa/confirm", mfa_confirm_post, ROUTE_MFA_SETUP },
-	{ HTTP_DELETE, "/api/v1/session/mfa", mfa_delete, 0 },
-	{ HTTP_GET, "/api/v1/settings/mfa", mfa_settings_get, 0 },
-	{ HTTP_PUT, "/api/v1/settings/mfa", mfa_settings_put, 0 },
-	{ HTTP_POST, "/api/v1/tokens", tokens_post, 0 },
-	{ HTTP_GET, "/api/v1/tokens", tokens_get, 0 },
-	{ HTTP_DELETE, "/api/v1/tokens/{id}", tokens_del, 0 },
-	{ HTTP_GET, "/api/v1/users", users_list, 0 },
-	{ HTTP_POST, "/api/v1/users", users_create, 0 },
-	{ HTTP_GET, "/api/v1/users/{id}", users_get, 0 },
-	{ HTTP_PATCH, "/api/v1/users/{id}", users_update, 0 },
+	{ HTTP_POST, "/api/v1/session/password", session_password,
+	  ROUTE_MFA_SETUP | ROUTE_SESSION },
+	{ HTTP_POST, "/api/v1/session/mfa", mfa_post, ROUTE_MFA_SETUP | ROUTE_SESSION },
+	{ HTTP_POST, "/api/v1/session/mfa/confirm", mfa_confirm_post,
+	  ROUTE_MFA_SETUP | ROUTE_SESSION },
+	{ HTTP_DELETE, "/api/v1/session/mfa", mfa_delete, ROUTE_SESSION },
+	{ HTTP_GET, "/api/v1/settings/mfa", mfa_settings_get, ROUTE_SESSION, "settings" },
+	{ HTTP_PUT, "/api/v1/settings/mfa", mfa_settings_put, ROUTE_SESSION, "settings" },
+	{ HTTP_POST, "/api/v1/tokens", tokens_post, ROUTE_SESSION, "tokens" },
+	{ HTTP_GET, "/api/v1/tokens", tokens_get, ROUTE_SESSION, "tokens" },
+	{ HTTP_DELETE, "/api/v1/tokens/{id}", tokens_del, ROUTE_SESSION, "tokens" },
+	{ HTTP_GET, "/api/v1/users", users_list, ROUTE_SESSION, "users" },
+	{ HTTP_POST, "/api/v1/users", users_create, ROUTE_SESSION, "users" },
+	{ HTTP_GET, "/api/v1/users/{id}", users_get, ROUTE_SESSION, "users" },
+	{ HTTP_PATCH, "/api/v1/users/{id}", users_update, ROUTE_SESSION, "users" },
 	{ HTTP_GET, "/api/v1/soa", api_soa, 0 },
 	{ HTTP_GET, "/api/v1/{entity}", api_list, 0 },
 	{ HTTP_POST, "/api/v1/{entity}", api_create, 0 },
@@ -70,18 +77,21 @@ static const struct route routes[] = {
 	{ HTTP_POST, "/login", ui_login_post, ROUTE_UI | ROUTE_PUBLIC },
 	{ HTTP_POST, "/login/verify", ui_login_verify, ROUTE_UI | ROUTE_PUBLIC },
 	{ HTTP_POST, "/logout", ui_logout, ROUTE_UI | ROUTE_MFA_SETUP },
-	{ HTTP_GET, "/account", ui_account, ROUTE_UI | ROUTE_MFA_SETUP },
-	{ HTTP_POST, "/account/password", ui_account_password, ROUTE_UI | ROUTE_MFA_SETUP },
-	{ HTTP_POST, "/account/mfa", ui_account_mfa, ROUTE_UI | ROUTE_MFA_SETUP },
-	{ HTTP_POST, "/account/mfa/confirm", ui_account_mfa_confirm, ROUTE_UI | ROUTE_MFA_SETUP },
-	{ HTTP_POST, "/account/mfa/disable", ui_account_mfa_disable, ROUTE_UI },
-	{ HTTP_POST, "/account/tokens", ui_account_token, ROUTE_UI },
-	{ HTTP_POST, "/account/tokens/{id}/revoke", ui_account_token_revoke, ROUTE_UI },
-	{ HTTP_GET, "/admin/users", ui_users, ROUTE_UI },
-	{ HTTP_GET, "/admin/users/new", ui_user_new, ROUTE_UI },
-	{ HTTP_POST, "/admin/users", ui_user_create, ROUTE_UI },
-	{ HTTP_GET, "/admin/users/{id}", ui_user_show, ROUTE_UI },
-	{ HTTP_POST, "/admin/users/{id}", ui_user_update, ROUTE_UI },
+	{ HTTP_GET, "/account", ui_account, ROUTE_UI | ROUTE_MFA_SETUP | ROUTE_SESSION },
+	{ HTTP_POST, "/account/password", ui_account_password,
+	  ROUTE_UI | ROUTE_MFA_SETUP | ROUTE_SESSION },
+	{ HTTP_POST, "/account/mfa", ui_account_mfa, ROUTE_UI | ROUTE_MFA_SETUP | ROUTE_SESSION },
+	{ HTTP_POST, "/account/mfa/confirm", ui_account_mfa_confirm,
+	  ROUTE_UI | ROUTE_MFA_SETUP | ROUTE_SESSION },
+	{ HTTP_POST, "/account/mfa/disable", ui_account_mfa_disable, ROUTE_UI | ROUTE_SESSION },
+	{ HTTP_POST, "/account/tokens", ui_account_token, ROUTE_UI | ROUTE_SESSION },
+	{ HTTP_POST, "/account/tokens/{id}/revoke", ui_account_token_revoke,
+	  ROUTE_UI | ROUTE_SESSION },
+	{ HTTP_GET, "/admin/users", ui_users, ROUTE_UI | ROUTE_SESSION },
+	{ HTTP_GET, "/admin/users/new", ui_user_new, ROUTE_UI | ROUTE_SESSION },
+	{ HTTP_POST, "/admin/users", ui_user_create, ROUTE_UI | ROUTE_SESSION },
+	{ HTTP_GET, "/admin/users/{id}", ui_user_show, ROUTE_UI | ROUTE_SESSION },
+	{ HTTP_POST, "/admin/users/{id}", ui_user_update, ROUTE_UI | ROUTE_SESSION },
 	{ HTTP_GET, "/risks/heatmap", ui_risk_heatmap, ROUTE_UI },
 	{ HTTP_GET, "/soa", ui_soa, ROUTE_UI },
 	{ HTTP_GET, "/soa/export.{format}", ui_soa_export, ROUTE_UI },
@@ -257,7 +267,8 @@ size_t router_body_cap(struct app *app, struct http_req *req)
 	/* a large body only from a request that carries credentials: an anonymous one is
 	 * refused at sign-in anyway, and must not make the server hold megabytes first */
 	const char *auth = http_header(req, "Authorization");
-	if ((!auth || !*auth) && !http_cookie(req, "custos_session"))
+	if ((!auth || !*auth) && !http_cookie(req, "custos_session") &&
+	    !http_cookie(req, "__Host-custos_session"))
 		return HTTP_BODY_CAP;
 	struct ctx c;
 	memset(&c, 0, sizeof(c));
@@ -342,6 +353,22 @@ void router_dispatch(struct app *app, struct http_req *req, struct http_resp *re
 			respond_problem(&c, ERR_UNAUTHORIZED,
 					"sign in (POST /api/v1/session) or send a bearer token",
 					NULL);
+			return;
+		}
+		if ((found->flags & ROUTE_SESSION) && c.who.subject.via_token &&
+		    !(found->power && authz_token_power(c.who.token.permissions, found->power))) {
+			const char *why =
+				found->power
+					? arena_printf(
+						  c.a,
+						  "an API token reaches this only when made "
+						  "with the account:%s permission; sign in instead",
+						  found->power)
+					: "this takes a signed-in session, not an API token";
+			if (ui)
+				ui_error(&c, ERR_FORBIDDEN, why);
+			else
+				respond_problem(&c, ERR_FORBIDDEN, why, NULL);
 			return;
 		}
 		if (c.who.mfa_due && !(found->flags & ROUTE_MFA_SETUP) && ui) {

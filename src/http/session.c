@@ -62,17 +62,17 @@ enum err session_authenticate(struct ctx *c)
 		if (strncasecmp(auth, "Bearer ", 7) != 0)
 			return ERR_UNAUTHORIZED;
 		int64_t tid;
-		const char *perms = NULL;
-		if ((e = token_lookup(c->db, c->a, auth + 7, &u, &tid, &perms)))
+		if ((e = token_lookup(c->db, c->a, auth + 7, &u, &tid, &c->who.token)))
 			return e;
 		principal_from_user(c, &u);
 		c->who.token_id = tid;
-		c->who.subject.token_permissions = perms;
+		c->who.subject.via_token = true;
+		c->who.subject.token_permissions = c->who.token.permissions;
 		return ERR_OK;
 	}
-	const char *cookie = http_cookie(c->req, COOKIE_HOST);
-	if (!cookie)
-		cookie = http_cookie(c->req, COOKIE_NAME);
+	/* over TLS only the __Host- cookie counts: a sibling site or a plain-HTTP answer can
+	 * plant a bare-named cookie, never a __Host- one (cookie tossing) */
+	const char *cookie = http_cookie(c->req, secure_request(c) ? COOKIE_HOST : COOKIE_NAME);
 	if (!cookie)
 		return ERR_UNAUTHORIZED;
 	int64_t sid;
@@ -184,17 +184,9 @@ void session_post(struct ctx *c)
 		return;
 	}
 	switch (res) {
-	case SIGN_IN_THROTTLED: {
-		char secs[24];
-		snprintf(secs, sizeof(secs), "%lld", (long long)wait);
-		http_set_header(c->req, c->resp, "Retry-After", secs);
-		respond_problem(c, ERR_THROTTLED,
-				arena_printf(c->a,
-					     "too many failed sign-ins; try again in %lld seconds",
-					     (long long)wait),
-				NULL);
+	case SIGN_IN_THROTTLED:
+		respond_throttled(c, wait, "sign-ins");
 		return;
-	}
 	case SIGN_IN_WRONG:
 		respond_problem(c, ERR_UNAUTHORIZED, "wrong e-mail or password", NULL);
 		return;
@@ -357,11 +349,12 @@ void tokens_post(struct ctx *c)
 	const char *name = string_member(body, "name");
 	const char *exp = string_member(body, "expires_at");
 	const char *perms = string_member(body, "permissions");
+	struct token_spec spec = { .name = arena_strdup(c->a, name ? name : "") };
 	if (perms && !authz_permissions_valid(perms))
 		verrors_add(&ve, "permissions",
 			    "must be register:action items separated by commas, e.g. "
 			    "assets:read,*:read");
-	perms = perms ? arena_strdup(c->a, perms) : NULL;
+	spec.permissions = perms ? arena_strdup(c->a, perms) : NULL;
 	char expiso[TIME_ISO_LEN] = "";
 	if (!name || !*name)
 		verrors_add(&ve, "name", "is required");
@@ -377,37 +370,34 @@ void tokens_post(struct ctx *c)
 		else
 			time_format_iso(t, expiso);
 	}
-	if (ve.n) {
-		json_decref(body);
-		respond_problem(c, ERR_INVALID, "the request is not valid; see errors", &ve);
-		return;
-	}
+	json_decref(body);
+	spec.expires_at = expiso[0] ? expiso : NULL;
 	const char *token;
 	int64_t id;
-	const char *nm = arena_strdup(c->a, name);
-	json_decref(body);
-	/* a token made with a limited token cannot exceed it */
-	if (!perms && c->who.subject.token_permissions)
-		perms = c->who.subject.token_permissions;
-	enum err e = token_create(c->db, c->a, &c->actor, c->who.user_id, nm,
-				  expiso[0] ? expiso : NULL, perms, &token, &id);
+	struct token_spec made;
+	enum err e = ve.n ? ERR_INVALID
+			  : token_create(c->db, c->a, &c->actor, c->who.user_id, &spec,
+					 c->who.subject.via_token ? &c->who.token : NULL, &made,
+					 &token, &id, &ve);
 	if (e) {
-		respond_problem(c, e, NULL, NULL);
+		respond_problem(c, e,
+				e == ERR_INVALID ? "the request is not valid; see errors" : NULL,
+				&ve);
 		return;
 	}
 	struct buf *b = &c->resp->body;
 	buf_adds(b, "{\"id\":");
 	buf_add_i64(b, id);
 	buf_adds(b, ",\"name\":");
-	buf_add_json_str(b, nm, strlen(nm));
+	buf_add_json_str(b, made.name, strlen(made.name));
 	buf_adds(b, ",\"expires_at\":");
-	if (expiso[0])
-		buf_add_json_str(b, expiso, strlen(expiso));
+	if (made.expires_at)
+		buf_add_json_str(b, made.expires_at, strlen(made.expires_at));
 	else
 		buf_adds(b, "null");
 	buf_adds(b, ",\"permissions\":");
-	if (perms)
-		buf_add_json_str(b, perms, strlen(perms));
+	if (made.permissions)
+		buf_add_json_str(b, made.permissions, strlen(made.permissions));
 	else
 		buf_adds(b, "null");
 	buf_adds(b, ",\"token\":");
@@ -443,7 +433,7 @@ void tokens_del(struct ctx *c)
 }
 
 /* POST /api/v1/session/password {"current_password","new_password"}: every session of the
- * account ends; a cookie caller gets a fresh session in the answer. */
+ * account ends and its tokens are revoked; the caller gets a fresh session in the answer. */
 void session_password(struct ctx *c)
 {
 	json_t *body = api_body_json(c);
@@ -456,36 +446,24 @@ void session_password(struct ctx *c)
 	}
 	const char *cur = string_member(body, "current_password");
 	const char *next = string_member(body, "new_password");
-	cur = arena_strdup(c->a, cur ? cur : "");
-	next = arena_strdup(c->a, next ? next : "");
+	cur = cur ? arena_strdup(c->a, cur) : NULL;
+	next = next ? arena_strdup(c->a, next) : NULL;
 	json_decref(body);
 	struct verrors ve = { 0 };
-	if (!cur || !*cur)
-		verrors_add(&ve, "current_password", "is required");
-	if (!next || !*next)
-		verrors_add(&ve, "new_password", "is required");
-	if (ve.n) {
-		respond_problem(c, ERR_INVALID, "the request is not valid; see errors", &ve);
+	int64_t wait;
+	enum err e = user_change_password(c->db, c->a, &c->actor, c->who.user_id, c->who.email,
+					  http_client_addr(c->req), cur, next, &wait, &ve);
+	if (e == ERR_THROTTLED) {
+		respond_throttled(c, wait, "password checks");
 		return;
 	}
-	enum err e = user_check_password(c->db, c->who.user_id, cur);
-	if (e == ERR_UNAUTHORIZED) {
-		respond_field_error(c, ERR_INVALID, "current_password", "is not your password");
-		return;
-	}
-	if (!e)
-		e = user_set_password(c->db, c->a, &c->actor, c->who.user_id, c->who.email, next,
-				      &ve);
 	if (e) {
 		respond_problem(
-			c, e, e == ERR_INVALID ? "the new password is not acceptable" : NULL, &ve);
+			c, e, e == ERR_INVALID ? "the password was not changed; see errors" : NULL,
+			&ve);
 		return;
 	}
 	log_info("password changed: user %lld", (long long)c->who.user_id);
-	if (!c->who.via_cookie) {
-		c->resp->status = 204;
-		return;
-	}
 	const char *token, *csrf;
 	if ((e = session_create(c->db, c->a, c->who.user_id, c->app->cfg.session_ttl, &token,
 				&csrf))) {
@@ -495,6 +473,7 @@ void session_password(struct ctx *c)
 	set_session_cookie(c, token, c->app->cfg.session_ttl);
 	buf_adds(&c->resp->body, "{\"csrf\":");
 	buf_add_json_str(&c->resp->body, csrf, strlen(csrf));
-	buf_addc(&c->resp->body, '}');
+	buf_adds(&c->resp->body, ",\"note\":\"every other session ended and every API token of "
+				 "the account was revoked\"}");
 	respond_json(c, 200);
 }

@@ -207,7 +207,10 @@ static const struct {
 	{ "deleted", " deleted.", true },
 	{ "step", ": the step was taken.", true },
 	{ "signed_out", "You have signed out.", false },
-	{ "password", "Your password was changed. Other sessions were signed out.", false },
+	{ "password",
+	  "Your password was changed. Your other sessions were signed out and your API tokens "
+	  "were revoked.",
+	  false },
 	{ "mfa_off", "Two-factor sign-in is off.", false },
 	{ "token_revoked", "The token was revoked.", false },
 	{ "imported", "The CSV file was imported: every row was stored.", false },

@@ -1,6 +1,7 @@
 /* ui_account.c - "my account" (password, two-factor sign-in, API tokens) and, for
  * administrators, user accounts: the formal registration and de-registration of policy 3.10.
  * The rules live in core (user.c, mfa.c, account.c); this file only asks and shows. */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/account.h"
@@ -28,6 +29,33 @@ static void alert(struct ctx *c, const char *m)
 	ui_html(c, "</div>");
 }
 
+/* The names the account forms show for the fields core names in its errors. */
+static const char *field_label(const char *field)
+{
+	static const struct {
+		const char *field, *label;
+	} labels[] = {
+		{ "current_password", "Current password" },
+		{ "new_password", "New password" },
+		{ "password", "Password" },
+		{ "code", "The code" },
+		{ "name", "Name" },
+		{ "email", "E-mail" },
+		{ "role", "Role" },
+		{ "roles", "Roles" },
+		{ "department", "Department" },
+		{ "department_id", "Department" },
+		{ "person_id", "Person" },
+		{ "active", "Active" },
+		{ "permissions", "Limits" },
+		{ "expires_at", "Expiry" },
+	};
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		if (strcmp(labels[i].field, field) == 0)
+			return labels[i].label;
+	return field;
+}
+
 static void errors(struct ctx *c, const struct verrors *ve)
 {
 	if (!ve || !ve->n)
@@ -36,7 +64,7 @@ static void errors(struct ctx *c, const struct verrors *ve)
 	for (size_t i = 0; i < ve->n; i++) {
 		ui_html(c, "<li>");
 		if (ve->items[i].field) {
-			ui_text(c, ve->items[i].field);
+			ui_text(c, field_label(ve->items[i].field));
 			ui_html(c, " ");
 		}
 		ui_text(c, ve->items[i].message);
@@ -118,8 +146,10 @@ static void account_page(struct ctx *c, int status, const struct account_view *v
 	if (mfa_enrolled(c->db, c->who.user_id, &enrolled) != ERR_OK)
 		enrolled = false;
 	if (v->recovery) {
-		ui_html(c, "<p role=\"status\">Two-factor sign-in is on. Keep these recovery codes "
-			   "somewhere safe: each works once, and they are shown only now.</p><ul>");
+		ui_html(c, "<p role=\"status\">Two-factor sign-in is on. Your other sessions were "
+			   "signed out and your API tokens were revoked: make new ones if scripts "
+			   "need them. Keep these recovery codes somewhere safe: each works once, "
+			   "and they are shown only now.</p><ul>");
 		for (int i = 0; i < MFA_RECOVERY_CODES; i++) {
 			ui_html(c, "<li><code>");
 			ui_text(c, v->recovery[i]);
@@ -221,27 +251,33 @@ void ui_account(struct ctx *c)
 	account_page(c, 200, &v);
 }
 
+/* A throttled secret check: the page again, with the wait. */
+static void account_throttled(struct ctx *c, int64_t wait)
+{
+	char secs[24];
+	snprintf(secs, sizeof(secs), "%lld", (long long)wait);
+	http_set_header(c->req, c->resp, "Retry-After", secs);
+	struct account_view v = {
+		.alert = arena_printf(c->a, "Too many wrong attempts. Try again in %lld seconds.",
+				      (long long)wait),
+	};
+	account_page(c, 429, &v);
+}
+
 void ui_account_password(struct ctx *c)
 {
-	const char *cur = ui_field(c, "current_password"), *next = ui_field(c, "new_password");
 	struct verrors ve = { 0 };
 	struct account_view v = { .ve = &ve };
-	if (!cur || !*cur || !next || !*next) {
-		v.alert = "Enter your current password and a new one.";
-		account_page(c, 422, &v);
+	int64_t wait;
+	enum err e = user_change_password(c->db, c->a, &c->actor, c->who.user_id, c->who.email,
+					  http_client_addr(c->req), ui_field(c, "current_password"),
+					  ui_field(c, "new_password"), &wait, &ve);
+	if (e == ERR_THROTTLED) {
+		account_throttled(c, wait);
 		return;
 	}
-	enum err e = user_check_password(c->db, c->who.user_id, cur);
-	if (e == ERR_UNAUTHORIZED) {
-		v.alert = "The current password is not right.";
-		account_page(c, 422, &v);
-		return;
-	}
-	if (!e)
-		e = user_set_password(c->db, c->a, &c->actor, c->who.user_id, c->who.email, next,
-				      &ve);
 	if (e == ERR_INVALID) {
-		v.alert = "The new password is not acceptable.";
+		v.alert = "The password was not changed.";
 		account_page(c, 422, &v);
 		return;
 	}
@@ -278,7 +314,8 @@ void ui_account_mfa_confirm(struct ctx *c)
 {
 	const char *code = ui_field(c, "code");
 	const char *codes[MFA_RECOVERY_CODES];
-	enum err e = mfa_confirm(c->db, c->a, &c->actor, c->who.user_id, code ? code : "", codes);
+	enum err e = mfa_confirm(c->db, c->a, &c->actor, c->who.user_id, c->who.session_id,
+				 code ? code : "", codes);
 	if (e == ERR_INVALID) {
 		/* a fresh secret: the old one was shown on a page that is gone */
 		struct mfa_enrolment en;
@@ -303,24 +340,21 @@ void ui_account_mfa_confirm(struct ctx *c)
 
 void ui_account_mfa_disable(struct ctx *c)
 {
-	const char *code = ui_field(c, "code");
-	unsigned required;
-	enum err e = mfa_required_roles(c->db, &required);
-	struct account_view v = { 0 };
-	if (!e && (required & c->who.subject.roles)) {
-		v.alert = "Your role requires two-factor sign-in: it cannot be turned off.";
+	struct verrors ve = { 0 };
+	struct account_view v = { .ve = &ve };
+	int64_t wait;
+	enum err e =
+		mfa_turn_off(c->db, &c->actor, c->who.user_id, c->who.subject.roles, c->who.email,
+			     http_client_addr(c->req), ui_field(c, "code"), &wait, &ve);
+	if (e == ERR_THROTTLED) {
+		account_throttled(c, wait);
+		return;
+	}
+	if (e == ERR_INVALID) {
+		v.alert = "Two-factor sign-in stays on.";
 		account_page(c, 422, &v);
 		return;
 	}
-	if (!e)
-		e = mfa_verify(c->db, &c->actor, c->who.user_id, code ? code : "");
-	if (e == ERR_UNAUTHORIZED) {
-		v.alert = "That code is not valid.";
-		account_page(c, 422, &v);
-		return;
-	}
-	if (!e)
-		e = mfa_disable(c->db, &c->actor, c->who.user_id);
 	if (e) {
 		ui_error(c, e, NULL);
 		return;
@@ -332,7 +366,8 @@ void ui_account_token(struct ctx *c)
 {
 	const char *name = ui_field(c, "name"), *perms = ui_field(c, "permissions");
 	const char *exp = ui_field(c, "expires_on");
-	struct account_view v = { 0 };
+	struct verrors ve = { 0 };
+	struct account_view v = { .ve = &ve };
 	if (perms && !*perms)
 		perms = NULL;
 	if (!name || !*name || strlen(name) > 100)
@@ -354,8 +389,14 @@ void ui_account_token(struct ctx *c)
 	}
 	const char *token;
 	int64_t id;
-	enum err e = token_create(c->db, c->a, &c->actor, c->who.user_id, name,
-				  expiso[0] ? expiso : NULL, perms, &token, &id);
+	struct token_spec spec = { name, perms, expiso[0] ? expiso : NULL }, made;
+	/* a signed-in session makes it (the route takes no bearer token): no parent limits */
+	enum err e = token_create(c->db, c->a, &c->actor, c->who.user_id, &spec, NULL, &made,
+				  &token, &id, &ve);
+	if (e == ERR_INVALID) {
+		account_page(c, 422, &v);
+		return;
+	}
 	if (e) {
 		ui_error(c, e, NULL);
 		return;
@@ -586,13 +627,22 @@ static void user_page(struct ctx *c, int64_t id, int status, const struct verror
 	ui_csrf(c);
 	input(c, "text", "name", "Name", json_string_value(json_object_get(u, "name")),
 	      " required");
-	role_boxes(c, held);
-	ui_html(c, "<div class=\"field\"><label><input type=\"checkbox\" name=\"active\" "
-		   "value=\"true\"");
-	if (json_is_true(json_object_get(u, "active")))
-		ui_html(c, " checked");
-	ui_html(c, "> Active (unticking signs the user out and revokes their tokens at once)"
-		   "</label></div><button type=\"submit\">Save</button></form>");
+	if (id == c->who.user_id) {
+		/* nobody changes their own powers: what cannot be changed is not offered */
+		ui_html(c, "<p class=\"field\">Roles: ");
+		roles_text(c, json_object_get(u, "roles"));
+		ui_html(c, "</p><p class=\"help\">This is your own account: another administrator "
+			   "changes its roles, person or state.</p>"
+			   "<button type=\"submit\">Save</button></form>");
+	} else {
+		role_boxes(c, held);
+		ui_html(c, "<div class=\"field\"><label><input type=\"checkbox\" name=\"active\" "
+			   "value=\"true\"");
+		if (json_is_true(json_object_get(u, "active")))
+			ui_html(c, " checked");
+		ui_html(c, "> Active (unticking signs the user out and revokes their tokens at "
+			   "once)</label></div><button type=\"submit\">Save</button></form>");
+	}
 	json_decref(u);
 	ui_end(c, status);
 }
@@ -622,9 +672,10 @@ void ui_user_update(struct ctx *c)
 	int64_t id = managed_id(c);
 	if (!id)
 		return;
-	struct account_patch p = { .set_roles = true,
+	bool self = id == c->who.user_id; /* the page offers only the name then */
+	struct account_patch p = { .set_roles = !self,
 				   .roles = posted_roles(c),
-				   .set_active = true,
+				   .set_active = !self,
 				   .active = ui_field(c, "active") != NULL };
 	const char *name = ui_field(c, "name");
 	if (name && *name)

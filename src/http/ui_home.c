@@ -7,6 +7,7 @@
 #include "core/user.h"
 #include "http/handlers.h"
 #include "http/ui.h"
+#include "util/crypto.h"
 #include "util/html.h"
 #include "util/log.h"
 #include "util/str.h"
@@ -27,8 +28,15 @@ static const char *safe_next(const char *next)
 	return next;
 }
 
-/* A sign-in form posted from another site is refused (login CSRF). Browsers say where a
- * request comes from in Sec-Fetch-Site, older ones in Origin. */
+/* A sign-in form posted from another site is refused (login CSRF): nobody signs a visitor into
+ * an account of theirs. Two checks: the browser's word on where the post came from
+ * (Sec-Fetch-Site, or an Origin naming another host, or "null" from a sandboxed frame or a
+ * data: page), and a token only this site's own sign-in page knows: it is in the form and in a
+ * cookie set with the page (SameSite=Strict, and __Host- over TLS so no other site, sibling
+ * subdomains included, can plant one). A post without both halves equal is refused. */
+#define LOGIN_COOKIE	  "custos_login"
+#define LOGIN_COOKIE_HOST "__Host-custos_login"
+
 static bool same_origin(struct ctx *c)
 {
 	const char *site = http_header(c->req, "Sec-Fetch-Site");
@@ -36,10 +44,51 @@ static bool same_origin(struct ctx *c)
 		return false;
 	const char *origin = http_header(c->req, "Origin");
 	const char *host = http_header(c->req, "Host");
-	if (!origin || strcmp(origin, "null") == 0)
-		return true;
+	if (!origin)
+		return true; /* older browsers and scripts: the token decides */
 	const char *p = strstr(origin, "://");
 	return p && host && strcmp(p + 3, host) == 0;
+}
+
+static bool login_secure(struct ctx *c)
+{
+	return c->req->tls || c->app->cfg.cookie_secure;
+}
+
+/* The sign-in page's token: the one its cookie holds, or a new one set with this answer. */
+static const char *login_token(struct ctx *c)
+{
+	bool secure = login_secure(c);
+	const char *have = http_cookie(c->req, secure ? LOGIN_COOKIE_HOST : LOGIN_COOKIE);
+	if (have && strlen(have) == CRYPTO_TOKEN_LEN - 1)
+		return have;
+	char tok[CRYPTO_TOKEN_LEN];
+	crypto_token(tok);
+	http_add_header(c->req, c->resp, "Set-Cookie",
+			arena_printf(c->a, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s",
+				     secure ? LOGIN_COOKIE_HOST : LOGIN_COOKIE, tok,
+				     secure ? "; Secure" : ""));
+	return arena_strdup(c->a, tok);
+}
+
+/* Whether a posted sign-in form came from this site's own page. */
+static bool login_form_ok(struct ctx *c)
+{
+	if (!same_origin(c))
+		return false;
+	const char *cookie =
+		http_cookie(c->req, login_secure(c) ? LOGIN_COOKIE_HOST : LOGIN_COOKIE);
+	const char *field = ui_field(c, "_login");
+	size_t n = CRYPTO_TOKEN_LEN - 1;
+	return cookie && field && strlen(cookie) == n && strlen(field) == n &&
+	       crypto_equal(cookie, field, n);
+}
+
+static void login_token_field(struct ctx *c)
+{
+	ui_html(c, "<input type=\"hidden\" name=\"_login\" value=\"");
+	ui_text(c, login_token(c));
+	ui_html(c, "\">");
 }
 
 static void login_page(struct ctx *c, int status, const char *alert, const char *email,
@@ -63,7 +112,9 @@ static void login_page(struct ctx *c, int status, const char *alert, const char 
 		   "autocomplete=\"current-password\" required></div>"
 		   "<input type=\"hidden\" name=\"next\" value=\"");
 	ui_text(c, safe_next(next));
-	ui_html(c, "\"><button type=\"submit\">Sign in</button></form></div>");
+	ui_html(c, "\">");
+	login_token_field(c);
+	ui_html(c, "<button type=\"submit\">Sign in</button></form></div>");
 	ui_end(c, status);
 }
 
@@ -84,7 +135,9 @@ static void totp_page(struct ctx *c, int status, const char *alert, const char *
 		"<p class=\"help\" id=\"totp-help\">Six digits, or one of your recovery codes."
 		"</p></div><input type=\"hidden\" name=\"next\" value=\"");
 	ui_text(c, safe_next(next));
-	ui_html(c, "\"><button type=\"submit\">Verify</button></form>"
+	ui_html(c, "\">");
+	login_token_field(c);
+	ui_html(c, "<button type=\"submit\">Verify</button></form>"
 		   "<p><a href=\"/login\">Start again</a></p></div>");
 	ui_end(c, status);
 }
@@ -137,8 +190,12 @@ void ui_login_post(struct ctx *c)
 {
 	const char *email = ui_field(c, "email"), *pw = ui_field(c, "password");
 	const char *next = ui_field(c, "next");
-	if (!same_origin(c)) {
-		ui_error(c, ERR_FORBIDDEN, "Sign in from this site's own page.");
+	if (!login_form_ok(c)) {
+		/* a page left open past its cookie lands here too: a fresh page, nothing done */
+		login_page(c, 403,
+			   "This sign-in form did not come from this site's own page, or it has "
+			   "expired. Please sign in again.",
+			   NULL, next);
 		return;
 	}
 	if (!email || !*email || !pw || !*pw) {
@@ -181,8 +238,11 @@ void ui_login_verify(struct ctx *c)
 {
 	const char *next = ui_field(c, "next");
 	const char *ticket = http_cookie(c->req, MFA_COOKIE);
-	if (!same_origin(c)) {
-		ui_error(c, ERR_FORBIDDEN, "Sign in from this site's own page.");
+	if (!login_form_ok(c)) {
+		login_page(c, 403,
+			   "This sign-in form did not come from this site's own page, or it has "
+			   "expired. Please sign in again.",
+			   NULL, next);
 		return;
 	}
 	struct user u = { 0 };

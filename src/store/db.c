@@ -108,14 +108,9 @@ static enum err exec_cached(struct db *db, const char *sql)
 	return e;
 }
 
-enum err db_run(struct db *db, const char *sql, const char *types, ...)
+/* Binds one argument per letter of types (see db_run). */
+static void bind_va(struct db_stmt *st, const char *types, va_list ap)
 {
-	struct db_stmt *st;
-	enum err e = db_prepare(db, sql, &st);
-	if (e)
-		return e;
-	va_list ap;
-	va_start(ap, types);
 	for (int i = 0; types[i]; i++) {
 		if (types[i] == 's') {
 			db_bind_str(st, i + 1, va_arg(ap, const char *));
@@ -127,10 +122,42 @@ enum err db_run(struct db *db, const char *sql, const char *types, ...)
 				db_bind_int(st, i + 1, v);
 		}
 	}
-	va_end(ap);
+}
+
+/* One statement, bound from ap; with out, its first column of the first row (ERR_NOT_FOUND
+ * when there is none). */
+static enum err run_va(struct db *db, const char *sql, const char *types, va_list ap, int64_t *out)
+{
+	struct db_stmt *st;
+	enum err e = db_prepare(db, sql, &st);
+	if (e)
+		return e;
+	bind_va(st, types, ap);
 	bool row;
 	e = db_step(st, &row);
+	if (!e && out && row)
+		*out = db_col_int(st, 0);
+	else if (!e && out)
+		e = ERR_NOT_FOUND;
 	db_done(st);
+	return e;
+}
+
+enum err db_run(struct db *db, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	enum err e = run_va(db, sql, types, ap, NULL);
+	va_end(ap);
+	return e;
+}
+
+enum err db_get_int(struct db *db, int64_t *out, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	enum err e = run_va(db, sql, types, ap, out);
+	va_end(ap);
 	return e;
 }
 
@@ -142,6 +169,15 @@ enum err db_begin(struct db *db)
 enum err db_begin_read(struct db *db)
 {
 	return exec_cached(db, "BEGIN");
+}
+
+enum err db_finish(struct db *db, enum err e)
+{
+	if (!e)
+		e = db_commit(db);
+	if (e)
+		db_rollback(db);
+	return e;
 }
 
 enum err db_commit(struct db *db)
@@ -296,6 +332,11 @@ int db_schema_version(struct db *db)
 
 enum err db_migrate(struct db *db)
 {
+	return db_migrate_with(db, NULL);
+}
+
+enum err db_migrate_with(struct db *db, enum err (*after)(struct db *db, int number))
+{
 	enum err e = db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
 				 " number INTEGER PRIMARY KEY, name TEXT NOT NULL,"
 				 " applied_at TEXT NOT NULL)");
@@ -330,6 +371,11 @@ enum err db_migrate(struct db *db)
 		if (e) {
 			log_error("migration %04d_%s failed: %s", m->number, m->name,
 				  db_errmsg(db));
+			goto fail;
+		}
+		if (after && (e = after(db, m->number))) {
+			log_error("migration %04d_%s: its follow-up failed (%s)", m->number,
+				  m->name, err_title(e));
 			goto fail;
 		}
 		char now[TIME_ISO_LEN];

@@ -30,12 +30,18 @@ bool db_exists(const char *url);
 
 /* Applies every embedded migration not yet applied, each in its own transaction. */
 enum err db_migrate(struct db *db) WUR;
+/* The same, calling after(db, number) inside each applied migration's transaction, once its SQL
+ * ran: for what a migration needs done in C (a failure undoes the migration). */
+enum err db_migrate_with(struct db *db, enum err (*after)(struct db *db, int number)) WUR;
 /* Highest applied migration number, 0 for an empty database. */
 int db_schema_version(struct db *db);
 
 /* A write transaction (SQLite: BEGIN IMMEDIATE, so the writer lock is taken up front). */
 enum err db_begin(struct db *db) WUR;
 enum err db_commit(struct db *db) WUR;
+/* The end of a write transaction: commits when e is ERR_OK, else (or when the commit fails)
+ * rolls back; returns e or the commit's error. */
+enum err db_finish(struct db *db, enum err e) WUR;
 void db_rollback(struct db *db);
 /* A consistent snapshot for several reads. */
 enum err db_begin_read(struct db *db) WUR;
@@ -69,6 +75,10 @@ int64_t db_changes(struct db *db);
  * 'i' an int64_t, 's' a const char * (NULL binds NULL), 'r' an int64_t id where 0 binds NULL.
  *   db_run(db, "UPDATE users SET name = $2 WHERE id = $1", "is", id, name); */
 enum err db_run(struct db *db, const char *sql, const char *types, ...) WUR;
+
+/* The first column of the first row as an integer (NULL reads 0), binding as db_run does;
+ * ERR_NOT_FOUND when there is no row. */
+enum err db_get_int(struct db *db, int64_t *out, const char *sql, const char *types, ...) WUR;
 
 /* Runs one statement with no parameters and no result (DDL, PRAGMA). */
 enum err db_exec(struct db *db, const char *sql) WUR;

@@ -1,6 +1,8 @@
 /* crypto.c - libsodium wrappers, and the SHA-1 and UUIDs libsodium does not have. */
 #include "util/crypto.h"
 
+#include <assert.h>
+
 #include <pthread.h>
 #include <string.h>
 
@@ -35,18 +37,49 @@ void crypto_hash_hex(const void *a, size_t an, const void *b, size_t bn, char ou
 	sodium_bin2hex(out, CRYPTO_HASH_HEX, h, sizeof(h));
 }
 
+/* Each argon2id computation holds PW_MEMLIMIT (64 MiB) while it runs. However many threads
+ * serve requests, at most PW_AT_ONCE compute at a time and the others wait their turn: a flood
+ * of sign-ins costs time, never PW_MEMLIMIT times the thread count. */
+#define PW_AT_ONCE 2
+static pthread_mutex_t pw_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pw_free = PTHREAD_COND_INITIALIZER;
+static int pw_running;
+
+static void pw_enter(void)
+{
+	pthread_mutex_lock(&pw_lock);
+	while (pw_running >= PW_AT_ONCE)
+		pthread_cond_wait(&pw_free, &pw_lock);
+	pw_running++;
+	assert(pw_running <= PW_AT_ONCE);
+	pthread_mutex_unlock(&pw_lock);
+}
+
+static void pw_leave(void)
+{
+	pthread_mutex_lock(&pw_lock);
+	assert(pw_running > 0);
+	pw_running--;
+	pthread_cond_signal(&pw_free);
+	pthread_mutex_unlock(&pw_lock);
+}
+
 enum err crypto_password_hash(const char *pw, size_t n, char out[CRYPTO_PWHASH_LEN])
 {
 	_Static_assert(CRYPTO_PWHASH_LEN == crypto_pwhash_STRBYTES, "hash string size");
-	if (crypto_pwhash_str_alg(out, pw, n, PW_OPSLIMIT, PW_MEMLIMIT,
-				  crypto_pwhash_ALG_ARGON2ID13) != 0)
-		return ERR_NOMEM;
-	return ERR_OK;
+	pw_enter();
+	int rc = crypto_pwhash_str_alg(out, pw, n, PW_OPSLIMIT, PW_MEMLIMIT,
+				       crypto_pwhash_ALG_ARGON2ID13);
+	pw_leave();
+	return rc == 0 ? ERR_OK : ERR_NOMEM;
 }
 
 bool crypto_password_verify(const char *hash, const char *pw, size_t n)
 {
-	return crypto_pwhash_str_verify(hash, pw, n) == 0;
+	pw_enter();
+	int rc = crypto_pwhash_str_verify(hash, pw, n);
+	pw_leave();
+	return rc == 0;
 }
 
 static char dummy_hash[CRYPTO_PWHASH_LEN];
@@ -66,7 +99,7 @@ bool crypto_password_needs_rehash(const char *hash)
 void crypto_password_dummy(const char *pw, size_t n)
 {
 	pthread_once(&dummy_once, dummy_make);
-	if (dummy_hash[0] && crypto_pwhash_str_verify(dummy_hash, pw, n) == 0)
+	if (dummy_hash[0] && crypto_password_verify(dummy_hash, pw, n))
 		return; /* cannot match; only the time spent matters */
 }
 

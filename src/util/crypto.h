@@ -21,7 +21,8 @@ enum err crypto_init(void) WUR;
 void crypto_token(char out[CRYPTO_TOKEN_LEN]);
 /* hex(BLAKE2b-256(a || b)); b may be NULL. */
 void crypto_hash_hex(const void *a, size_t an, const void *b, size_t bn, char out[CRYPTO_HASH_HEX]);
-/* argon2id, m=64 MiB, t=3: the encoded string holds its own parameters and salt. */
+/* argon2id, m=64 MiB, t=3: the encoded string holds its own parameters and salt. Hashing and
+ * verifying take turns: at most two run at once in the process, whatever the thread count. */
 enum err crypto_password_hash(const char *pw, size_t n, char out[CRYPTO_PWHASH_LEN]) WUR;
 bool crypto_password_verify(const char *hash, const char *pw, size_t n);
 /* True when the hash was made with weaker parameters than today's: rehash at next sign-in. */

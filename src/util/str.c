@@ -124,3 +124,47 @@ bool str_copy(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 	return fits;
 }
+
+bool str_invisible(uint32_t cp)
+{
+	/* Cc, and the Cf ranges of Unicode 15, with Zl and Zp (U+2028, U+2029) */
+	static const struct {
+		uint32_t lo, hi;
+	} ranges[] = {
+		{ 0x0000, 0x001F },   { 0x007F, 0x009F },   { 0x00AD, 0x00AD },
+		{ 0x0600, 0x0605 },   { 0x061C, 0x061C },   { 0x06DD, 0x06DD },
+		{ 0x070F, 0x070F },   { 0x0890, 0x0891 },   { 0x08E2, 0x08E2 },
+		{ 0x180E, 0x180E },   { 0x200B, 0x200F },   { 0x2028, 0x202E },
+		{ 0x2060, 0x2064 },   { 0x2066, 0x206F },   { 0xFEFF, 0xFEFF },
+		{ 0xFFF9, 0xFFFB },   { 0x110BD, 0x110BD }, { 0x110CD, 0x110CD },
+		{ 0x13430, 0x1343F }, { 0x1BCA0, 0x1BCA3 }, { 0x1D173, 0x1D17A },
+		{ 0xE0001, 0xE0001 }, { 0xE0020, 0xE007F },
+	};
+	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
+		if (cp >= ranges[i].lo && cp <= ranges[i].hi)
+			return true;
+	return false;
+}
+
+size_t str_drop_invisible(char *s, size_t n)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
+		if (len > n - i)
+			len = n -
+			      i; /* not valid UTF-8: the caller's contract, but stay in bounds */
+		uint32_t cp = len == 1 ? c : c & (0x7F >> len);
+		for (size_t k = 1; k < len; k++)
+			cp = (cp << 6) | ((unsigned char)s[i + k] & 0x3F);
+		if (!str_invisible(cp)) {
+			memmove(s + o, s + i, len);
+			o += len;
+		}
+		i += len;
+	}
+	if (o < n)
+		s[o] = '\0';
+	return o;
+}

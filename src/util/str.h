@@ -19,6 +19,13 @@ bool str_to_i64(const char *s, size_t n, int64_t *out);
 /* Same for a NUL-terminated string. */
 bool str_parse_i64(const char *s, int64_t *out);
 bool str_valid_utf8(const char *s, size_t n);
+/* Whether a code point is invisible or steers the text around it: a control character
+ * (Unicode Cc), a format character (Cf: bidi overrides and isolates, zero-width characters,
+ * the byte order mark, ...) or a line or paragraph separator. */
+bool str_invisible(uint32_t cp);
+/* Removes every str_invisible() character from the valid UTF-8 text s[0..n), in place, and
+ * returns its new length (the text stays terminated if it was). "\u202Egpj.exe" -> "gpj.exe". */
+size_t str_drop_invisible(char *s, size_t n);
 /* Number of code points in a valid UTF-8 string. */
 size_t str_utf8_len(const char *s, size_t n);
 bool str_eq(const char *a, const char *b);

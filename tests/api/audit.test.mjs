@@ -34,6 +34,7 @@ test('the chain and the records verify', () => {
   assert.equal(n, 15);
   assert.match(r.stdout, new RegExp(`^ok ${n} events$`, 'm'));
   assert.match(r.stdout, /^ok 4 records match their audit history$/m);
+  assert.match(r.stdout, /^ok 3 accounts, 3 API tokens and the security settings match their audit history$/m);
 });
 
 test('an edited event is named', () => {

@@ -112,7 +112,9 @@ test('bearer tokens: shown once, listed without the secret, revocable, no CSRF n
   assert.ok(!list.text.includes(t.json.token.slice(4)));
   const bearer = { Authorization: `Bearer ${t.json.token}` };
   assert.equal((await server.req('GET', '/api/v1/assets', { headers: bearer })).status, 200);
-  const del = await server.req('DELETE', `/api/v1/tokens/${t.json.id}`, { headers: bearer });
+  // the token itself reaches no token route: those take the session
+  assertProblem(await server.req('DELETE', `/api/v1/tokens/${t.json.id}`, { headers: bearer }), 403);
+  const del = await server.req('DELETE', `/api/v1/tokens/${t.json.id}`, { headers: h });
   assert.equal(del.status, 204);
   assertProblem(await server.req('GET', '/api/v1/assets', { headers: bearer }), 401);
   assertProblem(await server.req('POST', '/api/v1/tokens', { body: { name: 'old', expires_at: '2001-01-01T00:00:00Z' }, headers: h }), 422, 'expires_at');
@@ -161,14 +163,16 @@ test('password change: checks the current one, refuses weak ones, ends every ses
 });
 
 test('a token can carry only part of its owner\'s rights, and cannot widen them', async () => {
-  const mk = async (client, permissions) => {
-    const r = await client.post('/api/v1/tokens', { name: 'limited', permissions });
-    return r;
-  };
-  assertProblem(await mk(ism, 'assets:fly'), 422, 'permissions');
-  assertProblem(await mk(ism, 'spaceships:read'), 422, 'permissions');
-  assertProblem(await mk(ism, ''), 422, 'permissions');
-  const t = await mk(ism, 'assets:read,departments:*');
+  const ismS = await server.sessionClient('ism@test.example');
+  const staffS = await server.sessionClient('staff@test.example');
+  const adminS = await server.sessionClient('admin@test.example');
+  const mk = (client, permissions, more = {}) => client.post('/api/v1/tokens', { name: 'limited', permissions, ...more });
+  assertProblem(await mk(ismS, 'assets:fly'), 422, 'permissions');
+  assertProblem(await mk(ismS, 'spaceships:read'), 422, 'permissions');
+  assertProblem(await mk(ismS, ''), 422, 'permissions');
+  assertProblem(await mk(ismS, 'account:everything'), 422, 'permissions');
+  assertProblem(await mk(ismS, 'assets:read,'), 422, 'permissions');
+  const t = await mk(ismS, 'assets:read,departments:*');
   assert.equal(t.status, 201, t.text);
   assert.equal(t.json.permissions, 'assets:read,departments:*');
   const h = { Authorization: `Bearer ${t.json.token}` };
@@ -177,17 +181,37 @@ test('a token can carry only part of its owner\'s rights, and cannot widen them'
   assertProblem(await server.req('POST', '/api/v1/assets', { headers: h, body: assetBody(basics.person.id, basics.dept.id) }), 403);
   const d = await server.req('POST', '/api/v1/departments', { headers: h, body: { name: 'Via limited token' } });
   assert.equal(d.status, 201, d.text);
-  // a token minted with the limited token keeps its limits
-  const child = await server.req('POST', '/api/v1/tokens', { headers: h, body: { name: 'child' } });
-  assert.equal(child.status, 201);
-  assert.equal(child.json.permissions, 'assets:read,departments:*');
-  // the user's own rights still bound a token: staff cannot read people beyond their own
-  const s = await mk(staff, '*:*');
+  // without the account:tokens permission a token makes no token at all
+  assertProblem(await server.req('POST', '/api/v1/tokens', { headers: h, body: { name: 'child' } }), 403);
+  // with it, a child inherits the limits and the expiry, and never exceeds them
+  const p = await mk(ismS, 'assets:read,departments:*,account:tokens', { expires_at: '2031-01-01T00:00:00Z' });
+  assert.equal(p.status, 201, p.text);
+  const ph = { Authorization: `Bearer ${p.json.token}` };
+  const child = await server.req('POST', '/api/v1/tokens', { headers: ph, body: { name: 'child' } });
+  assert.equal(child.status, 201, child.text);
+  assert.equal(child.json.permissions, 'assets:read,departments:*,account:tokens');
+  assert.equal(child.json.expires_at, '2031-01-01T00:00:00Z');
+  for (const wider of ['*:*', 'assets:update', 'people:read', 'account:users', 'departments:*,risks:read']) {
+    assertProblem(await server.req('POST', '/api/v1/tokens', { headers: ph, body: { name: 'wide', permissions: wider } }), 422, 'permissions');
+  }
+  assertProblem(await server.req('POST', '/api/v1/tokens', { headers: ph, body: { name: 'later', expires_at: '2031-01-02T00:00:00Z' } }), 422, 'expires_at');
+  const narrow = await server.req('POST', '/api/v1/tokens', { headers: ph, body: { name: 'narrow', permissions: 'assets:read', expires_at: '2030-01-01T00:00:00Z' } });
+  assert.equal(narrow.status, 201, narrow.text);
+  assert.equal(narrow.json.permissions, 'assets:read');
+  // the user's own rights still bound a token: staff cannot create departments with *:*
+  const s = await mk(staffS, '*:*');
   const sh = { Authorization: `Bearer ${s.json.token}` };
   assertProblem(await server.req('POST', '/api/v1/departments', { headers: sh, body: { name: 'nope' } }), 403);
-  // an administrator's limited token does not administer accounts
-  const a = await mk(admin, '*:read');
+  // an administrator's token administers accounts only when made for it
+  const a = await mk(adminS, '*:read');
   assertProblem(await server.req('GET', '/api/v1/users', { headers: { Authorization: `Bearer ${a.json.token}` } }), 403);
-  const list = await ism.get('/api/v1/tokens');
+  const plain = await adminS.post('/api/v1/tokens', { name: 'all registers' });
+  assertProblem(await server.req('GET', '/api/v1/users', { headers: { Authorization: `Bearer ${plain.json.token}` } }), 403);
+  const au = await mk(adminS, 'account:users');
+  assert.equal((await server.req('GET', '/api/v1/users', { headers: { Authorization: `Bearer ${au.json.token}` } })).status, 200);
+  // the power is the role's too: staff's token with it still administers nothing
+  const su = await mk(staffS, 'account:users');
+  assertProblem(await server.req('GET', '/api/v1/users', { headers: { Authorization: `Bearer ${su.json.token}` } }), 403);
+  const list = await ismS.get('/api/v1/tokens');
   assert.ok(list.json.items.some((x) => x.permissions === 'assets:read,departments:*'));
 });

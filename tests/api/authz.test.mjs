@@ -194,6 +194,15 @@ test('the session route tells each user their roles', async () => {
 // Every route outside the registers, for every role: who may reach it. A route added to the
 // router without a line here fails this test.
 test('every other route, for every role', async () => {
+  // the account routes take a signed-in session: probed with one per role, and refused to
+  // every role's plain token
+  const sessions = {};
+  for (const role of Object.keys(MATRIX)) {
+    const email = role === 'isms_manager' ? 'ism@test.example'
+      : { department_head: 'head@test.example', staff: 'staff@test.example' }[role] || `${role}@test.example`;
+    sessions[role] = await server.sessionClient(email);
+  }
+  const account = (pattern) => /^\/api\/v1\/(tokens|users|settings|session\/)/.test(pattern);
   const everyone = () => true;
   const only = (role) => (r) => r === role;
   const expect = {
@@ -221,8 +230,10 @@ test('every other route, for every role', async () => {
     const [allowed, okStatus] = expect[key];
     if (okStatus === null) continue; // unsafe: exercised in its own test file; reachability below
     for (const role of Object.keys(MATRIX)) {
-      const r = await clients[role].get(pattern.replace('{id}', '1'));
+      const c = account(pattern) ? sessions[role] : clients[role];
+      const r = await c.get(pattern.replace('{id}', '1'));
       assert.equal(r.status, allowed(role) ? okStatus : 403, `${role} ${key}: ${r.text.slice(0, 200)}`);
+      if (account(pattern)) assertProblem(await clients[role].get(pattern.replace('{id}', '1')), 403);
     }
   }
   // the unsafe account and settings routes refuse everyone else before reading the body

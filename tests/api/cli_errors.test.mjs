@@ -58,6 +58,11 @@ const USAGE_ERRORS = [
   [['audit', 'frobnicate'], /frobnicate|audit/],
   [['version', 'now'], /now/],
   [['help', 'nope'], /nope/],
+  // a command of a group that has none such names the group's commands
+  [['import', 'xml', 'x.xml'], /'import xml' is not a command; the import commands are/],
+  // --db where no database is used is said so, not "unknown option"
+  [['routes', '--db', 'sqlite:x.db'], /'routes' uses no database/],
+  [['permissions', '--db', 'sqlite:x.db'], /'permissions' uses no database/],
 ];
 
 test('bad options and values exit 2, name the problem on stderr and print a usage line', () => {

@@ -1247,5 +1247,5 @@ test('history has an event for every step and every sign-off, under who took it'
 test('custos audit verify holds after every step taken above', async () => {
   const r = cli(['audit', 'verify', '--db', srv.db]);
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /^ok \d+ events\nok \d+ records match their audit history\nok \d+ files match their hashes\n$/);
+  assert.match(r.stdout, /^ok \d+ events\nok \d+ records match their audit history\nok \d+ accounts, \d+ API tokens and the security settings match their audit history\nok \d+ files match their hashes\n$/);
 });

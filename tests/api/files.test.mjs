@@ -277,8 +277,10 @@ test('If-Match on upload and removal: the current version passes, a stale one is
   const events = (await history(ev.id)).length;
   assertProblem(await put(as.ism, ev.id, binary(100), { name: 'stale.bin', headers: { 'If-Match': `"${ev.version}"` } }), 412);
   assertProblem(await as.ism.del(filePath(ev.id), { headers: { 'If-Match': `"${ev.version}"` } }), 412);
-  for (const bad of ['3', '"x"', '"0"', '"-1"', '""', 'W/', '"1" junk'])
+  for (const bad of ['3', '"x"', '"-1"', '""', 'W/', '"1" junk'])
     assertProblem(await put(as.ism, ev.id, binary(100), { name: 'bad.bin', headers: { 'If-Match': bad } }), 400, 'If-Match');
+  // a well-formed tag no version has is simply stale
+  assertProblem(await put(as.ism, ev.id, binary(100), { name: 'zero.bin', headers: { 'If-Match': '"0"' } }), 412);
   assertProblem(await as.ism.del(filePath(ev.id), { headers: { 'If-Match': 'nope' } }), 400, 'If-Match');
   assert.equal(JSON.stringify(await record(ev.id)), state);
   assert.equal((await history(ev.id)).length, events);
@@ -714,10 +716,11 @@ test('a --max-upload-mb 1 server: 1 MiB is taken, a byte more is 413 (with Conte
       const v = verify(small);
       assert.equal(v.status, 0, v.stdout + v.stderr);
       const lines = v.stdout.trim().split('\n');
-      assert.equal(lines.length, 3, v.stdout);
+      assert.equal(lines.length, 4, v.stdout);
       assert.match(lines[0], /^ok \d+ events$/);
       assert.match(lines[1], /^ok \d+ records match their audit history$/);
-      assert.equal(lines[2], 'ok 2 files match their hashes');
+      assert.match(lines[2], /^ok \d+ accounts, \d+ API tokens and the security settings match their audit history$/);
+      assert.equal(lines[3], 'ok 2 files match their hashes');
 
       // a record pointed at other stored bytes behind the application's back: its audit
       // history says otherwise

@@ -99,13 +99,21 @@ export class Server {
     return { cookie, csrf: r.json.csrf, setCookie: r.headers.get('set-cookie') };
   }
 
-  // A client bound to a bearer token.
-  async tokenClient(email) {
+  // A client bound to a bearer token; body may give the token's permissions or expiry. A token
+  // reaches the account routes (tokens, users, security settings) only with the account:…
+  // permission they name; password and second-factor routes take a session (sessionClient).
+  async tokenClient(email, body = {}) {
     const s = await this.login(email);
-    const r = await this.req('POST', '/api/v1/tokens', { body: { name: 'tests' },
+    const r = await this.req('POST', '/api/v1/tokens', { body: { name: 'tests', ...body },
       headers: { Cookie: s.cookie, 'X-CSRF-Token': s.csrf } });
     assert.equal(r.status, 201, r.text);
     return new Client(this, { Authorization: `Bearer ${r.json.token}` }, r.json);
+  }
+
+  // A client bound to a signed-in session: its cookie, and the CSRF token on every request.
+  async sessionClient(email) {
+    const s = await this.login(email);
+    return new Client(this, { Cookie: s.cookie, 'X-CSRF-Token': s.csrf }, null);
   }
 }
 
@@ -134,7 +142,8 @@ export function assertProblem(r, status, field) {
 }
 
 // A fresh server with an Information Security Manager (who may change every register), a
-// system administrator and a staff account; returns {server, ism, admin, staff}.
+// system administrator and a staff account; returns {server, ism, admin, staff}, each a token
+// client (the administrator's with the account:users permission).
 export async function startWithUsers() {
   const server = new Server();
   server.addUser('ism@test.example', 'isms_manager', 'Ism');
@@ -142,7 +151,8 @@ export async function startWithUsers() {
   server.addUser('staff@test.example', 'staff', 'Staff');
   await server.start();
   const ism = await server.tokenClient('ism@test.example');
-  const admin = await server.tokenClient('admin@test.example');
+  // the administrator's token is made for account administration (and reads like any other)
+  const admin = await server.tokenClient('admin@test.example', { permissions: '*:*,account:users' });
   const staff = await server.tokenClient('staff@test.example');
   return { server, ism, admin, staff };
 }

@@ -23,13 +23,20 @@ function totp(secret, at = Date.now()) {
   return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
 }
 
-let server, ism, staff, admin;
-before(async () => { ({ server, ism, staff, admin } = await startWithUsers()); });
+let server, ism, staff, admin, tokenOfStaff;
+before(async () => {
+  ({ server, ism, staff, admin } = await startWithUsers());
+  tokenOfStaff = staff.h.Authorization.slice(7);
+});
 after(async () => { await server.stop(); server.cleanup(); });
 
 const signIn = (email, extra = {}) => server.req('POST', '/api/v1/session', { body: { email, password: PASSWORD, ...extra } });
 
 test('enrol, then sign in with a code that works once, or a recovery code that works once', async () => {
+  // the second factor is the account's own business: a session, never a token
+  assertProblem(await staff.post('/api/v1/session/mfa', undefined, { raw: '{}', headers: { 'Content-Type': 'application/json' } }), 403);
+  const other = await server.sessionClient('staff@test.example');
+  staff = await server.sessionClient('staff@test.example');
   const begin = await staff.post('/api/v1/session/mfa', undefined, { raw: '{}', headers: { 'Content-Type': 'application/json' } });
   assert.equal(begin.status, 201, begin.text);
   assert.match(begin.json.secret, /^[A-Z2-7]{32}$/);
@@ -44,6 +51,11 @@ test('enrol, then sign in with a code that works once, or a recovery code that w
   assert.equal(ok.status, 200, ok.text);
   assert.equal(ok.json.recovery_codes.length, 10);
   assert.equal(new Set(ok.json.recovery_codes).size, 10);
+  assert.match(ok.json.note, /other session ended/);
+  // the session that turned it on goes on; every other session and the account's tokens end
+  assert.equal((await staff.get('/api/v1/session')).status, 200);
+  assertProblem(await other.get('/api/v1/session'), 401);
+  assertProblem(await server.req('GET', '/api/v1/session', { headers: { Authorization: `Bearer ${tokenOfStaff}` } }), 401);
 
   assertProblem(await signIn('staff@test.example'), 401, 'totp');
   assertProblem(await signIn('staff@test.example', { totp: '12345' }), 401, 'totp');
@@ -62,25 +74,32 @@ test('enrol, then sign in with a code that works once, or a recovery code that w
 });
 
 test('the ISM requires a second factor for a role; accounts with it must set it up first', async () => {
-  assertProblem(await admin.req('PUT', '/api/v1/settings/mfa', { body: { required_roles: ['admin'] } }), 403);
-  assertProblem(await ism.req('PUT', '/api/v1/settings/mfa', { body: { required_roles: ['emperor'] } }), 422, 'required_roles');
-  const put = await ism.req('PUT', '/api/v1/settings/mfa', { body: { required_roles: ['admin'] } });
+  const ismS = await server.sessionClient('ism@test.example');
+  const adminS = await server.sessionClient('admin@test.example');
+  assertProblem(await adminS.req('PUT', '/api/v1/settings/mfa', { body: { required_roles: ['admin'] } }), 403);
+  // a setting of security is the account's: a token reaches it only made for it
+  assertProblem(await ism.req('PUT', '/api/v1/settings/mfa', { body: { required_roles: ['admin'] } }), 403);
+  assertProblem(await ismS.req('PUT', '/api/v1/settings/mfa', { body: { required_roles: ['emperor'] } }), 422, 'required_roles');
+  const put = await ismS.req('PUT', '/api/v1/settings/mfa', { body: { required_roles: ['admin'] } });
   assert.equal(put.status, 200, put.text);
   assert.deepEqual(put.json.required_roles, ['admin']);
-  assert.deepEqual((await ism.get('/api/v1/settings/mfa')).json.required_roles, ['admin']);
-  // the administrator's existing token is now held to the set-up routes
+  assert.deepEqual((await ismS.get('/api/v1/settings/mfa')).json.required_roles, ['admin']);
+  // the administrator's existing token and session are now held to the set-up routes
   const blocked = await admin.get('/api/v1/users');
   assertProblem(blocked, 403);
   assert.match(blocked.json.detail, /two-factor/);
+  assertProblem(await adminS.get('/api/v1/users'), 403);
   const me = await admin.get('/api/v1/session');
   assert.equal(me.status, 200);
   assert.equal(me.json.mfa_setup_required, true);
-  const begin = await admin.req('POST', '/api/v1/session/mfa', { raw: '{}', headers: { 'Content-Type': 'application/json' } });
-  const conf = await admin.post('/api/v1/session/mfa/confirm', { code: totp(begin.json.secret) });
+  const begin = await adminS.req('POST', '/api/v1/session/mfa', { raw: '{}', headers: { 'Content-Type': 'application/json' } });
+  const conf = await adminS.post('/api/v1/session/mfa/confirm', { code: totp(begin.json.secret) });
   assert.equal(conf.status, 200);
-  assert.equal((await admin.get('/api/v1/users')).status, 200);
+  assert.equal((await adminS.get('/api/v1/users')).status, 200);
+  // the token made without the factor ended with the enrolment
+  assertProblem(await admin.get('/api/v1/users'), 401);
   // a required factor cannot be switched off
-  assertProblem(await admin.req('DELETE', '/api/v1/session/mfa', { body: { code: totp(begin.json.secret, Date.now() + 30000) } }), 422, 'code');
+  assertProblem(await adminS.req('DELETE', '/api/v1/session/mfa', { body: { code: totp(begin.json.secret, Date.now() + 30000) } }), 422, 'code');
   // others are not affected
   assert.equal((await ism.get('/api/v1/assets')).status, 200);
 });

@@ -735,7 +735,7 @@ test('CSV exports of risks (UI and API) honour the reader\'s scope and filters',
 test('custos audit verify holds after every step taken above', async () => {
   const r = cli(['audit', 'verify', '--db', srv.db]);
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /^ok \d+ events\nok \d+ records match their audit history\nok \d+ files match their hashes\n$/);
+  assert.match(r.stdout, /^ok \d+ events\nok \d+ records match their audit history\nok \d+ accounts, \d+ API tokens and the security settings match their audit history\nok \d+ files match their hashes\n$/);
 });
 
 // ---- a fresh installation: the method and its versions ----

@@ -7,7 +7,10 @@ import { problem, REGISTERS, validBody, PATCHES, snapshot } from './contract.mjs
 let server, ism, staff, basics;
 let s1, s2; // two cookie sessions of the ISM
 before(async () => {
-  ({ server, ism, staff } = await startWithUsers());
+  ({ server } = await startWithUsers());
+  // tokens that may manage their owner's tokens (account:tokens), as scripts that rotate them do
+  ism = await server.tokenClient('ism@test.example', { permissions: '*:*,account:tokens' });
+  staff = await server.tokenClient('staff@test.example', { permissions: '*:*,account:tokens' });
   basics = await seedBasics(ism);
   s1 = await server.login('ism@test.example');
   s2 = await server.login('ism@test.example');

@@ -116,9 +116,25 @@ function encodeForm(form) {
   return new URLSearchParams(pairs.map(([k, v]) => [k, String(v)])).toString();
 }
 
-// One HTTP request; every answer is checked: never a 5xx, and pages pass checkHtml.
-async function http(method, path, { cookie, form, body, headers = {}, srv = server } = {}) {
+// The sign-in page's token, as a browser that loaded the page holds it: its cookie and the
+// form field.
+async function loginToken(srv = server) {
+  const res = await fetch(`${srv.base}/login`, { redirect: 'manual' });
+  const html = await res.text();
+  const set = res.headers.getSetCookie().find((c) => c.startsWith('custos_login='));
+  const field = unescapeHtml((html.match(/name="_login" value="([^"]*)"/) || [])[1] || '');
+  return { cookie: set.split(';')[0], field };
+}
+
+// One HTTP request; every answer is checked: never a 5xx, and pages pass checkHtml. A sign-in
+// form post carries the sign-in page's token unless the test gives its own (or loginToken false).
+async function http(method, path, { cookie, form, body, headers = {}, srv = server, loginToken: lt = true } = {}) {
   const h = { ...headers };
+  if (method === 'POST' && /^\/login(\/verify)?$/.test(path) && lt && form && !Array.isArray(form) && form._login === undefined) {
+    const t = await loginToken(srv);
+    form = { ...form, _login: t.field };
+    cookie = cookie ? `${cookie}; ${t.cookie}` : t.cookie;
+  }
   if (cookie) h.Cookie = cookie;
   let payload = body;
   if (form !== undefined) {
@@ -598,10 +614,35 @@ test('the sign-in forms refuse posts from other sites', async () => {
       assert.equal(r.cookies.length, 0);
     }
   }
-  for (const headers of [{ Origin: server.base }, { 'Sec-Fetch-Site': 'same-origin', Origin: server.base }, { 'Sec-Fetch-Site': 'none' }]) {
+  for (const headers of [{ Origin: server.base }, { 'Sec-Fetch-Site': 'same-origin', Origin: server.base }, { 'Sec-Fetch-Site': 'none' }, {}]) {
     const r = await http('POST', '/login', { form, headers });
     assert.equal(r.status, 303, JSON.stringify(headers));
   }
+  // a sandboxed frame or a data: page posts with Origin: null
+  for (const path of ['/login', '/login/verify']) {
+    const r = await http('POST', path, { form: { ...form, totp: '123456' }, headers: { Origin: 'null' } });
+    assert.equal(r.status, 403, `${path} with Origin: null`);
+  }
+  // without the sign-in page's token (its cookie and its field, equal) nothing signs in, even
+  // with no Origin and no Sec-Fetch-Site at all (older browsers, plain-HTTP origins)
+  const t = await loginToken();
+  const other = await loginToken();
+  for (const [why, opts] of [
+    ['no token at all', { loginToken: false }],
+    ['the field without the cookie', { form: { ...form, _login: t.field }, loginToken: false }],
+    ['the cookie without the field', { cookie: t.cookie, loginToken: false }],
+    ['another page\'s field', { cookie: t.cookie, form: { ...form, _login: other.field } }],
+    ['a forged pair of the wrong length', { cookie: 'custos_login=abc', form: { ...form, _login: 'abc' } }],
+  ]) {
+    const r = await http('POST', '/login', { form, ...opts });
+    assert.equal(r.status, 403, why);
+    assert.ok(!r.cookies.some((c) => c.startsWith('custos_session=')), why);
+    assert.ok(byId(r.text, 'password'), `${why}: the sign-in form is shown again`);
+  }
+  // the token's cookie: HttpOnly, SameSite=Strict, not readable by scripts of any other page
+  const res = await fetch(`${server.base}/login`, { redirect: 'manual' });
+  const raw = res.headers.getSetCookie().find((c) => c.startsWith('custos_login='));
+  assert.match(raw, /^custos_login=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict$/);
 });
 
 // ---- 4. forms ----
@@ -950,7 +991,8 @@ test('sign-in: wrong password and unknown e-mail give the same 401 page; empty f
     assert.equal(alertOf(r.text), 'Wrong e-mail or password.');
     assert.equal(r.cookies.length, 0);
   }
-  assert.equal(wrong.text.replace(DEMO.staff, 'E'), unknown.text.replace('nobody@westcloud.example', 'E'));
+  const same = (r, email) => r.text.replace(email, 'E').replace(/name="_login" value="[^"]*"/, '');
+  assert.equal(same(wrong, DEMO.staff), same(unknown, 'nobody@westcloud.example'));
   for (const form of [{ email: DEMO.staff }, { password: DEMO_PASSWORD }, { email: '', password: '' }, {}]) {
     const r = await http('POST', '/login', { form });
     assert.equal(r.status, 422, JSON.stringify(form));
@@ -973,8 +1015,9 @@ test('sign-in: wrong password and unknown e-mail give the same 401 page; empty f
   const page = await http('GET', '/login');
   assert.equal(page.status, 200);
   const f = formFields(page.text, '/login');
-  assert.deepEqual(f.map(([k]) => k), ['email', 'password', 'next']);
+  assert.deepEqual(f.map(([k]) => k), ['email', 'password', 'next', '_login']);
   assert.equal(getField(f, 'next'), '/');
+  assert.match(getField(f, '_login'), /^[A-Za-z0-9_-]{43}$/);
 });
 
 test('next never leads off-site', async () => {
@@ -1005,7 +1048,7 @@ test('next never leads off-site', async () => {
 
 test('two-factor sign-in: the TOTP step, its cookie, wrong and replayed codes, recovery codes', async () => {
   server.addUser('mfa@test.example', 'staff', 'Mfa User');
-  const c = await server.tokenClient('mfa@test.example');
+  const c = await server.sessionClient('mfa@test.example');
   const begin = await c.post('/api/v1/session/mfa', undefined, { raw: '{}', headers: { 'Content-Type': 'application/json' } });
   assert.equal(begin.status, 201, begin.text);
   const secret = begin.json.secret;
@@ -1072,7 +1115,7 @@ test('two-factor sign-in: the TOTP step, its cookie, wrong and replayed codes, r
 test('a finished TOTP step clears its cookie',
   async () => {
     server.addUser('mfa2@test.example', 'staff', 'Mfa Two');
-    const c = await server.tokenClient('mfa2@test.example');
+    const c = await server.sessionClient('mfa2@test.example');
     const begin = await c.post('/api/v1/session/mfa', undefined, { raw: '{}', headers: { 'Content-Type': 'application/json' } });
     const t0 = Date.now();
     assert.equal((await c.post('/api/v1/session/mfa/confirm', { code: totp(begin.json.secret, t0) })).status, 200);
@@ -1134,7 +1177,8 @@ test('my account: password change, API tokens, two-factor set-up and a role that
   const pw = (form) => http('POST', '/account/password', { cookie: s.cookie, form: { _csrf: s.csrf, ...form } });
   let r = await pw({ current_password: 'not my password', new_password: 'a completely new passphrase' });
   assert.equal(r.status, 422);
-  assert.match(alertOf(r.text), /current password is not right/);
+  assert.match(alertOf(r.text), /password was not changed/);
+  assert.match(r.text, /Current password is not your password/);
   r = await pw({ current_password: PASSWORD, new_password: 'short' });
   assert.equal(r.status, 422);
   r = await pw({ current_password: PASSWORD });
@@ -1148,6 +1192,7 @@ test('my account: password change, API tokens, two-factor set-up and a role that
   const acct = await http('GET', '/account?m=password', { cookie: fresh });
   assert.equal(acct.status, 200);
   assert.match(acct.text, /Your password was changed/);
+  assert.match(acct.text, /API tokens were revoked/);
   s = { email: s.email, cookie: fresh, csrf: csrfOf(acct.text) };
   assert.notEqual(s.csrf, undefined);
   assert.equal((await server.req('POST', '/api/v1/session', { body: { email: s.email, password: 'a completely new passphrase' } })).status, 200);
@@ -1203,7 +1248,8 @@ test('my account: password change, API tokens, two-factor set-up and a role that
     assert.equal((await http('GET', '/assets', { cookie: s.cookie })).status, 200);
     r = await http('POST', '/account/mfa/disable', { cookie: s.cookie, form: { _csrf: s.csrf, code: totp(secret, t0 + 30000) } });
     assert.equal(r.status, 422);
-    assert.match(alertOf(r.text), /cannot be turned off/);
+    assert.match(alertOf(r.text), /stays on/);
+    assert.match(r.text, /The code cannot turn off a second factor that your role requires/);
     await apiOk(ism, 'PUT', '/api/v1/settings/mfa', { required_roles: [] });
     r = await http('POST', '/account/mfa/disable', { cookie: s.cookie, form: { _csrf: s.csrf, code: wrongCode(secret) } });
     assert.equal(r.status, 422);
@@ -1243,10 +1289,15 @@ test('user administration: create with a first password, change roles, refuse se
   const denied = await http('POST', '/login', { form: { email: 'made@test.example', password: first } });
   assert.equal(denied.status, 401);
   assert.equal(alertOf(denied.text), 'Wrong e-mail or password.');
+  // one's own account: the page offers the name only, and roles or state posted anyway are
+  // not taken (no administrator changes their own powers, nor locks themselves out)
   const self = (await apiOk(a, 'GET', '/api/v1/session')).user.id;
-  for (const form of [[['roles', 'staff'], ['active', 'true']], [['roles', 'admin']]]) {
+  const own = await http('GET', `/admin/users/${self}`, { cookie: a.cookie });
+  assert.equal(own.status, 200);
+  assert.ok(!formFields(own.text, `/admin/users/${self}`).some(([k]) => k === 'roles' || k === 'active'), 'role boxes on one\'s own page');
+  for (const form of [[['roles', 'staff'], ['active', 'true']], [['roles', 'admin'], ['roles', 'board']], []]) {
     r = await http('POST', `/admin/users/${self}`, { cookie: a.cookie, form: [['_csrf', a.csrf], ['name', 'Admin'], ...form] });
-    assert.equal(r.status, 422, JSON.stringify(form));
+    assert.equal(r.status, 303, JSON.stringify(form));
   }
   assert.deepEqual((await apiOk(a, 'GET', '/api/v1/session')).user.roles, ['admin']);
   assert.equal((await http('GET', '/admin/users/999999', { cookie: a.cookie })).status, 404);

@@ -164,6 +164,18 @@ static void test_descriptor_and_names(void **state)
 	assert_string_equal(d.type, "image/png"); /* from the extension */
 	assert_string_equal(name_of(&a, "../../etc/passwd", NULL, &d), "passwd");
 	assert_string_equal(name_of(&a, "a\"b\r\n.txt", "text/plain", &d), "ab.txt");
+	/* invisible characters go: a right-to-left override would show "exe.jpg" for this */
+	assert_string_equal(name_of(&a, "\xE2\x80\xAEgpj.exe", NULL, &d), "gpj.exe");
+	assert_string_equal(name_of(&a,
+				    "a\xE2\x81\xA6"
+				    "b\xE2\x80\x8B"
+				    "c\xEF\xBB\xBF\xC2\x85.pdf",
+				    NULL, &d),
+			    "abc.pdf");
+	assert_string_equal(name_of(&a, "\xE2\x80\xAE", NULL, &d), "file");
+	assert_string_equal(
+		name_of(&a, "caf\xC3\xA9 \xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D.txt", NULL, &d),
+		"caf\xC3\xA9 \xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D.txt"); /* letters stay */
 	assert_string_equal(name_of(&a, "..", NULL, &d), "file");
 	assert_string_equal(name_of(&a, "", NULL, &d), "file");
 	assert_string_equal(name_of(&a, NULL, NULL, &d), "file");

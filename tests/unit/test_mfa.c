@@ -58,10 +58,10 @@ static void test_totp_once(void **state)
 	assert_int_equal(mfa_code_at(en.secret, t + 30, later), ERR_OK);
 	assert_int_equal(mfa_code_at(en.secret, t + 90, far), ERR_OK);
 	const char *codes[MFA_RECOVERY_CODES];
-	assert_int_equal(mfa_confirm(db, &a, &who, id, "000000", codes) == ERR_INVALID ||
+	assert_int_equal(mfa_confirm(db, &a, &who, id, 0, "000000", codes) == ERR_INVALID ||
 				 strcmp(code, "000000") == 0,
 			 1);
-	assert_int_equal(mfa_confirm(db, &a, &who, id, code, codes), ERR_OK);
+	assert_int_equal(mfa_confirm(db, &a, &who, id, 0, code, codes), ERR_OK);
 	assert_int_equal(mfa_enrolment_due(db, id, &due), ERR_OK);
 	assert_false(due);
 	bool enrolled;

@@ -261,11 +261,13 @@ static void test_tokens(void **state)
 	int64_t id = add(db, &a, "t@example.org", "a long enough passphrase", "staff", &ve, &e);
 	const char *token;
 	int64_t tid;
-	assert_int_equal(token_create(db, &a, &cli, id, "ci", NULL, NULL, &token, &tid), ERR_OK);
+	struct token_spec spec = { "ci", NULL, NULL }, made, limits;
+	assert_int_equal(token_create(db, &a, &cli, id, &spec, NULL, &made, &token, &tid, &ve),
+			 ERR_OK);
 	assert_true(strncmp(token, "cst_", 4) == 0);
 	struct user u;
 	int64_t got;
-	assert_int_equal(token_lookup(db, &a, token, &u, &got, NULL), ERR_OK);
+	assert_int_equal(token_lookup(db, &a, token, &u, &got, &limits), ERR_OK);
 	assert_int_equal(got, tid);
 	struct buf b;
 	buf_init(&b, 0);
@@ -275,16 +277,66 @@ static void test_tokens(void **state)
 	buf_free(&b);
 	assert_int_equal(token_revoke(db, &cli, id + 1, tid), ERR_NOT_FOUND); /* not theirs */
 	assert_int_equal(token_revoke(db, &cli, id, tid), ERR_OK);
-	assert_int_equal(token_lookup(db, &a, token, &u, &got, NULL), ERR_UNAUTHORIZED);
+	assert_int_equal(token_lookup(db, &a, token, &u, &got, &limits), ERR_UNAUTHORIZED);
 	assert_int_equal(token_revoke(db, &cli, id, tid), ERR_NOT_FOUND);
 	/* an expired token stops working */
 	time_set_fake(2000000000);
-	assert_int_equal(
-		token_create(db, &a, &cli, id, "short", "2033-05-18T03:34:00Z", NULL, &token, &tid),
-		ERR_OK);
-	assert_int_equal(token_lookup(db, &a, token, &u, &got, NULL), ERR_OK);
+	spec = (struct token_spec){ "short", NULL, "2033-05-18T03:34:00Z" };
+	assert_int_equal(token_create(db, &a, &cli, id, &spec, NULL, &made, &token, &tid, &ve),
+			 ERR_OK);
+	assert_int_equal(token_lookup(db, &a, token, &u, &got, &limits), ERR_OK);
 	time_set_fake(2000000000 + 3600);
-	assert_int_equal(token_lookup(db, &a, token, &u, &got, NULL), ERR_UNAUTHORIZED);
+	assert_int_equal(token_lookup(db, &a, token, &u, &got, &limits), ERR_UNAUTHORIZED);
+	arena_free(&a);
+}
+
+/* A token made with a token never exceeds it: what it leaves out it inherits, what it asks
+ * beyond is refused, naming the field. */
+static void test_token_from_token(void **state)
+{
+	struct db *db = *state;
+	struct arena a;
+	arena_init(&a, 0);
+	struct verrors ve = { 0 };
+	enum err e;
+	int64_t id = add(db, &a, "p@example.org", "a long enough passphrase", "staff", &ve, &e);
+	const char *token;
+	int64_t tid;
+	struct token_spec parent = { "p", "assets:read,*:read", "2031-01-01T00:00:00Z" }, made;
+	struct token_spec spec = { "child", NULL, NULL };
+	assert_int_equal(token_create(db, &a, &cli, id, &spec, &parent, &made, &token, &tid, &ve),
+			 ERR_OK);
+	assert_string_equal(made.permissions, "assets:read,*:read");
+	assert_string_equal(made.expires_at, "2031-01-01T00:00:00Z");
+	spec = (struct token_spec){ "narrower", "risks:read", "2030-06-01T00:00:00Z" };
+	assert_int_equal(token_create(db, &a, &cli, id, &spec, &parent, &made, &token, &tid, &ve),
+			 ERR_OK);
+	assert_string_equal(made.permissions, "risks:read");
+	static const char *const broader[] = { "*:*", "assets:update", "*:read,risks:accept",
+					       "account:users", "account:tokens" };
+	for (size_t i = 0; i < sizeof(broader) / sizeof(broader[0]); i++) {
+		ve.n = 0;
+		spec = (struct token_spec){ "wide", broader[i], NULL };
+		assert_int_equal(
+			token_create(db, &a, &cli, id, &spec, &parent, &made, &token, &tid, &ve),
+			ERR_INVALID);
+		assert_string_equal(ve.items[0].field, "permissions");
+	}
+	ve.n = 0;
+	spec = (struct token_spec){ "longer", NULL, "2031-01-01T00:00:01Z" };
+	assert_int_equal(token_create(db, &a, &cli, id, &spec, &parent, &made, &token, &tid, &ve),
+			 ERR_INVALID);
+	assert_string_equal(ve.items[0].field, "expires_at");
+	/* a token with every register right still holds no account power */
+	ve.n = 0;
+	parent = (struct token_spec){ "all", NULL, NULL };
+	spec = (struct token_spec){ "power", "account:users", NULL };
+	assert_int_equal(token_create(db, &a, &cli, id, &spec, &parent, &made, &token, &tid, &ve),
+			 ERR_INVALID);
+	ve.n = 0;
+	spec = (struct token_spec){ "registers", "*:read", NULL };
+	assert_int_equal(token_create(db, &a, &cli, id, &spec, &parent, &made, &token, &tid, &ve),
+			 ERR_OK);
 	arena_free(&a);
 }
 
@@ -310,6 +362,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rehash_at_login, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sessions_expire_and_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_from_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_password_policy_and_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_find_department, setup, teardown),

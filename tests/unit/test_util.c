@@ -254,9 +254,29 @@ static void test_uuid(void **state)
 	assert_false(crypto_uuid_parse(NULL, back));
 }
 
+/* Cc, Cf, Zl and Zp go; every other character, letters of any script included, stays. */
+static void test_invisible(void **state)
+{
+	(void)state;
+	static const uint32_t gone[] = { 0x0,	 0x1F,	 0x7F,	 0x85,	 0x9F,	 0xAD,
+					 0x200B, 0x200E, 0x200F, 0x2028, 0x2029, 0x202A,
+					 0x202E, 0x2066, 0x2069, 0xFEFF, 0xE0041 };
+	static const uint32_t kept[] = { 'a',	 ' ',	 0xA0,	 0xE9,	  0x5D0, 0x627,
+					 0x2010, 0x2030, 0x4E2D, 0x1F600, 0xFFFD };
+	for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
+		assert_true(str_invisible(gone[i]));
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		assert_false(str_invisible(kept[i]));
+	char s[] = "\xE2\x80\xAEgpj\tx\xF3\xA0\x81\x81.exe\xE2\x80\xA8";
+	size_t n = str_drop_invisible(s, strlen(s));
+	assert_int_equal(n, strlen("gpjx.exe"));
+	assert_string_equal(s, "gpjx.exe");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_invisible),
 		cmocka_unit_test(test_buf_cap_is_sticky),
 		cmocka_unit_test(test_buf_printf_and_json),
 		cmocka_unit_test(test_arena),
