@@ -1,11 +1,13 @@
 /* server.c - the libmicrohttpd glue, and the only file that includes it: connection state,
- * body accumulation with a cap, and turning struct http_resp into an MHD response. */
+ * the request head's framing checks, body accumulation with a cap, and turning struct
+ * http_resp into an MHD response. */
 #include "http/server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +18,16 @@
 #include "util/log.h"
 #include "util/str.h"
 
+/* The request head (request line and header fields) may hold this many bytes: 431 past it,
+ * or 414 when the request line alone is longer. libmicrohttpd reads a head into the
+ * connection's 128 KiB pool before the handler sees it and answers 414/431 itself past that. */
+#define HEAD_CAP (16u << 10)
+
 struct req_state {
 	struct http_req req;
 	struct arena arena;
+	size_t uri_len; /* the request target as sent, before %-decoding */
+	bool uri_nul;	/* ... holds a %00, which decoding would turn into a NUL */
 	bool answered;
 };
 
@@ -145,6 +154,227 @@ static enum http_method method_of(const char *m)
 	return HTTP_OTHER;
 }
 
+/* What the handler's first call reads from the request head, before any body: how the body
+ * is framed (Content-Length, Transfer-Encoding), Host, and bytes libmicrohttpd would hide.
+ * libmicrohttpd 0.9.75 parses the head in place, in one buffer that starts with the method:
+ * it overwrites the spaces of the request line, each field's colon and every CR and LF of a
+ * line break with NULs, and hands out the pieces as C strings. So a NUL inside a value ("a\0b"
+ * read as "a") or a raw NUL in the request target leaves bytes between one piece and the next
+ * that no piece accounts for; every such gap is checked (tests/api/http_framing.test.mjs pins
+ * the layout, and would fail on a libmicrohttpd that parses otherwise). */
+struct head_scan {
+	const char *head; /* the request line's first byte */
+	size_t size;	  /* the head's bytes, up to and with the empty line */
+	size_t line_end;  /* where the last line read ends, before its line break */
+	size_t eol;	  /* the line break's length, 2 (CRLF) or 1 (LF), 0 until known */
+	unsigned hosts, lengths, codings;
+	struct str host, coding; /* the last Host and Transfer-Encoding values */
+	int status;		 /* 0 while the head is fine, else the answer */
+	const char *why;
+};
+
+static void scan_refuse(struct head_scan *s, int status, const char *why)
+{
+	if (!s->status) {
+		s->status = status;
+		s->why = why;
+	}
+}
+
+/* p's offset in the head; false when p is not in it (libmicrohttpd built that piece
+ * elsewhere, as it does for a folded line). */
+static bool scan_offset(const struct head_scan *s, const char *p, size_t *off)
+{
+	uintptr_t a = (uintptr_t)p, h = (uintptr_t)s->head;
+	if (a < h || a - h > s->size)
+		return false;
+	*off = (size_t)(a - h);
+	return true;
+}
+
+/* Whether the next piece, at off, starts right after `lines` line breaks of this request's
+ * kind: every line of a head ends alike, so the gap leaves no room for a hidden byte. */
+static bool scan_break(struct head_scan *s, size_t off, size_t lines)
+{
+	if (off < s->line_end)
+		return false;
+	size_t gap = off - s->line_end;
+	if (!s->eol && (gap == lines || gap == 2 * lines))
+		s->eol = gap / lines;
+	return s->eol && gap == lines * s->eol;
+}
+
+static const char SCAN_HIDDEN[] = "the request head holds a NUL byte or a folded line";
+
+static void scan_start(struct head_scan *s, const char *method, size_t size, const char *url,
+		       size_t uri_len, bool uri_nul, const char *version)
+{
+	memset(s, 0, sizeof(*s));
+	s->head = method;
+	s->size = size;
+	size_t m = strlen(method), v = strlen(version), u, ver;
+	/* a NUL would end the path or a parameter early for every C string above this file:
+	 * "/static/custos.css%00.html" read as the stylesheet */
+	if (uri_nul) {
+		scan_refuse(s, 400, "a NUL (%00) in the path or query");
+		return;
+	}
+	/* the target starts after the method's space (and any more spaces) and ends one space
+	 * before the version, unless a raw NUL cut it short */
+	if (!scan_offset(s, url, &u) || !scan_offset(s, version, &ver) || u <= m ||
+	    ver != u + uri_len + 1 || ver + v > size) {
+		scan_refuse(s, 400, "the request line holds a NUL byte");
+		return;
+	}
+	for (size_t i = m + 1; i < u; i++)
+		if (method[i] != ' ') {
+			scan_refuse(s, 400, "the request line holds a NUL byte");
+			return;
+		}
+	s->line_end = ver + v;
+}
+
+static bool scan_tchar(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static void scan_field(struct head_scan *s, const char *name, size_t nlen, const char *value,
+		       size_t vlen)
+{
+	size_t n, v;
+	if (s->status)
+		return;
+	if (!value || !scan_offset(s, name, &n) || !scan_offset(s, value, &v) ||
+	    !scan_break(s, n, 1) || n + nlen >= v || v + vlen > s->size) {
+		scan_refuse(s, 400, SCAN_HIDDEN);
+		return;
+	}
+	if (!nlen) {
+		scan_refuse(s, 400, "a header field has no name");
+		return;
+	}
+	/* "Transfer-Encoding : chunked" would be a field of another name to libmicrohttpd and a
+	 * framing to a proxy that trims the space; a bare CR would end the line for another */
+	for (size_t i = 0; i < nlen; i++)
+		if (!scan_tchar((unsigned char)name[i])) {
+			scan_refuse(s, 400,
+				    "a header name holds a space or a character a name may not");
+			return;
+		}
+	/* after the colon (a NUL now) only the blanks libmicrohttpd skipped */
+	for (size_t i = n + nlen + 1; i < v; i++)
+		if (s->head[i] != ' ' && s->head[i] != '\t') {
+			scan_refuse(s, 400, SCAN_HIDDEN);
+			return;
+		}
+	for (size_t i = 0; i < vlen; i++) {
+		unsigned char c = (unsigned char)value[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			scan_refuse(s, 400,
+				    "a header value holds a control character (a bare CR?)");
+			return;
+		}
+	}
+	s->line_end = v + vlen;
+	if (str_ieq_n("host", name, nlen)) {
+		s->hosts++;
+		s->host = (struct str){ value, vlen };
+	} else if (str_ieq_n("content-length", name, nlen)) {
+		s->lengths++;
+	} else if (str_ieq_n("transfer-encoding", name, nlen)) {
+		s->codings++;
+		s->coding = (struct str){ value, vlen };
+	}
+}
+
+static enum MHD_Result scan_each(void *cls, enum MHD_ValueKind kind, const char *key,
+				 size_t key_size, const char *value, size_t value_size)
+{
+	(void)kind;
+	scan_field(cls, key, key_size, value, value_size);
+	return MHD_YES;
+}
+
+/* RFC 3986 reg-name, IPv4 or [IPv6], and a port */
+static bool scan_host_valid(struct str h)
+{
+	for (size_t i = 0; i < h.n; i++) {
+		unsigned char c = (unsigned char)h.p[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      (c && strchr("-._~!$&'()*+,;=:[]%", c))))
+			return false;
+	}
+	return true;
+}
+
+/* Whether the last transfer coding listed is chunked: then the body's end is known, but
+ * libmicrohttpd would read it only for exactly "chunked". */
+static bool scan_ends_chunked(struct str c)
+{
+	size_t e = c.n;
+	while (e && (c.p[e - 1] == ' ' || c.p[e - 1] == '\t'))
+		e--;
+	size_t b = e;
+	while (b && c.p[b - 1] != ',')
+		b--;
+	while (b < e && (c.p[b] == ' ' || c.p[b] == '\t'))
+		b++;
+	return e - b == 7 && str_ieq_n("chunked", c.p + b, 7);
+}
+
+/* The answer for the head scanned: 0 to serve it, else 400 or 501 (and s->why). */
+static int scan_end(struct head_scan *s, bool http10)
+{
+	if (!s->status && !scan_break(s, s->size, 2))
+		scan_refuse(s, 400, SCAN_HIDDEN);
+	if (s->status)
+		return s->status;
+	/* RFC 9112 3.2: exactly one Host in HTTP/1.1, and a valid one */
+	if (http10 ? s->hosts > 1 : s->hosts != 1)
+		scan_refuse(s, 400, "a request needs exactly one Host header");
+	else if (s->hosts && !scan_host_valid(s->host))
+		scan_refuse(s, 400, "the Host header is not a host name or address");
+	/* RFC 9112 6.1 and 6.3: one framing, which libmicrohttpd and any proxy read alike */
+	else if (s->codings && s->lengths)
+		scan_refuse(s, 400, "both Content-Length and Transfer-Encoding");
+	else if (s->codings && http10)
+		scan_refuse(s, 400, "Transfer-Encoding in an HTTP/1.0 request");
+	else if (s->codings && (s->codings > 1 || !str_ieq_n("chunked", s->coding.p, s->coding.n)))
+		scan_refuse(s, scan_ends_chunked(s->coding) ? 501 : 400,
+			    "the only Transfer-Encoding taken is chunked");
+	else if (s->lengths > 1)
+		scan_refuse(s, 400, "more than one Content-Length");
+	return s->status;
+}
+
+/* Checks the head of a request on the handler's first call: 0 to serve it, else the status
+ * to refuse it with, and why. */
+static int head_check(struct MHD_Connection *conn, const struct req_state *rs, const char *method,
+		      const char *url, const char *version, const char **why)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	if (!ci) {
+		*why = "the request head could not be read";
+		return 400;
+	}
+	/* libmicrohttpd counted the head's bytes as it read them */
+	if (ci->header_size > HEAD_CAP) {
+		bool line = strlen(method) + rs->uri_len + strlen(version) + 2 > HEAD_CAP;
+		*why = line ? "the request line is longer than 16 KiB"
+			    : "the request head is longer than 16 KiB";
+		return line ? 414 : 431;
+	}
+	struct head_scan s;
+	scan_start(&s, method, ci->header_size, url, rs->uri_len, rs->uri_nul, version);
+	MHD_get_connection_values_n(conn, MHD_HEADER_KIND, scan_each, &s);
+	int status = scan_end(&s, strcmp(version, MHD_HTTP_VERSION_1_0) == 0);
+	*why = s.why;
+	return status;
+}
+
 static enum MHD_Result send_resp(struct MHD_Connection *conn, struct http_resp *s)
 {
 	size_t len = s->body.len;
@@ -170,20 +400,98 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct http_resp *
 	return ret;
 }
 
+/* A request refused for its head: answered on the handler's first call, before any body is
+ * read, so libmicrohttpd closes the connection after the answer (and Connection: close says
+ * so); bytes after the head never run as another request. Router-less, so the problem body
+ * and the headers every answer carries are written here. */
+static enum MHD_Result refuse(struct MHD_Connection *conn, struct req_state *rs, int status,
+			      const char *why)
+{
+	static const struct {
+		int status;
+		const char *name, *title;
+	} kinds[] = { { 414, "uri-too-long", "URI too long" },
+		      { 431, "header-too-large", "Request header fields too large" },
+		      { 501, "not-implemented", "Not implemented" } };
+	static const char *const headers[][2] = {
+		{ "Connection", "close" },
+		{ "X-Content-Type-Options", "nosniff" },
+		{ "Referrer-Policy", "no-referrer" },
+		{ "X-Frame-Options", "DENY" },
+		{ "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'" },
+		{ "Cache-Control", "no-store" },
+	};
+	const char *name = err_name(ERR_BAD_REQUEST), *title = err_title(ERR_BAD_REQUEST);
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (kinds[i].status == status) {
+			name = kinds[i].name;
+			title = kinds[i].title;
+		}
+	struct http_resp resp;
+	memset(&resp, 0, sizeof(resp));
+	buf_init(&resp.body, 0);
+	resp.status = status;
+	resp.content_type = "application/problem+json";
+	buf_adds(&resp.body, "{\"type\":\"urn:custos:problem:");
+	buf_adds(&resp.body, name);
+	buf_adds(&resp.body, "\",\"title\":");
+	buf_add_json_str(&resp.body, title, strlen(title));
+	buf_adds(&resp.body, ",\"status\":");
+	buf_add_i64(&resp.body, status);
+	buf_adds(&resp.body, ",\"detail\":");
+	buf_add_json_str(&resp.body, why, strlen(why));
+	buf_addc(&resp.body, '}');
+	for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]); i++)
+		http_set_header(&rs->req, &resp, headers[i][0], headers[i][1]);
+	rs->answered = true;
+	enum MHD_Result ret = send_resp(conn, &resp);
+	buf_free(&resp.body);
+	return ret;
+}
+
+/* libmicrohttpd's URI log callback: it sees the request target as sent, before %-decoding,
+ * once per request. What it returns becomes the request's context until the handler's first
+ * call puts the request's state there: the target's length and whether it holds a %00, as an
+ * odd number (an allocation's address is even). Nothing is allocated here: libmicrohttpd
+ * 0.9.75 does not tell on_completed of every request it refuses itself after this callback
+ * (too many query parameters for its pool, for one). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	(void)cls;
+	(void)conn;
+	uintptr_t nul = 0;
+	size_t n = 0;
+	for (; uri[n]; n++)
+		if (uri[n] == '%' && uri[n + 1] == '0' && uri[n + 2] == '0')
+			nul = 2;
+	return (void *)(((uintptr_t)n << 2) | nul | 1);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
 {
-	(void)version;
 	struct app *app = cls;
 	struct req_state *rs = *con_cls;
-	if (!rs) {
+	uintptr_t target = (uintptr_t)rs;
+	if (!rs)
+		return MHD_NO; /* on_uri leaves its note before every first call */
+	if (target & 1) {
 		rs = calloc(1, sizeof(*rs));
 		if (!rs)
 			return MHD_NO;
 		arena_init(&rs->arena, 64u << 20);
 		rs->req.a = &rs->arena;
 		rs->req.conn = conn;
+		rs->uri_len = (size_t)(target >> 2);
+		rs->uri_nul = target & 2;
+		*con_cls = rs;
+		const char *why = NULL;
+		int status = head_check(conn, rs, method, url, version, &why);
+		if (status) {
+			log_info("http: %d for a request head: %s", status, why);
+			return refuse(conn, rs, status, why);
+		}
 		rs->req.path = arena_strdup(&rs->arena, url);
 		rs->req.method_name = arena_strdup(&rs->arena, method);
 		rs->req.method = method_of(method);
@@ -198,12 +506,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		int64_t n;
 		if (cl && str_parse_i64(cl, &n) && n > (int64_t)rs->req.body_cap)
 			rs->req.body_too_large = true;
-		*con_cls = rs;
 		/* answer on a later call, so libmicrohttpd keeps the connection alive */
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		if (!rs->req.body_too_large) {
+		if (!rs->req.body_too_large && !rs->answered) {
 			buf_add(&rs->req.body, upload_data, *upload_data_size);
 			if (buf_failed(&rs->req.body))
 				rs->req.body_too_large = true;
@@ -230,8 +537,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)conn;
 	(void)toe;
 	struct req_state *rs = *con_cls;
-	if (!rs)
-		return;
+	if (!rs || ((uintptr_t)rs & 1))
+		return; /* on_uri's note, or nothing */
 	buf_free(&rs->req.body);
 	arena_free(&rs->arena);
 	free(rs);
@@ -289,8 +596,9 @@ enum err server_run(struct app *app)
 
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, app, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
-		app->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_SOCK_ADDR,
+		(struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, app->cfg.threads,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 		/* each query parameter costs a header record (~56 bytes) in the connection's
 		 * pool, which libmicrohttpd 0.9.75 also zeroes on every request: 128 KiB holds
 		 * over 1000 parameters and keeps memory at ~0.3 MB per busy connection. Past
