@@ -226,8 +226,9 @@ static const struct cli_cmd commands[] = {
 	  "its workflow, if it has one. With --json, prints the declarations as one JSON array\n"
 	  "instead, one object per register: name, plural, title, title_plural, label_field,\n"
 	  "own_column and dept_column (the columns of the own and department scopes, or null),\n"
-	  "id_prefix, frozen_states, fields (name, type, flags, ref, choices, filterable) and\n"
-	  "workflow (null, or state_field and steps with name, from, to and inputs).",
+	  "id_prefix, frozen_states, fields (name, type, flags, ref, choices, min, max, default,\n"
+	  "filterable) and workflow (null, or state_field and steps with name, from, to and\n"
+	  "inputs).",
 	  0,
 	  0,
 	  { { "json", NULL, "print the declarations as JSON" } },

@@ -292,10 +292,17 @@ static json_t *field_json(const struct field *f)
 			json_array_append_new(fl, json_string(flags[i].name));
 	for (const struct choice *c = f->choices; choices && c && c->value; c++)
 		json_array_append_new(choices, json_string(c->value));
-	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:b}", "name", f->name, "type",
+	/* an integer's range, a text's length in characters (null: the type's default) */
+	json_t *min = json_null(), *max = json_null();
+	if (f->min || f->max) {
+		min = json_integer(f->min);
+		max = json_integer(f->max);
+	}
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "name", f->name, "type",
 			 model_type_name(f->type), "flags", fl ? fl : json_null(), "ref",
-			 str_or_null(f->ref), "choices", choices ? choices : json_null(),
-			 "filterable", model_field_filterable(f));
+			 str_or_null(f->ref), "choices", choices ? choices : json_null(), "min",
+			 min, "max", max, "default", str_or_null(f->dflt), "filterable",
+			 model_field_filterable(f));
 }
 
 static json_t *workflow_json(const struct workflow *w)
