@@ -237,6 +237,10 @@ function listTasks(a, e, c) {
       // the records in scope with exactly that value must still be found
       const same = want.filter((id) => String(ALL[e.plural].get(id)?.[field]) === value);
       probe(`${field}=${value}`, `${field}=${encodeURIComponent(value)}`, same);
+      if (field === e.label_field) {
+        const v = encodeURIComponent(value);
+        probe(`${field}.gte=${value}&${field}.lte=${value}`, `${field}.gte=${v}&${field}.lte=${v}`);
+      }
     }
   }
   tasks.push(async () => {
