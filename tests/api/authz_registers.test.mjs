@@ -10,6 +10,7 @@
 // here. The last test shows that no probe changed anything.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { cli } from './harness.mjs';
 import { demoOrganisationOrStop, declarations, truth, inScope, checksum, pool, csvIds, xlsxIds, sorted } from './authz_lib.mjs';
 
 // A version no record has: allowed writes answer 412 Precondition Failed and change nothing.
@@ -376,6 +377,15 @@ function pageTasks(a, i, e, c) {
 
 test('the permission table and the declarations agree, and the ground truth is what a reader of everything sees', () => {
   assert.ok(REGS.length >= 28, `${REGS.length} registers`);
+  // --json declares what the text output lists: every register, its fields and steps
+  const text = cli(['registers']).stdout;
+  const plain = [...text.matchAll(/^([a-z_]+) \(/gm)].map((m) => m[1]);
+  assert.deepEqual(REGS.map((e) => e.plural), plain);
+  for (const e of REGS) {
+    const block = text.slice(text.indexOf(`${e.plural} (`)).split(/\n(?=[a-z_]+ \()/)[0];
+    for (const f of e.fields) assert.match(block, new RegExp(`^  ${f.name} +${f.type}`, 'm'), `${e.plural}.${f.name}`);
+    if (e.workflow) assert.match(block, new RegExp(`steps: ${e.workflow.steps.map((x) => x.name).join(' ')}$`, 'm'));
+  }
   for (const e of REGS) {
     assert.ok(T[e.plural].length > 0, `${e.plural} has records to probe`);
     assert.deepEqual(sorted(ALL[e.plural].keys()), T[e.plural].map((r) => r.id), `${e.plural}: the auditor reads every record`);
