@@ -221,13 +221,18 @@ static const struct cli_cmd commands[] = {
 	  { { 0 } },
 	  cmd_routes },
 	{ "registers",
-	  "registers",
+	  "registers [--json]",
 	  "list the registers and their fields",
 	  "Prints every register: its URL name, title, fields with their types, and the steps of\n"
-	  "its workflow, if it has one.",
+	  "its workflow, if it has one. With --json, prints the declarations as one JSON array\n"
+	  "instead, one object per register: name, plural, title, title_plural, label_field,\n"
+	  "own_column and dept_column (the columns of the own and department scopes, or null),\n"
+	  "id_prefix, frozen_states, fields (name, type, flags, ref, choices, min, max, default,\n"
+	  "filterable) and workflow (null, or state_field and steps with name, from, to and\n"
+	  "inputs).",
 	  0,
 	  0,
-	  { { 0 } },
+	  { { "json", NULL, "print the declarations as JSON" } },
 	  cmd_registers },
 	{ "migrate-data",
 	  "migrate-data --from URL --to URL",

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cli/cli.h"
 #include "core/authz.h"
 #include "core/jobs.h"
@@ -260,9 +262,102 @@ int cmd_routes(struct cli_args *a)
 	return CLI_EXIT_OK;
 }
 
+/* JSON text for a possibly NULL string. */
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/* A NULL-terminated list of names as a JSON array ([] for NULL). */
+static json_t *names_json(const char *const *names)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && names && names[i]; i++)
+		json_array_append_new(arr, json_string(names[i]));
+	return arr;
+}
+
+static json_t *field_json(const struct field *f)
+{
+	static const struct {
+		unsigned flag;
+		const char *name;
+	} flags[] = { { FF_REQUIRED, "required" }, { FF_UNIQUE, "unique" },
+		      { FF_SEARCH, "search" },	   { FF_LIST, "list" },
+		      { FF_READONLY, "readonly" }, { FF_DUE, "due" },
+		      { FF_KEEP, "keep" } };
+	json_t *fl = json_array(), *choices = json_array();
+	for (size_t i = 0; fl && i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (f->flags & flags[i].flag)
+			json_array_append_new(fl, json_string(flags[i].name));
+	for (const struct choice *c = f->choices; choices && c && c->value; c++)
+		json_array_append_new(choices, json_string(c->value));
+	/* an integer's range, a text's length in characters (null: the type's default) */
+	json_t *min = json_null(), *max = json_null();
+	if (f->min || f->max) {
+		min = json_integer(f->min);
+		max = json_integer(f->max);
+	}
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "name", f->name, "type",
+			 model_type_name(f->type), "flags", fl ? fl : json_null(), "ref",
+			 str_or_null(f->ref), "choices", choices ? choices : json_null(), "min",
+			 min, "max", max, "default", str_or_null(f->dflt), "filterable",
+			 model_field_filterable(f));
+}
+
+static json_t *workflow_json(const struct workflow *w)
+{
+	if (!w)
+		return json_null();
+	json_t *steps = json_array();
+	for (size_t k = 0; steps && k < w->nsteps; k++) {
+		const struct step *st = &w->steps[k];
+		json_array_append_new(steps, json_pack("{s:s, s:o, s:s, s:o}", "name", st->name,
+						       "from", names_json(st->from), "to", st->to,
+						       "inputs", names_json(st->inputs)));
+	}
+	return json_pack("{s:s, s:o}", "state_field", w->state_field, "steps",
+			 steps ? steps : json_null());
+}
+
+/* Every register as data, for tools and tests that derive their cases from the declarations
+ * (tests/api/authz_registers.test.mjs) instead of a hand-kept list. */
+static int registers_json(void)
+{
+	json_t *all = json_array();
+	for (size_t i = 0; all && i < model_registry_count(); i++) {
+		const struct entity *e = model_registry_at(i);
+		json_t *fields = json_array();
+		for (size_t k = 0; fields && k < e->nfields; k++)
+			json_array_append_new(fields, field_json(&e->fields[k]));
+		json_array_append_new(
+			all,
+			json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "name",
+				  e->name, "plural", e->plural, "title", e->title, "title_plural",
+				  e->title_plural, "label_field", str_or_null(e->label_field),
+				  "own_column", str_or_null(e->own_column), "dept_column",
+				  str_or_null(e->dept_column), "id_prefix",
+				  str_or_null(e->id_prefix), "frozen_states",
+				  names_json(e->frozen_states), "fields",
+				  fields ? fields : json_null(), "workflow",
+				  workflow_json(e->workflow)));
+	}
+	if (!all || json_array_size(all) != model_registry_count()) {
+		json_decref(all);
+		fputs("custos: out of memory\n", stderr);
+		return CLI_EXIT_FAIL;
+	}
+	int rc = json_dumpf(all, stdout, JSON_INDENT(1)) == 0 && fputc('\n', stdout) != EOF
+			 ? CLI_EXIT_OK
+			 : CLI_EXIT_FAIL;
+	json_decref(all);
+	return rc;
+}
+
 int cmd_registers(struct cli_args *a)
 {
-	(void)a;
+	if (cli_flag(a, "json"))
+		return registers_json();
 	for (size_t i = 0; i < model_registry_count(); i++) {
 		const struct entity *e = model_registry_at(i);
 		printf("%s (%s): %s\n", e->plural, e->title_plural,
