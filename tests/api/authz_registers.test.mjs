@@ -15,10 +15,8 @@ import { demoOrganisationOrStop, declarations, truth, inScope, checksum, pool, c
 
 // A version no record has: allowed writes answer 412 Precondition Failed and change nothing.
 const STALE = '"999999999"';
-// If-Match: "0" is a well-formed ETag naming no version. Issue 14 item 13 makes it 412 like any
-// stale version; until that lands if_match() (src/http/api.c) refuses it as malformed (400).
-// Narrow this to [412] with that fix.
-const ZERO_ETAG_ANSWERS = [400, 412];
+// If-Match: "0" is a well-formed ETag naming no version (they start at 1): stale like any other.
+const ZERO_ETAG_ANSWERS = [412];
 // Probes known to fail today, keyed "plural:group" (groups: lists, records, pages) -> the
 // reason; such a subtest runs as todo. Empty while the matrix holds.
 const KNOWN = {};
