@@ -720,6 +720,8 @@ static void refuse(struct importer *im, struct source *s, struct row *r, struct 
 
 static enum err add_fixups(struct importer *im, const struct fixup *fix, size_t n)
 {
+	if (!n)
+		return ERR_OK;
 	if (im->nfix + n > im->afix) {
 		size_t na = im->afix ? 2 * im->afix : 64;
 		while (na < im->nfix + n)
