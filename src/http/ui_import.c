@@ -95,7 +95,7 @@ static void columns_table(struct ctx *c)
 			}
 		} else if (re) {
 			ui_text(c, "the ");
-			ui_text(c, key_describe(c->a, re));
+			ui_text(c, key_describe(c->a, re, -1));
 			ui_text(c, " of a ");
 			ui_text(c, re->title);
 			ui_text(c, " record, as an export writes it (#12: the record with id 12)");

@@ -389,20 +389,6 @@ static struct source *source_of(struct importer *im, const struct entity *e)
 	return NULL;
 }
 
-/* "name", "framework and identifier": how an alternative of e's key is named. */
-static const char *alt_words(struct importer *im, const struct entity *e, int alt)
-{
-	struct key_spec ks;
-	const char *why;
-	if (!key_spec_parse(e, &ks, &why) || alt < 0 || (size_t)alt >= ks.nalts)
-		return "key";
-	const char *w = "";
-	for (size_t k = 0; k < ks.alts[alt].nparts; k++)
-		w = arena_printf(&im->row, "%s%s%s", w, k ? " and " : "",
-				 lower(&im->row, ks.alts[alt].parts[k]->label));
-	return w ? w : "key";
-}
-
 /* Where a reference cell leads, or *msg saying why it leads nowhere. */
 static enum err resolve(struct importer *im, const struct field *f, struct str cell,
 			struct target *t, const char **msg)
@@ -436,11 +422,11 @@ static enum err resolve(struct importer *im, const struct field *f, struct str c
 		*msg = arena_printf(&im->row,
 				    "'%.*s' is the %s of %zu %s: write one that names a single "
 				    "record",
-				    (int)s.n, s.p, alt_words(im, re, m.alt), m.count,
+				    (int)s.n, s.p, key_describe(&im->row, re, m.alt), m.count,
 				    lower(&im->row, re->title_plural));
 	} else {
 		*msg = arena_printf(&im->row, "no %s has the %s '%.*s'%s%.*s%s", re->title,
-				    key_describe(&im->row, re), (int)s.n, s.p,
+				    key_describe(&im->row, re, -1), (int)s.n, s.p,
 				    digits ? " (a number is read as a key; #" : "",
 				    digits ? (int)s.n : 0, s.p,
 				    digits ? " is the record with that id here)" : "");

@@ -71,19 +71,23 @@ void key_part(struct buf *b, bool first, const char *s, size_t n)
 	buf_add(b, s, n);
 }
 
-const char *key_describe(struct arena *a, const struct entity *e)
+const char *key_describe(struct arena *a, const struct entity *e, int alt)
 {
 	struct key_spec ks;
 	const char *why;
-	if (!key_spec_parse(e, &ks, &why) || !ks.nalts)
+	if (!key_spec_parse(e, &ks, &why) || !ks.nalts || alt >= (int)ks.nalts)
 		return "key";
 	struct buf b;
 	buf_init(&b, 1024);
-	for (size_t i = 0; i < ks.nalts; i++) {
-		buf_adds(&b, i ? " or " : "");
+	for (size_t i = alt < 0 ? 0 : (size_t)alt; i < (alt < 0 ? ks.nalts : (size_t)alt + 1);
+	     i++) {
+		buf_adds(&b, buf_cstr(&b)[0] ? " or " : "");
 		for (size_t k = 0; k < ks.alts[i].nparts; k++) {
+			/* a reference part is named by its register: "catalogue control" */
+			const struct field *f = ks.alts[i].parts[k];
+			const struct entity *re = f->type == FT_REF ? model_entity(f->ref) : NULL;
 			buf_adds(&b, k ? " and " : "");
-			for (const char *l = ks.alts[i].parts[k]->label; *l; l++)
+			for (const char *l = re ? re->title : f->label; *l; l++)
 				buf_addc(&b, *l >= 'A' && *l <= 'Z' ? (char)(*l - 'A' + 'a') : *l);
 		}
 	}

@@ -36,8 +36,9 @@ bool key_spec_parse(const struct entity *e, struct key_spec *out, const char **w
 /* Appends one part of a key text: a part after the first is preceded by one space. */
 void key_part(struct buf *b, bool first, const char *s, size_t n);
 
-/* "code or name": the key's fields as a message names them, in c's arena. */
-const char *key_describe(struct arena *a, const struct entity *e);
+/* "code or name": the key's fields as a message names them (a reference by its register's
+ * title), in a; alt >= 0: that alternative only ("name"). */
+const char *key_describe(struct arena *a, const struct entity *e, int alt);
 
 /* Which records of a register the reader may list: sets lq's scope and answers true, or false
  * when the reader may list none of them. */

@@ -299,8 +299,10 @@ static void test_lookups(void **state)
 	assert_int_equal(keys_text(k, &entity_asset, assets[2], &s, &n), ERR_OK);
 	assert_null(s);
 	keys_close(k);
-	assert_string_equal(key_describe(&f->a, &entity_department), "code or name");
-	assert_string_equal(key_describe(&f->a, &entity_catalog_control),
+	assert_string_equal(key_describe(&f->a, &entity_department, -1), "code or name");
+	assert_string_equal(key_describe(&f->a, &entity_department, 1), "name");
+	assert_string_equal(key_describe(&f->a, &entity_control, -1), "catalogue control");
+	assert_string_equal(key_describe(&f->a, &entity_catalog_control, -1),
 			    "framework and identifier");
 }
 
