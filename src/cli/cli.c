@@ -463,6 +463,26 @@ static bool append_value(const char **slot, char joined[512], const char *v)
 	return true;
 }
 
+/* "custos import foo": the group's commands, rather than "unknown command 'import'". */
+static int unknown_command(int argc, char **argv)
+{
+	struct buf list;
+	buf_init(&list, 4096);
+	size_t n = strlen(argv[0]);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strncmp(commands[i].name, argv[0], n) == 0 && commands[i].name[n] == ' ') {
+			buf_adds(&list, list.len ? ", " : "");
+			buf_adds(&list, commands[i].name);
+		}
+	int rc = !list.len  ? cli_usage_error(NULL, "unknown command '%s'", argv[0])
+		 : argc < 2 ? cli_usage_error(NULL, "'%s' needs a command: %s", argv[0],
+					      buf_cstr(&list))
+			    : cli_usage_error(NULL, "unknown command '%s %s' (%s)", argv[0],
+					      argv[1], buf_cstr(&list));
+	buf_free(&list);
+	return rc;
+}
+
 int cli_main(int argc, char **argv)
 {
 	log_set_level(getenv("CUSTOS_DEBUG") ? LOG_DEBUG : LOG_INFO);
@@ -477,7 +497,7 @@ int cli_main(int argc, char **argv)
 	int used = 0;
 	const struct cli_cmd *cmd = find_command(argc - 1, argv + 1, &used);
 	if (!cmd)
-		return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
+		return unknown_command(argc - 1, argv + 1);
 
 	struct cli_args a;
 	memset(&a, 0, sizeof(a));

@@ -349,6 +349,25 @@ test('the import page reports refused rows, keeps pasted text, and keeps the val
   assert.equal(r.status, 400, 'an unclosed body');
 });
 
+test('the import page names references by key, and registers with a workflow have none', async () => {
+  const s = await server.login('ism@test.example');
+  const page = async (path) => server.req('GET', path, { headers: { Cookie: s.cookie } });
+  let r = await page('/assets/import');
+  assert.equal(r.status, 200);
+  assert.match(r.text, /<code>owner_id<\/code>.*?the e-mail of a Person record, as an export writes it \(#12: the record with id 12\)/s);
+  assert.match(r.text, /<code>department_id<\/code>.*?the code or name of a Department record/s);
+  // risks move by workflow steps: no import link, and the page says why
+  r = await page('/risks');
+  assert.equal(r.status, 200);
+  assert.doesNotMatch(r.text, /Import CSV/);
+  assert.match((await page('/assets')).text, /Import CSV/);
+  r = await page('/risks/import');
+  assert.equal(r.status, 422);
+  assert.match(r.text, /Risks cannot be imported: their status moves by workflow steps/);
+  r = await server.req('POST', '/risks/import', { raw: new URLSearchParams({ _csrf: s.csrf, csv: 'title\nx\n' }), headers: { Cookie: s.cookie } });
+  assert.equal(r.status, 422);
+});
+
 test('the audit trail holds after every import', () => {
   const r = cli(['audit', 'verify', '--db', server.db]);
   assert.equal(r.status, 0, r.stdout + r.stderr);
