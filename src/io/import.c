@@ -381,6 +381,17 @@ static bool parse_cell(struct importer *im, const struct field *f, struct str s,
 	return model_parse_text(&im->row, f, s.p, s.n, v, why);
 }
 
+/* A cell's text as a message quotes it: at most 100 bytes, cut between characters. */
+static struct str quoted(struct str s)
+{
+	if (s.n <= 100)
+		return s;
+	size_t n = 97;
+	while (n && ((unsigned char)s.p[n] & 0xC0) == 0x80)
+		n--;
+	return (struct str){ s.p, n };
+}
+
 static struct source *source_of(struct importer *im, const struct entity *e)
 {
 	for (size_t i = 0; i < im->nsrc; i++)
@@ -398,7 +409,8 @@ static enum err resolve(struct importer *im, const struct field *f, struct str c
 	const struct entity *re = model_entity(f->ref);
 	if (!re)
 		return ERR_INTERNAL;
-	struct str s = trim(cell);
+	struct str s = trim(cell), q = quoted(s);
+	const char *more = q.n < s.n ? "..." : "";
 	bool digits = s.n > 0;
 	for (size_t i = 0; i < s.n && digits; i++)
 		digits = s.p[i] >= '0' && s.p[i] <= '9';
@@ -420,15 +432,15 @@ static enum err resolve(struct importer *im, const struct field *f, struct str c
 		t->id = m.id;
 	} else if (m.count > 1) {
 		*msg = arena_printf(&im->row,
-				    "'%.*s' is the %s of %zu %s: write one that names a single "
+				    "'%.*s%s' is the %s of %zu %s: write one that names a single "
 				    "record",
-				    (int)s.n, s.p, key_describe(&im->row, re, m.alt), m.count,
+				    (int)q.n, q.p, more, key_describe(&im->row, re, m.alt), m.count,
 				    lower(&im->row, re->title_plural));
 	} else {
-		*msg = arena_printf(&im->row, "no %s has the %s '%.*s'%s%.*s%s", re->title,
-				    key_describe(&im->row, re, -1), (int)s.n, s.p,
+		*msg = arena_printf(&im->row, "no %s has the %s '%.*s%s'%s%.*s%s", re->title,
+				    key_describe(&im->row, re, -1), (int)q.n, q.p, more,
 				    digits ? " (a number is read as a key; #" : "",
-				    digits ? (int)s.n : 0, s.p,
+				    digits ? (int)q.n : 0, q.p,
 				    digits ? " is the record with that id here)" : "");
 	}
 	if (m.count != 1 && !*msg)
@@ -559,13 +571,16 @@ static enum err import_guard(void *arg, const struct entity *e, const struct rec
 					    "is a file, which an import cannot bring: import the "
 					    "row without it, then upload the file to the record");
 			} else if (!value_equal(f, &after->v[x->field], &x->v)) {
+				const char *made = value_text(im, f, &after->v[x->field]);
+				const char *given = value_text(im, f, &x->v);
+				struct str mq = quoted((struct str){ made, strlen(made) });
+				struct str gq = quoted((struct str){ given, strlen(given) });
 				const char *m =
 					arena_printf(&im->row,
-						     "is computed: the import makes it '%s', not "
-						     "'%s' (leave the "
+						     "is computed: the import makes it '%.*s', not "
+						     "'%.*s' (leave the "
 						     "cell empty, or as the export wrote it)",
-						     value_text(im, f, &after->v[x->field]),
-						     value_text(im, f, &x->v));
+						     (int)mq.n, mq.p, (int)gq.n, gq.p);
 				verrors_add(&im->ro_ve, f->name, m ? m : "is computed");
 			}
 		}

@@ -633,6 +633,18 @@ static void test_refusals(void **state)
 				     { &entity_department, IMPORT_CSV, "name\nY\n", 7 } };
 	assert_int_equal(import_files(&f->c, two, 2, false, NULL, &rep), ERR_INVALID);
 	expect(&rep, (struct want[]){ { 0, NULL, "given twice" } }, 1);
+	/* a message quotes a long cell only in part */
+	struct buf b;
+	buf_init(&b, 0);
+	buf_adds(&b, "t,ref_id\nLong,");
+	for (int i = 0; i < 5000; i++)
+		buf_adds(&b, "\xC3\xA9");
+	buf_addc(&b, '\n');
+	assert_int_equal(import_csv(&f->c, &entity_probe, b.p, b.len, false, &rep), ERR_INVALID);
+	expect(&rep, (struct want[]){ { 2, "ref_id", "...'" } }, 1);
+	assert_true(strlen(rep.errors[0].message) < 200);
+	assert_true(str_valid_utf8(rep.errors[0].message, strlen(rep.errors[0].message)));
+	buf_free(&b);
 }
 
 /* A row the database itself refuses (a unique pair, not a field of its own) is rolled back
