@@ -5,7 +5,7 @@ set -eu
 
 level=${1:-build}
 build="gcc make meson ninja-build pkg-config python3 libsqlite3-dev libmicrohttpd-dev
-       libjansson-dev libsodium-dev liboath-dev libqrencode-dev libpq-dev libxlsxwriter-dev libmd4c-dev
+       libjansson-dev libsodium-dev liboath-dev libqrencode-dev libpq-dev libxlsxwriter-dev libzip-dev libexpat1-dev libmd4c-dev
        libhpdf-dev libcurl4-openssl-dev"
 test="libcmocka-dev sqlite3 curl nodejs postgresql nginx-light chromium poppler-utils"
 bench="wrk"

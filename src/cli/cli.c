@@ -103,10 +103,13 @@ static const struct cli_cmd commands[] = {
 	  "Writes every record of the register ENTITY (its plural, e.g. assets; custos\n"
 	  "registers lists them) to standard output, or to FILE with --output (written to a\n"
 	  "temporary file first, then renamed; mode 0640). Columns: id, the register's fields,\n"
-	  "version, created_at, updated_at. CSV holds the stored values (references as ids),\n"
-	  "so it can be imported again; XLSX shows labels under a frozen header with filters;\n"
-	  "JSON is {\"items\":[...],\"total\":N}. Text a spreadsheet would run as a formula\n"
-	  "(starting with = + - @, TAB or CR) gets a leading apostrophe in CSV and XLSX.\n"
+	  "version, created_at, updated_at. CSV holds the stored values, with references as\n"
+	  "their records' natural keys (a department's code, a person's e-mail: custos import\n"
+	  "csv finds them again, in another installation too); XLSX the same under a frozen\n"
+	  "header of field names with filters, choices by their labels; JSON is\n"
+	  "{\"items\":[...],\"total\":N} with references as ids. Text a spreadsheet would\n"
+	  "run as a formula (starting with = + - @, TAB or CR) gets a leading apostrophe in\n"
+	  "CSV and XLSX.\n"
 	  "At most 1,000,000 records.\n"
 	  "custos export soa --format xlsx|csv|json|oscal [--framework CODE] writes the\n"
 	  "Statement of Applicability of a framework (default iso27001-2022) as it is today;\n"
@@ -119,22 +122,44 @@ static const struct cli_cmd commands[] = {
 	    { "framework", "CODE", "for soa: the framework, e.g. iso27001-2013" } },
 	  cmd_export },
 	{ "import csv",
-	  "import csv ENTITY FILE [--partial] [--db URL]",
-	  "import a register's records from a CSV file",
+	  "import csv ENTITY FILE [ENTITY FILE ...] [--partial] [--db URL]",
+	  "import registers' records from CSV files",
 	  "Reads records of the register ENTITY (its plural, e.g. assets; custos registers\n"
 	  "lists them) from FILE (- for standard input): CSV as custos export writes it, UTF-8\n"
 	  "with or without a byte order mark. The first row names the columns by field name;\n"
 	  "id, version, created_at and updated_at are ignored, so an export can be imported\n"
-	  "again. A cell holds the stored value (choices by value, references as ids, booleans\n"
-	  "true/false, dates YYYY-MM-DD); an empty cell is no value. Every row is checked as a\n"
-	  "form would check it and gets its audit event. Nothing is imported when a row is\n"
-	  "refused, unless --partial is given: then the valid rows are kept. Refused rows are\n"
-	  "listed as 'row N, FIELD: MESSAGE' (the header is row 1). Exits 0 when every row was\n"
-	  "imported, 1 when rows were refused. At most 100,000 rows.",
+	  "again, into another installation too. A cell holds the value (a choice by its value\n"
+	  "or label, booleans true/false, dates YYYY-MM-DD); an empty cell is no value. A\n"
+	  "reference holds the natural key of the record it names - a department's code (or\n"
+	  "name), a person's e-mail, a framework's code, a catalogue control's framework code\n"
+	  "and identifier (iso27001-2022 A.5.1) - found among the records stored and the rows\n"
+	  "of the files given; #12 is the record with id 12 of this installation, and a plain\n"
+	  "number is a key, never an id. Several ENTITY FILE pairs go in one transaction, in\n"
+	  "the order their references need, so departments and people (each refers to the\n"
+	  "other) import together into an empty installation: a reference to a row imported\n"
+	  "later is set in a second pass. Every row is checked as a form would check it and\n"
+	  "gets its audit event. Nothing is imported when a row is refused, unless --partial\n"
+	  "is given: then the valid rows are kept. Refused rows are listed as 'row N, FIELD:\n"
+	  "MESSAGE' (the header is row 1; with several files the register comes first). Exits\n"
+	  "0 when every row was imported, 1 when rows were refused. At most 100,000 rows.\n"
+	  "Registers with a workflow (risks, incidents, documents ...) cannot be imported: an\n"
+	  "import would forge or undo their steps; custos registers marks them.",
 	  2,
-	  2,
+	  2 * 32,
 	  { DB_OPT, { "partial", NULL, "keep the valid rows when others are refused" } },
 	  cmd_import_csv },
+	{ "import xlsx",
+	  "import xlsx ENTITY FILE [ENTITY FILE ...] [--partial] [--db URL]",
+	  "import registers' records from XLSX workbooks",
+	  "The same as import csv, from Excel workbooks (.xlsx) as custos export --format xlsx\n"
+	  "writes them: the sheet named after the register (else the first), its first row\n"
+	  "naming the columns by field name. Text, numbers and booleans are read as the CSV\n"
+	  "import reads their text; a choice may be its label, as the export writes it. At most\n"
+	  "256 MiB unpacked and 64 MiB of text per workbook.",
+	  2,
+	  2 * 32,
+	  { DB_OPT, { "partial", NULL, "keep the valid rows when others are refused" } },
+	  cmd_import_xlsx },
 	{ "import catalogue",
 	  "import catalogue NAME [--db URL]",
 	  "load a control catalogue built into Custos",
@@ -467,6 +492,26 @@ static bool append_value(const char **slot, char joined[512], const char *v)
 	return true;
 }
 
+/* "custos import foo": the group's commands, rather than "unknown command 'import'". */
+static int unknown_command(int argc, char **argv)
+{
+	struct buf list;
+	buf_init(&list, 4096);
+	size_t n = strlen(argv[0]);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strncmp(commands[i].name, argv[0], n) == 0 && commands[i].name[n] == ' ') {
+			buf_adds(&list, list.len ? ", " : "");
+			buf_adds(&list, commands[i].name);
+		}
+	int rc = !list.len  ? cli_usage_error(NULL, "unknown command '%s'", argv[0])
+		 : argc < 2 ? cli_usage_error(NULL, "'%s' needs a command: %s", argv[0],
+					      buf_cstr(&list))
+			    : cli_usage_error(NULL, "unknown command '%s %s' (%s)", argv[0],
+					      argv[1], buf_cstr(&list));
+	buf_free(&list);
+	return rc;
+}
+
 int cli_main(int argc, char **argv)
 {
 	log_set_level(getenv("CUSTOS_DEBUG") ? LOG_DEBUG : LOG_INFO);
@@ -483,7 +528,7 @@ int cli_main(int argc, char **argv)
 	if (!cmd && argc > 2 && command_group(argv[1]))
 		return group_error(argv[1], argv[2]);
 	if (!cmd)
-		return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
+		return unknown_command(argc - 1, argv + 1);
 
 	struct cli_args a;
 	memset(&a, 0, sizeof(a));

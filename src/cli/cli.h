@@ -6,7 +6,7 @@
 #include <stdbool.h>
 
 #define CLI_MAX_OPTS 16
-#define CLI_MAX_ARGS 4
+#define CLI_MAX_ARGS 64 /* import csv: 32 ENTITY FILE pairs */
 
 #define CLI_EXIT_OK    0
 #define CLI_EXIT_FAIL  1
@@ -53,6 +53,7 @@ int cmd_user_add(struct cli_args *a);
 int cmd_audit_verify(struct cli_args *a);
 int cmd_export(struct cli_args *a);
 int cmd_import_csv(struct cli_args *a);
+int cmd_import_xlsx(struct cli_args *a);
 int cmd_import_catalogue(struct cli_args *a);
 int cmd_import_titles(struct cli_args *a);
 int cmd_import_oscal(struct cli_args *a);

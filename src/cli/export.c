@@ -163,7 +163,7 @@ int cmd_export(struct cli_args *a)
 	if (lq) {
 		/* the command line is the installation's operator: every row, unscoped */
 		list_query_init(lq);
-		err = export_register(&c, e, lq, fmt, &out);
+		err = export_register(&c, e, lq, fmt, NULL, &out);
 	}
 	db_close(db);
 	if (err == ERR_TOO_LARGE)

@@ -15,6 +15,7 @@
 #include "core/model.h"
 #include "domain/demo.h"
 #include "http/server.h"
+#include "io/import.h"
 #include "store/db.h"
 #include "util/log.h"
 #include "util/str.h"
@@ -368,6 +369,12 @@ int cmd_registers(struct cli_args *a)
 			       f->flags & FF_REQUIRED ? " required" : "", f->ref ? " -> " : "",
 			       f->ref ? f->ref : "");
 		}
+		/* what custos import csv|xlsx does with it (io/import.c says why not) */
+		struct arena ar;
+		arena_init(&ar, 0);
+		printf("  import: %s; key: %s\n", import_refusal(&ar, e) ? "no" : "yes",
+		       e->io.key ? e->io.key : "none");
+		arena_free(&ar);
 		if (e->workflow) {
 			printf("  steps:");
 			for (size_t k = 0; k < e->workflow->nsteps; k++)

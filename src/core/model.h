@@ -98,6 +98,23 @@ struct verrors {
 	} items[VERRORS_MAX];
 };
 
+/* How a register's records are named and carried in files (io/keys.c, io/import.c). */
+struct entity_io {
+	/* The natural key: the fields that identify a record in any installation, so that a
+	 * reference to it can be written in a CSV or XLSX file and found again after an import
+	 * into another installation. Alternatives are separated by '|' and tried in that order;
+	 * the fields of one alternative by '+', their texts joined by one space (a reference
+	 * field gives its record's key). "code|name": a department by its code, by its name
+	 * where it has none. The last alternative must be made of required fields, so every
+	 * record has a key; a reference field in a key must be required. Every register that
+	 * other registers refer to declares one (tests/unit/test_keys.c); NULL: none. */
+	const char *key;
+	/* Why an import must not create the register's records although it has no workflow
+	 * (their state comes from other records' steps, or there is only one of them); NULL:
+	 * an import may, unless the register has a workflow or refers to one that may not. */
+	const char *no_import;
+};
+
 struct entity {
 	const char *name;	  /* "asset" */
 	const char *plural;	  /* "assets": URL segment and table name */
@@ -156,6 +173,7 @@ struct entity {
 	enum err (*after_write)(struct db *db, struct arena *a, const struct record *before,
 				const struct record *after, const char *action);
 	const struct workflow *workflow; /* NULL: the register has no states */
+	struct entity_io io;		 /* natural key and whether imports may create records */
 };
 
 /* A workflow is data like the fields: the state field and the steps between states. A step is

@@ -133,4 +133,5 @@ const struct entity entity_asset = {
 	.default_sort = "name",
 	.own_column = "owner_id",
 	.dept_column = "department_id",
+	.io = { .key = "identifier|name" },
 };

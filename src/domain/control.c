@@ -67,6 +67,7 @@ const struct entity entity_framework = {
 	.label_field = "name",
 	.default_sort = "code",
 	.pages = framework_pages,
+	.io = { .key = "code" },
 };
 
 static const struct field catalog_fields[] = {
@@ -179,6 +180,7 @@ const struct entity entity_catalog_control = {
 	.label_prefix = "control_id",
 	.default_sort = "sort_order",
 	.derive = catalog_derive,
+	.io = { .key = "framework_id+control_id" },
 };
 
 static const struct choice relationships[] = {
@@ -277,6 +279,7 @@ const struct entity entity_control_mapping = {
 	.default_sort = "from_id",
 	.check = mapping_check,
 	.derive = mapping_derive,
+	.io = { .key = "from_id+to_id" },
 };
 
 static const struct choice impl_states[] = {
@@ -456,6 +459,7 @@ const struct entity entity_control = {
 	.check = control_check,
 	.derive = control_derive,
 	.flag = control_flag,
+	.io = { .key = "catalog_control_id" },
 };
 
 static const struct field control_risk_fields[] = {
@@ -552,4 +556,5 @@ const struct entity entity_evidence = {
 	.default_sort = "-collected_on",
 	.own_column = "collected_by_id",
 	.check = evidence_check,
+	.io = { .key = "control_id+title" },
 };

@@ -289,6 +289,7 @@ const struct entity entity_document = {
 	.derive = document_derive,
 	.can_delete = document_can_delete,
 	.flag = document_flag,
+	.io = { .key = "code", .no_import = "their state comes from their versions' approval" },
 };
 
 /* ---- versions ---- */
@@ -943,6 +944,7 @@ const struct entity entity_document_version = {
 	.derive = version_derive,
 	.can_delete = version_can_delete,
 	.workflow = &version_workflow,
+	.io = { .key = "document_id+number|document_id" },
 };
 
 /* ---- sign-offs: written only by the approve step ---- */

@@ -684,6 +684,7 @@ const struct entity entity_incident = {
 	.flag = incident_flag,
 	.after_write = incident_after_write,
 	.workflow = &incident_workflow,
+	.io = { .key = "title" },
 };
 
 /* Timeline entries, actions and affected assets belong to an incident still being handled. */
@@ -946,6 +947,7 @@ const struct entity entity_incident_target = {
 	.label_field = "severity",
 	.default_sort = "severity",
 	.check = target_check,
+	.io = { .key = "severity" },
 };
 
 /* ---- metrics and the overdue notices ---- */

@@ -123,6 +123,7 @@ const struct entity entity_organisation = {
 	.default_sort = "name",
 	.check = organisation_check,
 	.derive = organisation_derive,
+	.io = { .key = "name", .no_import = "there is one, edited in place" },
 };
 
 static const char *column(struct arena *a, struct db_stmt *st, int col)
@@ -202,6 +203,7 @@ const struct entity entity_department = {
 	.label_field = "name",
 	.default_sort = "name",
 	.dept_column = "id",
+	.io = { .key = "code|name" },
 };
 
 static const struct choice employment_types[] = {
@@ -269,6 +271,7 @@ const struct entity entity_person = {
 	.own_column = "id",
 	.dept_column = "department_id",
 	.check = person_check,
+	.io = { .key = "email" },
 };
 
 static const struct choice party_categories[] = {
@@ -324,4 +327,5 @@ const struct entity entity_interested_party = {
 	.nfields = sizeof(party_fields) / sizeof(party_fields[0]),
 	.label_field = "name",
 	.default_sort = "name",
+	.io = { .key = "name" },
 };

@@ -496,6 +496,7 @@ const struct entity entity_risk_method = {
 	.derive = method_derive,
 	.can_delete = method_can_delete,
 	.workflow = &method_workflow,
+	.io = { .key = "name+number|name" },
 };
 
 /* ---- the risk register ---- */
@@ -959,6 +960,7 @@ const struct entity entity_risk = {
 	.check = risk_check,
 	.derive = risk_derive,
 	.workflow = &risk_workflow,
+	.io = { .key = "title" },
 };
 
 /* ---- treatment actions and affected assets ---- */

@@ -76,7 +76,8 @@ void api_export(struct ctx *c)
 		return;
 	}
 	struct repo_ctx rc = http_repo(c);
-	enum err err = export_register(&rc, e, lq, fmt, &c->resp->body);
+	struct key_reader rd = http_key_reader(c);
+	enum err err = export_register(&rc, e, lq, fmt, &rd, &c->resp->body);
 	if (err == ERR_TOO_LARGE) {
 		const char *m =
 			arena_printf(c->a,

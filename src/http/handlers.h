@@ -7,6 +7,7 @@
 #include "core/repo.h"
 #include "core/user.h"
 #include "http/ctx.h"
+#include "io/keys.h"
 
 /* api.c: generic register handlers */
 void api_list(struct ctx *c);
@@ -32,7 +33,10 @@ void ui_document_upload(struct ctx *c);
 void api_file_put(struct ctx *c);
 void api_file_delete(struct ctx *c);
 void api_export(struct ctx *c); /* export.c: a register as a CSV, XLSX or JSON download */
-void api_import(struct ctx *c); /* import.c: a register's records from a CSV body */
+void api_import(struct ctx *c); /* import.c: a register's records from a CSV or XLSX body */
+/* import.c: the signed-in user as reader of natural keys (io/keys.h): the records of each
+ * register the user may list, so an export or import never names one outside that scope. */
+struct key_reader http_key_reader(struct ctx *c);
 void api_step(struct ctx *c);
 /* Who takes a workflow step, and when (for the step's rules). */
 struct step_env http_step_env(struct ctx *c);

@@ -1,14 +1,39 @@
-/* import.c - POST /api/v1/{entity}/import: a register's records from the CSV body (text/csv, at
- * most 1 MiB), through io/import.c as the signed-in user. The create permission is asked
- * first; the write guard then checks every row against the caller's create scope, so a head of
- * department cannot import records of another department. No row is written any other way. */
+/* import.c - POST /api/v1/{entity}/import: a register's records from the body, CSV (text/csv)
+ * or an XLSX workbook, at most 1 MiB, through io/import.c as the signed-in user. The create
+ * permission is asked first; the write guard then checks every row against the caller's
+ * create scope, so a head of department cannot import records of another department, and a
+ * reference is found only among the records the caller may list. No row is written any other
+ * way. */
 #include <string.h>
 #include <strings.h>
 
 #include "core/authz.h"
 #include "http/handlers.h"
 #include "http/respond.h"
+#include "io/export.h"
 #include "io/import.h"
+
+static bool reader_scope(void *arg, const struct entity *e, struct list_query *lq)
+{
+	struct ctx *c = arg;
+	unsigned scope = authz_scope(&c->who.subject, e, AUTHZ_READ);
+	if (scope == SCOPE_NONE)
+		return false;
+	http_list_query(c, lq, scope);
+	return true;
+}
+
+struct key_reader http_key_reader(struct ctx *c)
+{
+	return (struct key_reader){ reader_scope, c };
+}
+
+/* The media type without parameters, compared without case. */
+static bool is_type(const char *ct, const char *type)
+{
+	size_t n = strlen(type);
+	return ct && strncasecmp(ct, type, n) == 0 && (!ct[n] || ct[n] == ';' || ct[n] == ' ');
+}
 
 /* "text/csv", with parameters at most; a charset other than UTF-8 is refused rather than
  * misread. */
@@ -52,7 +77,8 @@ static bool import_arg(void *arg, const char *k, const char *v)
 	return !ia->why;
 }
 
-/* "rows":R,"created":C,"failed":F,"truncated":B,"errors":[{"row","field","message"}...] */
+/* "rows":R,"created":C,"failed":F,"truncated":B,"errors":[{"row","field","message"}...]; a
+ * row of 0 is about the file as a whole */
 static void report_json(struct buf *b, const struct import_report *rep)
 {
 	buf_adds(b, "\"rows\":");
@@ -101,6 +127,11 @@ void api_import(struct ctx *c)
 				arena_printf(c->a, "you may not create %s", e->title_plural), NULL);
 		return;
 	}
+	const char *refusal = import_refusal(c->a, e);
+	if (refusal) {
+		respond_problem(c, ERR_INVALID, refusal, NULL);
+		return;
+	}
 	struct import_args ia = { .partial = -1 };
 	http_query_each(r, import_arg, &ia);
 	if (ia.bad_name) {
@@ -110,18 +141,28 @@ void api_import(struct ctx *c)
 	if (r->body_too_large) {
 		respond_problem(c, ERR_TOO_LARGE,
 				"the body is larger than 1 MiB: split the file, or import it with "
-				"custos import csv",
+				"custos import csv (or xlsx)",
 				NULL);
 		return;
 	}
-	if (!is_csv(http_header(r, "Content-Type"))) {
-		respond_problem(c, ERR_MEDIA_TYPE, "send the file as text/csv (UTF-8)", NULL);
+	const char *ct = http_header(r, "Content-Type");
+	bool xlsx = is_type(ct, export_content_type(EXPORT_XLSX));
+	if (!xlsx && !is_csv(ct)) {
+		respond_problem(
+			c, ERR_MEDIA_TYPE,
+			"send the file as text/csv (UTF-8) or as an XLSX workbook "
+			"(application/vnd.openxmlformats-officedocument.spreadsheetml.sheet)",
+			NULL);
 		return;
 	}
 	struct repo_ctx rc = http_repo(c);
 	struct import_report rep;
-	enum err err =
-		import_csv(&rc, e, r->body.p ? r->body.p : "", r->body.len, ia.partial == 1, &rep);
+	struct key_reader rd = http_key_reader(c);
+	struct import_file f = { .e = e,
+				 .format = xlsx ? IMPORT_XLSX : IMPORT_CSV,
+				 .data = r->body.p ? r->body.p : "",
+				 .n = r->body.len };
+	enum err err = import_files(&rc, &f, 1, ia.partial == 1, &rd, &rep);
 	const char *detail = NULL;
 	switch (err) {
 	case ERR_OK:
@@ -136,7 +177,10 @@ void api_import(struct ctx *c)
 		respond_json(c, 200);
 		return;
 	case ERR_INVALID:
-		if (!rep.rows)
+		if (!rep.rows && rep.nerrors && rep.errors[0].row == 0)
+			detail = arena_printf(c->a, "nothing was imported: %s",
+					      rep.errors[0].message);
+		else if (!rep.rows)
 			detail = "nothing was imported: the header row has errors";
 		else if (ia.partial == 1)
 			detail = arena_printf(c->a,
@@ -150,7 +194,10 @@ void api_import(struct ctx *c)
 					     (long long)rep.failed, (long long)rep.rows);
 		break;
 	case ERR_BAD_REQUEST:
-		detail = "nothing was imported: the body is not CSV (RFC 4180)";
+		detail =
+			xlsx ? "nothing was imported: the body is not an XLSX workbook that can be "
+			       "read"
+			     : "nothing was imported: the body is not CSV (RFC 4180)";
 		break;
 	case ERR_TOO_LARGE:
 		detail = "nothing was imported: import at most 100,000 rows at once";

@@ -275,10 +275,13 @@ static void add_import_path(json_t *paths, const struct entity *e)
 					      "false", "default", "false"),
 				    "true: keep the valid rows when others are refused", false));
 	json_t *body = json_pack(
-		"{sb,ss,s{s{s{ss}}}}", "required", 1, "description",
-		"CSV (RFC 4180, UTF-8): a header row of field names, then one record per row; id, "
-		"version, created_at and updated_at columns are ignored",
-		"content", "text/csv", "schema", "type", "string");
+		"{sb,ss,s{s{s{ss}}s{s{ss,ss}}}}", "required", 1, "description",
+		"CSV (RFC 4180, UTF-8) or an XLSX workbook: a header row of field names, then one "
+		"record per row, references by their records' natural keys; id, version, "
+		"created_at and updated_at columns are ignored",
+		"content", "text/csv", "schema", "type", "string",
+		"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "schema",
+		"type", "string", "format", "binary");
 	json_t *r = errors_for(false, false);
 	json_object_set_new(r, "200",
 			    json_pack("{ss,so}", "description",
@@ -296,10 +299,10 @@ static void add_import_path(json_t *paths, const struct entity *e)
 				    json_pack("{ss,s{s{so}}}", "description", refusals[i].desc,
 					      "content", "application/problem+json", "schema",
 					      import_report_schema(true)));
-	json_object_set_new(r, "415", problem_response("Not text/csv"));
+	json_object_set_new(r, "415", problem_response("Neither text/csv nor an XLSX workbook"));
 	char opid[96], summary[160], path[128];
 	snprintf(opid, sizeof(opid), "import_%s", e->plural);
-	snprintf(summary, sizeof(summary), "Import %s from CSV", e->title_plural);
+	snprintf(summary, sizeof(summary), "Import %s from CSV or XLSX", e->title_plural);
 	snprintf(path, sizeof(path), "/api/v1/%s/import", e->plural);
 	json_object_set_new(paths, path,
 			    json_pack("{s{ss,ss,s[s],so,so,so}}", "post", "operationId", opid,

@@ -68,11 +68,14 @@ static void columns_table(struct ctx *c)
 	ui_html(c, "<h2>Columns</h2><p class=\"muted\">The first row names the columns; their "
 		   "order is free. Columns marked <span class=\"req\">*</span> are required. An "
 		   "empty cell is no value (the default, where there is one). The columns id, "
-		   "version, created_at and updated_at of an export are ignored.</p>"
+		   "version, created_at and updated_at of an export are ignored, and its "
+		   "computed columns are checked, not taken. A reference names its record by "
+		   "its key (a code, an e-mail), as a CSV export writes it.</p>"
 		   "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">Column</th>"
 		   "<th scope=\"col\">Field</th><th scope=\"col\">Values</th></tr></thead><tbody>");
 	for (size_t i = 0; i < e->nfields; i++) {
 		const struct field *f = &e->fields[i];
+		/* an export's read-only columns are checked, not taken: not listed */
 		if (f->flags & FF_READONLY)
 			continue;
 		ui_html(c, "<tr><td><code>");
@@ -91,9 +94,11 @@ static void columns_table(struct ctx *c)
 				ui_html(c, "</code>");
 			}
 		} else if (re) {
-			ui_text(c, "the id of ");
+			ui_text(c, "the ");
+			ui_text(c, key_describe(c->a, re, -1));
+			ui_text(c, " of a ");
 			ui_text(c, re->title);
-			ui_text(c, " record (a number)");
+			ui_text(c, " record, as an export writes it (#12: the record with id 12)");
 		} else {
 			static const char *const hints[] = {
 				[FT_TEXT] = "text, one line",
@@ -171,13 +176,20 @@ static void import_page(struct ctx *c, const struct outcome *o)
 	ui_end(c, o->status);
 }
 
-/* Answers 403 and returns false when the user may create no record of the register. */
+/* Answers 403 and returns false when the user may create no record of the register, and
+ * 422 with the reason when no import may (a register with a workflow). */
 static bool may_create(struct ctx *c)
 {
-	if (authz_scope(&c->who.subject, c->entity, AUTHZ_CREATE) != SCOPE_NONE)
-		return true;
-	ui_error(c, ERR_FORBIDDEN, NULL);
-	return false;
+	if (authz_scope(&c->who.subject, c->entity, AUTHZ_CREATE) == SCOPE_NONE) {
+		ui_error(c, ERR_FORBIDDEN, NULL);
+		return false;
+	}
+	const char *refusal = import_refusal(c->a, c->entity);
+	if (refusal) {
+		ui_error(c, ERR_INVALID, refusal);
+		return false;
+	}
+	return true;
 }
 
 void ui_import_form(struct ctx *c)
@@ -206,7 +218,9 @@ void ui_import(struct ctx *c)
 		o.pasted = NULL; /* the file's text is the file's: fix it there */
 	struct repo_ctx rc = http_repo(c);
 	struct import_report rep;
-	enum err err = import_csv(&rc, e, data, strlen(data), o.partial, &rep);
+	struct key_reader rd = http_key_reader(c);
+	struct import_file f = { .e = e, .format = IMPORT_CSV, .data = data, .n = strlen(data) };
+	enum err err = import_files(&rc, &f, 1, o.partial, &rd, &rep);
 	o.rep = &rep;
 	switch (err) {
 	case ERR_OK:

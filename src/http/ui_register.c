@@ -12,6 +12,7 @@
 #include "http/respond.h"
 #include "http/ui.h"
 #include "io/export.h"
+#include "io/import.h"
 #include "util/html.h"
 #include "util/str.h"
 #include "util/timeutil.h"
@@ -371,9 +372,12 @@ void ui_list(struct ctx *c)
 		ui_text(c, e->plural);
 		ui_html(c, "/new\">New ");
 		ui_text(c, plural_lower(c, e, 1));
-		ui_html(c, "</a><a class=\"button plain\" href=\"/");
-		ui_text(c, e->plural);
-		ui_html(c, "/import\">Import CSV</a>");
+		ui_html(c, "</a>");
+		if (!import_refusal(c->a, e)) {
+			ui_html(c, "<a class=\"button plain\" href=\"/");
+			ui_text(c, e->plural);
+			ui_html(c, "/import\">Import CSV</a>");
+		}
 	}
 	for (const struct entity_page *pg = e->pages; pg && pg->href; pg++) {
 		if (!ui_page_allowed(c, e, pg))
@@ -1441,7 +1445,8 @@ void ui_export(struct ctx *c)
 		return;
 	struct repo_ctx rc = http_repo(c);
 	buf_reset(&c->resp->body);
-	enum err err = export_register(&rc, e, lq, fmt, &c->resp->body);
+	struct key_reader rd = http_key_reader(c);
+	enum err err = export_register(&rc, e, lq, fmt, &rd, &c->resp->body);
 	if (err) {
 		buf_reset(&c->resp->body);
 		ui_error(c, err,

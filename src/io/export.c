@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "io/csv.h"
+#include "io/keys.h"
 #include "io/xlsx.h"
 
 _Static_assert(EXPORT_MAX_ROWS < XLSX_MAX_ROWS, "an export must fit one worksheet");
@@ -126,7 +127,32 @@ struct sink {
 	struct buf *out;
 	struct xlsx *x;
 	int64_t rows;
+	struct keys *keys; /* CSV and XLSX: references are written as their records' keys */
+	char ref[24];	   /* "#12": a reference to a record without a key the reader sees */
+	enum err err;	   /* a key could not be read */
 };
+
+/* A reference as the referenced record's natural key, so the file means the same in another
+ * installation; "#ID" where the reader may not list that record (its key would show what the
+ * reader may not see; the list API shows the id already). */
+static bool ref_cell(struct sink *s, const struct field *f, json_t *v, struct cell *c)
+{
+	if (f->type != FT_REF || !s->keys || !json_is_integer(v))
+		return false;
+	const struct entity *re = model_entity(f->ref);
+	const char *text = NULL;
+	size_t n = 0;
+	enum err err = re ? keys_text(s->keys, re, json_integer_value(v), &text, &n) : ERR_INTERNAL;
+	if (err && !s->err)
+		s->err = err;
+	if (!text) {
+		snprintf(s->ref, sizeof(s->ref), "#%lld", (long long)json_integer_value(v));
+		text = s->ref;
+		n = strlen(text);
+	}
+	*c = (struct cell){ CELL_TEXT, 0, text, n };
+	return true;
+}
 
 static int dump_to_buf(const char *p, size_t n, void *arg)
 {
@@ -168,12 +194,14 @@ static void sink_begin(struct sink *s)
 		csv_end_record(s->out);
 		break;
 	case EXPORT_XLSX:
+		/* field names, as in CSV: labels are not unique (a framework's "Version" is
+		 * its edition, and every record has a version), names are what import reads */
 		for (size_t i = 0; i < s->ncols; i++) {
 			const struct field *f = column(s->e, i);
-			size_t label = strlen(f->label) + 3; /* room for the filter button */
+			size_t name = strlen(f->name) + 3; /* room for the filter button */
 			size_t want = type_width(f);
-			xlsx_width(s->x, (uint16_t)i, (double)(want > label ? want : label));
-			xlsx_header(s->x, (uint16_t)i, f->label);
+			xlsx_width(s->x, (uint16_t)i, (double)(want > name ? want : name));
+			xlsx_header(s->x, (uint16_t)i, f->name);
 		}
 		break;
 	case EXPORT_JSON:
@@ -186,7 +214,10 @@ static void csv_row(struct sink *s, json_t *item)
 {
 	for (size_t i = 0; i < s->ncols; i++) {
 		const struct field *f = column(s->e, i);
-		struct cell c = cell_of(f, json_object_get(item, f->name), false);
+		json_t *v = json_object_get(item, f->name);
+		struct cell c;
+		if (!ref_cell(s, f, v, &c))
+			c = cell_of(f, v, false);
 		char num[24];
 		switch (c.kind) {
 		case CELL_EMPTY:
@@ -213,7 +244,10 @@ static void xlsx_row(struct sink *s, json_t *item)
 	uint32_t row = (uint32_t)s->rows; /* the header is row 0 */
 	for (size_t i = 0; i < s->ncols; i++) {
 		const struct field *f = column(s->e, i);
-		struct cell c = cell_of(f, json_object_get(item, f->name), true);
+		json_t *v = json_object_get(item, f->name);
+		struct cell c;
+		if (!ref_cell(s, f, v, &c))
+			c = cell_of(f, v, true);
 		uint16_t col = (uint16_t)i;
 		switch (c.kind) {
 		case CELL_EMPTY:
@@ -242,10 +276,10 @@ static enum err sink_row(struct sink *s, json_t *item)
 	switch (s->fmt) {
 	case EXPORT_CSV:
 		csv_row(s, item);
-		break;
+		return s->err;
 	case EXPORT_XLSX:
 		xlsx_row(s, item);
-		break;
+		return s->err;
 	case EXPORT_JSON:
 		if (s->rows > 1)
 			buf_addc(s->out, ',');
@@ -308,7 +342,7 @@ static enum err take_page(struct sink *s, const struct buf *page, bool first, st
 }
 
 enum err export_register(struct repo_ctx *c, const struct entity *e, const struct list_query *lq,
-			 enum export_format fmt, struct buf *out)
+			 enum export_format fmt, const struct key_reader *rd, struct buf *out)
 {
 	assert(strcmp(model_system_fields[0].name, "id") == 0);
 	struct list_query *q = arena_alloc_raw(c->a, sizeof(*q));
@@ -332,6 +366,8 @@ enum err export_register(struct repo_ctx *c, const struct entity *e, const struc
 		.fmt = fmt, .e = e, .ncols = e->nfields + model_system_nfields, .out = out
 	};
 	enum err err = fmt == EXPORT_XLSX ? xlsx_open(e->title_plural, &s.x) : ERR_OK;
+	if (!err && fmt != EXPORT_JSON)
+		err = keys_open(c, rd, &s.keys);
 	if (err)
 		goto done;
 	sink_begin(&s);
@@ -352,6 +388,7 @@ enum err export_register(struct repo_ctx *c, const struct entity *e, const struc
 		err = ERR_TOO_LARGE;
 done:
 	xlsx_discard(s.x);
+	keys_close(s.keys);
 	if (err && !buf_failed(out))
 		buf_truncate(out, start);
 	arena_free(&pa);

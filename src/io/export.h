@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "core/repo.h"
+#include "io/keys.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -32,12 +33,16 @@ bool export_starts_formula(const char *s, size_t n);
  *
  * Columns: id, every field of the register in order, version, created_at, updated_at.
  * - CSV (RFC 4180, UTF-8 without a byte order mark, CRLF): a header row of field names, then
- *   the stored values - references as ids, choices as their value, booleans true/false, empty
- *   for null - so the file can be imported again.
- * - XLSX: one sheet named after the register, a bold frozen header of field labels with an
- *   autofilter; integers and references as numbers, booleans as booleans, choices as their
- *   label, everything else as string cells (never formulas).
- * - JSON: {"items":[...],"total":N}, items as the list API gives them.
+ *   the stored values - choices as their value, booleans true/false, empty for null - and
+ *   references as the referenced record's natural key (io/keys.h: a department's code, a
+ *   person's e-mail), so the file can be imported again, into another installation too. A
+ *   reference to a record rd may not list (NULL: all) is written "#ID" instead, the id the
+ *   list API shows: its key would tell what the reader may not see.
+ * - XLSX: one sheet named after the register, a bold frozen header of field names (as CSV:
+ *   labels are not unique) with an autofilter; integers as numbers, booleans as booleans,
+ *   choices as their label, references as in CSV, everything else as string cells (never
+ *   formulas). import_files reads it back.
+ * - JSON: {"items":[...],"total":N}, items as the list API gives them (references as ids).
  * In CSV and XLSX a text cell that starts with = + - @ TAB or CR gets a leading apostrophe, so a
  * spreadsheet shows it as text instead of running it as a formula; an importer should drop an
  * apostrophe followed by one of those characters. Numbers are never prefixed.
@@ -45,6 +50,6 @@ bool export_starts_formula(const char *s, size_t n);
  * More than EXPORT_MAX_ROWS rows, or more bytes than out's cap: ERR_TOO_LARGE. On failure out
  * is cut back to what it held before (unless it failed itself); the caller discards it. */
 enum err export_register(struct repo_ctx *c, const struct entity *e, const struct list_query *lq,
-			 enum export_format fmt, struct buf *out) WUR;
+			 enum export_format fmt, const struct key_reader *rd, struct buf *out) WUR;
 
 #endif

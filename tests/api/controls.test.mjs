@@ -883,16 +883,17 @@ test('CSV imports cannot forge an approved version or skip the control rules', (
   assert.equal(forged, f);
   const r = cli(['import', 'csv', 'soa_versions', f, '--db', srv.db]);
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /status: is computed/);
+  assert.match(r.stderr, /SoA versions cannot be imported: their status moves by workflow steps/);
   assert.equal(srv.sql('SELECT count(*) FROM soa_versions'), before);
   const cat = srv.sql(`SELECT id FROM catalog_controls WHERE control_id = '5.10' AND framework_id = ${fw22.id}`);
   for (const body of ['applicable,status\nfalse,not_applicable', 'applicable,status,justification\nfalse,implemented,x',
     'applicable,status\ntrue,not_applicable', 'name,status\nforged,partial']) {
     const [head, row] = body.split('\n');
-    const file = write('controls.csv', `catalog_control_id,${head}\n${cat},${row}\n`);
+    const file = write('controls.csv', `catalog_control_id,${head}\n#${cat},${row}\n`);
     const c = cli(['import', 'csv', 'controls', file, '--db', srv.db]);
     assert.equal(c.status, 1, `${body}: ${c.stdout}`);
     assert.match(c.stderr, /nothing was imported/);
+    assert.doesNotMatch(c.stderr, /catalog_control_id/, 'the rules refuse it, not the reference');
   }
   assert.equal(srv.sql(`SELECT count(*) FROM controls WHERE catalog_control_id = ${cat}`), '0');
 });

@@ -312,11 +312,12 @@ test('bad uploads: an empty body is 400, a JSON write of file 422, a wrong field
     assert.match(p.json.errors.find((e) => e.field === 'file').message, /is a file: upload it with PUT/);
     assertProblem(await as.ism.post('/api/v1/evidence', { control_id: controlId, title: 'JSON file', collected_on: today(), ...body }), 422, 'file');
   }
-  // CSV import refuses the column like other read-only ones
-  const imp = await as.ism.req('POST', '/api/v1/evidence/import', { raw: `control_id,title,collected_on,file\r\n${controlId},Imported,${today()},x.pdf\r\n`,
+  // CSV import checks the column like other read-only ones: a file cannot come in a cell
+  const imp = await as.ism.req('POST', '/api/v1/evidence/import', { raw: `control_id,title,collected_on,file\r\n#${controlId},Imported,${today()},x.pdf\r\n`,
     headers: { 'Content-Type': 'text/csv' } });
   assertProblem(imp, 422);
-  assert.ok(imp.json.errors.some((e) => e.row === 1 && e.field === 'file'), imp.text);
+  assert.deepEqual(imp.json.errors.map((e) => [e.row, e.field]), [[2, 'file']], imp.text);
+  assert.match(imp.json.errors[0].message, /is a file, which an import cannot bring/);
   // a file is no filter or sort key
   assertProblem(await as.ism.get('/api/v1/evidence?file=kept.bin'), 400, 'file');
   assertProblem(await as.ism.get('/api/v1/evidence?sort=file'), 400, 'sort');

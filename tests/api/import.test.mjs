@@ -43,7 +43,9 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const row = (name, owner, dept, c = 1) => `${name},server,${owner.id},${dept.id},${c},1,1`;
+// references by natural key: a person's e-mail, a department's code; #ID for a record by id
+const ref = (r) => r.email ?? r.code ?? `#${r.id}`;
+const row = (name, owner, dept, c = 1) => `${name},server,${ref(owner)},${ref(dept)},${c},1,1`;
 const file = (name, text) => {
   const p = join(dir, name);
   writeFileSync(p, text);
@@ -58,13 +60,13 @@ async function assetNames(prefix) {
 // ---- the command line ----
 
 test('custos import csv: imported, refused row by row (exit 1), --partial, standard input', async () => {
-  const ok = file('ok.csv', `${COLS}\r\n${row('CLI laptop', rec.staff, rec.ops)}\r\n"CLI ""quoted"", one",server,${rec.head.id},${rec.ops.id},2,2,2\r\n`);
+  const ok = file('ok.csv', `${COLS}\r\n${row('CLI laptop', rec.staff, rec.ops)}\r\n"CLI ""quoted"", one",server,#${rec.head.id},Operations,2,2,2\r\n`);
   let r = cli(['import', 'csv', 'assets', ok, '--db', server.db]);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, 'imported 2 assets\n');
   assert.deepEqual(await assetNames('CLI '), ['CLI "quoted", one', 'CLI laptop']);
 
-  const bad = file('bad.csv', `${COLS}\n${row('CLI good', rec.staff, rec.ops)}\n${row('CLI dangling', { id: 999999 }, rec.ops)}\nCLI kind,spaceship,${rec.staff.id},${rec.ops.id},1,1,1\n`);
+  const bad = file('bad.csv', `${COLS}\n${row('CLI good', rec.staff, rec.ops)}\n${row('CLI dangling', { id: 999999 }, rec.ops)}\nCLI kind,spaceship,${ref(rec.staff)},${ref(rec.ops)},1,1,1\n`);
   r = cli(['import', 'csv', 'assets', bad, '--db', server.db]);
   assert.equal(r.status, 1);
   assert.equal(r.stdout, '');
@@ -83,9 +85,13 @@ test('custos import csv: imported, refused row by row (exit 1), --partial, stand
   assert.equal(r.stdout, 'imported 1 department\n');
 
   // a header the register cannot take: row 1, nothing read further
-  r = cli(['import', 'csv', 'risks', '-', '--db', server.db], 'title,inherent_score,colour\nx,1,red\n');
+  r = cli(['import', 'csv', 'departments', '-', '--db', server.db], 'name,Code,colour\nx,1,red\n');
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /^row 1, inherent_score: is computed .*\nrow 1, colour: is not a field of Risks\n/);
+  assert.match(r.stderr, /^row 1, Code: is not a field name: did you mean code\?\nrow 1, colour: is not a field of Departments\n/);
+  // a register with a workflow is refused whole, saying why
+  r = cli(['import', 'csv', 'risks', '-', '--db', server.db], 'title\nx\n');
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^custos: Risks cannot be imported: their status moves by workflow steps/);
 });
 
 test('custos import csv: usage errors exit 2, a missing database 1, help', () => {
@@ -93,7 +99,7 @@ test('custos import csv: usage errors exit 2, a missing database 1, help', () =>
   let r = cli(['import', 'csv', 'nosuch', ok, '--db', server.db]);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /no register 'nosuch' \(registers: departments, people, assets/);
-  assert.match(r.stderr, /usage: custos import csv ENTITY FILE/);
+  assert.match(r.stderr, /usage: custos import csv ENTITY FILE \[ENTITY FILE \.\.\.\]/);
   r = cli(['import', 'csv', 'assets', join(dir, 'missing.csv'), '--db', server.db]);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /cannot read .*missing\.csv: No such file or directory/);
@@ -101,8 +107,9 @@ test('custos import csv: usage errors exit 2, a missing database 1, help', () =>
   assert.equal(r.status, 2, 'a directory is no file');
   r = cli(['import', 'csv', 'assets', '--db', server.db]);
   assert.equal(r.status, 2);
-  r = cli(['import', 'csv', 'assets', ok, ok, ok, '--db', server.db]);
+  r = cli(['import', 'csv', 'assets', ok, ok, '--db', server.db]);
   assert.equal(r.status, 2);
+  assert.match(r.stderr, /each register needs its file/);
   r = cli(['import', 'csv', 'assets', ok, '--partial=yes', '--db', server.db]);
   assert.equal(r.status, 2);
   r = cli(['import', 'csv', 'assets', ok, '--db', `sqlite:${join(dir, 'nowhere.db')}`]);
@@ -110,31 +117,35 @@ test('custos import csv: usage errors exit 2, a missing database 1, help', () =>
   assert.match(r.stderr, /there is no database/);
   r = cli(['help', 'import', 'csv']);
   assert.equal(r.status, 0);
-  assert.match(r.stdout, /usage: custos import csv ENTITY FILE \[--partial\] \[--db URL\]/);
+  assert.match(r.stdout, /usage: custos import csv ENTITY FILE \[ENTITY FILE \.\.\.\] \[--partial\] \[--db URL\]/);
   assert.match(r.stdout, /--partial/);
   assert.match(cli(['help']).stdout, /import csv/);
 });
 
 test('an export imported into another installation gives the same rows', async () => {
+  // a head of department: departments and people refer to each other
+  const p = await ism.patch(`/api/v1/departments/${rec.ops.id}`, { head_id: rec.head.id });
+  assert.equal(p.status, 200, p.text);
   const a = cli(['export', 'people', '--format', 'csv', '--db', server.db]);
   assert.equal(a.status, 0, a.stderr);
+  const deps = cli(['export', 'departments', '--format', 'csv', '--db', server.db]);
+  assert.match(deps.stdout, /,OPS,head@test\.example,/, 'the head by e-mail, not by id');
   const other = new Server();
   try {
-    // references are ids: the departments go in in id order, so they keep their ids
-    const deps = cli(['export', 'departments', '--format', 'csv', '--db', server.db]).stdout.split('\r\n');
-    const byId = deps.slice(1, -1).sort((x, y) => Number(x.split(',')[0]) - Number(y.split(',')[0]));
-    const p1 = file('departments.csv', [deps[0], ...byId, ''].join('\r\n'));
+    const p1 = file('departments.csv', deps.stdout);
     const p2 = file('people.csv', a.stdout);
     cli(['init', '--db', other.db]);
-    let r = cli(['import', 'csv', 'departments', p1, '--db', other.db]);
+    // a reference cannot name a record of another installation by its id
+    let r = cli(['import', 'csv', 'people', p2, '--db', other.db]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^row 2, department_id: no Department has the code or name '[A-Z]+'/);
+    // both files at once, in any order: departments first, their heads set afterwards
+    r = cli(['import', 'csv', 'people', p2, 'departments', p1, '--db', other.db]);
     assert.equal(r.status, 0, r.stderr);
-    r = cli(['import', 'csv', 'people', p2, '--db', other.db]);
-    assert.equal(r.status, 0, r.stderr);
-    const strip = (csv) => csv.split('\r\n').map((l) => l.split(',').slice(1, -3).join(','));
-    const b = cli(['export', 'people', '--format', 'csv', '--db', other.db]);
-    assert.deepEqual(strip(b.stdout), strip(a.stdout));
-    assert.equal(cli(['export', 'departments', '--format', 'csv', '--db', other.db]).stdout.split('\r\n').map((l) => l.split(',').slice(0, -3).join(',')).join('\n'),
-      deps.map((l) => l.split(',').slice(0, -3).join(',')).join('\n'));
+    assert.match(r.stdout, /^imported \d+ people and \d+ departments\n$/);
+    const strip = (csv) => csv.split('\r\n').map((l) => l.split(',').slice(1, -3).join(',')).sort();
+    assert.deepEqual(strip(cli(['export', 'people', '--format', 'csv', '--db', other.db]).stdout), strip(a.stdout));
+    assert.deepEqual(strip(cli(['export', 'departments', '--format', 'csv', '--db', other.db]).stdout), strip(deps.stdout));
     const v = cli(['audit', 'verify', '--db', other.db]);
     assert.equal(v.status, 0, v.stdout + v.stderr);
   } finally {
@@ -182,8 +193,11 @@ test('a head of department imports into her own department only, row by row', as
   const body = `${COLS}\n${row('Head own', rec.head, rec.ops)}\n${row('Head other', rec.other, rec.fin)}\n`;
   let r = await head.post('/api/v1/assets/import', undefined, { raw: body, headers: CSV });
   assertProblem(r, 422, 'department_id');
-  assert.deepEqual(r.json.errors.map((e) => [e.row, e.field]), [[3, 'department_id']]);
-  assert.deepEqual(await assetNames('Head '), []);
+  // keys are found among the records she may list: another department's person is none of
+  // them, as if it did not exist; the other department she may list, but not create in
+  assert.deepEqual(r.json.errors.map((e) => [e.row, e.field]), [[3, 'owner_id'], [3, 'department_id']]);
+  assert.match(r.json.errors[0].message, /^no Person has the e-mail 'other@test\.example'/);
+  assert.match(r.json.errors[1].message, /outside what you may create/);
   r = await head.post('/api/v1/assets/import?partial=true', undefined, { raw: body, headers: CSV });
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.created, 1);
@@ -333,6 +347,25 @@ test('the import page reports refused rows, keeps pasted text, and keeps the val
   r = await server.req('POST', '/assets/import', { raw: `--x\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${s.csrf}\r\n`,
     headers: { Cookie: s.cookie, 'Content-Type': 'multipart/form-data; boundary=x' } });
   assert.equal(r.status, 400, 'an unclosed body');
+});
+
+test('the import page names references by key, and registers with a workflow have none', async () => {
+  const s = await server.login('ism@test.example');
+  const page = async (path) => server.req('GET', path, { headers: { Cookie: s.cookie } });
+  let r = await page('/assets/import');
+  assert.equal(r.status, 200);
+  assert.match(r.text, /<code>owner_id<\/code>.*?the e-mail of a Person record, as an export writes it \(#12: the record with id 12\)/s);
+  assert.match(r.text, /<code>department_id<\/code>.*?the code or name of a Department record/s);
+  // risks move by workflow steps: no import link, and the page says why
+  r = await page('/risks');
+  assert.equal(r.status, 200);
+  assert.doesNotMatch(r.text, /Import CSV/);
+  assert.match((await page('/assets')).text, /Import CSV/);
+  r = await page('/risks/import');
+  assert.equal(r.status, 422);
+  assert.match(r.text, /Risks cannot be imported: their status moves by workflow steps/);
+  r = await server.req('POST', '/risks/import', { raw: new URLSearchParams({ _csrf: s.csrf, csv: 'title\nx\n' }), headers: { Cookie: s.cookie } });
+  assert.equal(r.status, 422);
 });
 
 test('the audit trail holds after every import', () => {

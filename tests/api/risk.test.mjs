@@ -710,7 +710,11 @@ test('CSV exports of risks (UI and API) honour the reader\'s scope and filters',
         assert.ok(head.includes(col), `${path}: column ${col}`);
       const ids = rows.slice(1).map((row) => Number(row[head.indexOf('id')])).sort((a, b) => a - b);
       assert.deepEqual(ids, want, `${role} ${path}`);
-      if (role === 'staff') for (const row of rows.slice(1)) assert.equal(Number(row[head.indexOf('owner_id')]), s.person);
+      // references by natural key: the owner's e-mail
+      if (role === 'staff') {
+        const email = (await s.get(`/api/v1/people/${s.person}`)).json.email;
+        for (const row of rows.slice(1)) assert.equal(row[head.indexOf('owner_id')], email);
+      }
     }
   }
   // filters narrow the file as they narrow the list; computed values are exported as stored

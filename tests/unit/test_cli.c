@@ -166,8 +166,11 @@ static void test_usage_errors(void **state)
 	} cases[] = {
 		{ { NULL }, "no command given" },
 		{ { "frobnicate", NULL }, "unknown command 'frobnicate'" },
-		{ { "user", NULL }, "unknown command 'user'" },
-		{ { "user", "delete", NULL }, "unknown command" },
+		{ { "user", NULL }, "'user' needs a command: user add" },
+		{ { "user", "delete", NULL }, "unknown command 'user delete' (user add)" },
+		{ { "import", "xls", NULL },
+		  "unknown command 'import xls' (import csv, import xlsx," },
+		{ { "import", "xlsx", NULL }, "missing argument" },
 		{ { "help", "nope", NULL }, "no such command: nope" },
 		/* options */
 		{ { "init", "--nope", NULL }, "unknown option '--nope'" },

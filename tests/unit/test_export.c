@@ -142,7 +142,7 @@ static enum err run_export(struct fx *f, const struct entity *e, const char *con
 		if (list_query_param(&f->a, e, lq, params[i], params[i + 1], &why))
 			fail_msg("%s=%s: %s", params[i], params[i + 1], why);
 	}
-	return export_register(&f->c, e, lq, fmt, out);
+	return export_register(&f->c, e, lq, fmt, NULL, out);
 }
 
 struct table {
@@ -369,7 +369,8 @@ static void test_csv_field(void **state)
 	}
 }
 
-/* Stored values, not labels; null as an empty field; the header is the field names. */
+/* Stored values, not labels; null as an empty field; the header is the field names; a
+ * reference as its record's natural key. */
 static void test_csv_values(void **state)
 {
 	struct fx *f = *state;
@@ -381,9 +382,8 @@ static void test_csv_values(void **state)
 	char want[512];
 	snprintf(want, sizeof(want),
 		 "id,t,n,lvl,kind,flag,ref_id,version,created_at,updated_at\r\n"
-		 "1,\"a,b \"\"q\"\"\nline 2\",-5,2,b,true,%lld,1," STAMP "," STAMP "\r\n"
-		 "2,,0,,,false,,1," STAMP "," STAMP "\r\n",
-		 (long long)f->dept);
+		 "1,\"a,b \"\"q\"\"\nline 2\",-5,2,b,true,Operations,1," STAMP "," STAMP "\r\n"
+		 "2,,0,,,false,,1," STAMP "," STAMP "\r\n");
 	assert_string_equal(buf_cstr(&out), want);
 	buf_free(&out);
 
@@ -400,7 +400,8 @@ static void test_csv_values(void **state)
 	assert_string_equal(t->rows[1].cells[column_of(t, "id")], num(f, id));
 	assert_string_equal(t->rows[1].cells[column_of(t, "name")], "Rack \"A\", row 2");
 	assert_string_equal(t->rows[1].cells[column_of(t, "type")], "server");
-	assert_string_equal(t->rows[1].cells[column_of(t, "owner_id")], num(f, f->person));
+	assert_string_equal(t->rows[1].cells[column_of(t, "owner_id")], "ann@example.org");
+	assert_string_equal(t->rows[1].cells[column_of(t, "department_id")], "Operations");
 	assert_string_equal(t->rows[1].cells[column_of(t, "status")], "in_use");
 	assert_string_equal(t->rows[1].cells[column_of(t, "review_on")], "");
 	assert_true(has(out.p, out.len, "\"Rack \"\"A\"\", row 2\""));
@@ -594,6 +595,61 @@ static void test_scope(void **state)
 	}
 }
 
+/* A reader that may list every department but Ann's people only. */
+static bool ann_only(void *arg, const struct entity *e, struct list_query *lq)
+{
+	struct fx *f = arg;
+	if (e == &entity_person) {
+		lq->scoped = true;
+		lq->scope = SCOPE_OWN;
+		lq->scope_person = f->person;
+	}
+	return e != &entity_risk;
+}
+
+/* References: the key of the record (its code, else its name; an e-mail), the same in XLSX;
+ * "#id" for a record the reader may not list, whose key would tell what it may not see; ids
+ * in JSON. */
+static void test_references(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(
+		db_run(f->db, "UPDATE departments SET code = 'FIN' WHERE id = $1", "i", f->dept2),
+		ERR_OK);
+	asset(f, "Ann's", f->person, f->dept);
+	asset(f, "Bob's", f->person2, f->dept2);
+	struct list_query lq;
+	list_query_init(&lq);
+	const char *why;
+	assert_int_equal(list_query_param(&f->a, &entity_asset, &lq, "sort", "name", &why), ERR_OK);
+	struct key_reader rd = { ann_only, f };
+	for (int scoped = 0; scoped < 2; scoped++) {
+		struct buf out;
+		buf_init(&out, 0);
+		assert_int_equal(export_register(&f->c, &entity_asset, &lq, EXPORT_CSV,
+						 scoped ? &rd : NULL, &out),
+				 ERR_OK);
+		struct table *t = csv_read(f, out.p, out.len);
+		assert_int_equal(t->nrows, 3);
+		int o = column_of(t, "owner_id"), d = column_of(t, "department_id");
+		assert_string_equal(t->rows[1].cells[o], "ann@example.org");
+		assert_string_equal(t->rows[1].cells[d], "Operations");
+		assert_string_equal(t->rows[2].cells[o],
+				    scoped ? arena_printf(&f->a, "#%lld", (long long)f->person2)
+					   : "bob@example.org");
+		assert_string_equal(t->rows[2].cells[d], "FIN");
+		buf_free(&out);
+	}
+	/* JSON keeps ids: the API's contract */
+	struct buf out;
+	buf_init(&out, 0);
+	assert_int_equal(export_register(&f->c, &entity_asset, &lq, EXPORT_JSON, NULL, &out),
+			 ERR_OK);
+	assert_true(has(out.p, out.len,
+			arena_printf(&f->a, "\"owner_id\":%lld", (long long)f->person2)));
+	buf_free(&out);
+}
+
 /* ---- XLSX ---- */
 
 static void test_xlsx(void **state)
@@ -650,6 +706,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_formula_guard, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_page_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scope, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_references, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xlsx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_large, setup, teardown),
 	};

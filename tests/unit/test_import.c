@@ -16,6 +16,8 @@
 #include "core/repo.h"
 #include "core/rowcache.h"
 #include "core/verify.h"
+#include "domain/document.h"
+#include "domain/incident.h"
 #include "io/csv.h"
 #include "io/csvread.h"
 #include "io/export.h"
@@ -150,7 +152,7 @@ static const char *export_csv(struct fx *f, const struct entity *e)
 	list_query_init(&lq);
 	struct buf out;
 	buf_init(&out, 0);
-	assert_int_equal(export_register(&f->c, e, &lq, EXPORT_CSV, &out), ERR_OK);
+	assert_int_equal(export_register(&f->c, e, &lq, EXPORT_CSV, NULL, &out), ERR_OK);
 	const char *s = arena_strdup(&f->a, buf_cstr(&out));
 	buf_free(&out);
 	return s;
@@ -444,37 +446,13 @@ static void test_round_trip_probe(void **state)
 		create(f, &entity_probe, kv);
 	}
 	const char *before = export_csv(f, &entity_probe);
-	/* the export holds a read-only column: it must be left out to import */
+	/* the export holds the read-only column too (empty: nothing computes it): it is
+	 * checked, not written, so the file goes in as it is */
 	struct import_report rep;
-	assert_int_equal(import(f, &entity_probe, before, false, &rep), ERR_INVALID);
-	expect(&rep, (struct want[]){ { 1, "score", "cannot be imported" } }, 1);
-	assert_int_equal(rep.rows, 0);
-
-	/* the same file without the score column, into the emptied register */
+	assert_int_equal(db_exec(f->db, "DELETE FROM probes"), ERR_OK);
 	struct buf b;
 	buf_init(&b, 0);
-	struct csv_reader in;
-	csv_reader_init(&in, before, strlen(before));
-	struct str cells[CSV_MAX_CELLS];
-	int drop = -1;
-	for (;;) {
-		size_t nc;
-		bool more;
-		const char *why;
-		assert_int_equal(csv_read_record(&in, &f->a, cells, &nc, &more, &why), ERR_OK);
-		if (!more)
-			break;
-		for (size_t i = 0; i < nc; i++) {
-			if (in.record == 1 && cells[i].n == 5 && !memcmp(cells[i].p, "score", 5))
-				drop = (int)i;
-			if ((int)i == drop)
-				continue;
-			csv_field(&b, i == 0, NULL, cells[i].p, cells[i].n);
-		}
-		csv_end_record(&b);
-	}
-	assert_true(drop > 0);
-	assert_int_equal(db_exec(f->db, "DELETE FROM probes"), ERR_OK);
+	buf_adds(&b, before);
 	int64_t events = audit_events(f);
 	assert_int_equal(import_csv(&f->c, &entity_probe, b.p, b.len, false, &rep), ERR_OK);
 	assert_int_equal(rep.rows, N(probe_rows));
@@ -567,27 +545,41 @@ static void test_round_trip_registers(void **state)
 	assert_int_equal(vr.mismatches, 4);
 }
 
-/* Every register: its export's header is understood; only read-only columns are refused. */
+/* Every register: an importable one takes its export's header (read-only columns included:
+ * they are checked, not written) and its writable columns alone; another is refused as a
+ * whole, saying why, before any row is read. */
 static void test_every_register(void **state)
 {
 	struct fx *f = *state;
+	static const char *const importable[] = {
+		"departments",	    "people",		"assets",     "interested_parties",
+		"controls",	    "evidence",		"frameworks", "catalog_controls",
+		"control_mappings", "incident_targets",
+	};
 	for (size_t i = 0; i < model_registry_count(); i++) {
 		const struct entity *e = model_registry_at(i);
+		bool yes = false;
+		for (size_t k = 0; k < N(importable); k++)
+			yes = yes || strcmp(importable[k], e->plural) == 0;
+		const char *refusal = import_refusal(&f->a, e);
+		if (yes == (refusal != NULL))
+			fail_msg("%s: %s", e->plural, refusal ? refusal : "importable");
 		const char *csv = export_csv(f, e);
 		const char *eol = strstr(csv, "\r\n");
 		assert_non_null(eol);
 		const char *header = arena_strndup(&f->a, csv, (size_t)(eol - csv) + 2);
 		struct import_report rep;
 		enum err err = import(f, e, header, false, &rep);
-		size_t readonly = 0;
-		for (size_t k = 0; k < e->nfields; k++)
-			if (e->fields[k].flags & FF_READONLY) {
-				assert_true(readonly < rep.nerrors);
-				assert_string_equal(rep.errors[readonly].field, e->fields[k].name);
-				readonly++;
-			}
-		assert_int_equal(rep.nerrors, readonly);
-		assert_int_equal(err, readonly ? ERR_INVALID : ERR_OK);
+		if (!yes) {
+			assert_int_equal(err, ERR_INVALID);
+			expect(&rep, (struct want[]){ { 0, NULL, "cannot be imported" } }, 1);
+			assert_string_equal(rep.errors[0].message, refusal);
+			assert_ptr_equal(rep.errors[0].e, e);
+			continue;
+		}
+		if (err)
+			expect(&rep, NULL, 0);
+		assert_int_equal(rep.rows + rep.created + rep.failed, 0);
 		/* the writable columns alone: a header without rows imports nothing, fine */
 		struct buf b;
 		buf_init(&b, 0);
@@ -604,33 +596,55 @@ static void test_every_register(void **state)
 	}
 }
 
-/* Risks are computed from the method: an import gets the same scores a form would. */
-static void test_risks(void **state)
+/* Why a register cannot be imported: a workflow, a declaration, or a register it refers to. */
+static void test_refusals(void **state)
 {
 	struct fx *f = *state;
-	const char *csv =
-		arena_printf(&f->a,
-			     "title,owner_id,department_id,inherent_likelihood,"
-			     "inherent_impact,treatment\r\n"
-			     "Ransomware,%lld,%lld,4,5,modify\r\n"
-			     "Flood,%lld,%lld,1,2,\r\n"
-			     "Bad rating,%lld,%lld,9,2,\r\n",
-			     (long long)f->person, (long long)f->dept, (long long)f->person,
-			     (long long)f->dept, (long long)f->person, (long long)f->dept);
+	static const struct {
+		const struct entity *e;
+		const char *says;
+	} cases[] = {
+		{ &entity_risk, "Risks cannot be imported: their status moves by workflow steps" },
+		{ &entity_incident,
+		  "Incidents cannot be imported: their status moves by workflow" },
+		{ &entity_risk_action,
+		  "Treatment actions cannot be imported: they refer to risks" },
+		{ &entity_document,
+		  "Policies and documents cannot be imported: their state comes" },
+		{ &entity_organisation, "Organisation settings cannot be imported: there is one" },
+		{ &entity_document_signoff, "they refer to document versions, which cannot be" },
+	};
+	for (size_t i = 0; i < N(cases); i++) {
+		const char *m = import_refusal(&f->a, cases[i].e);
+		if (!m || !strstr(m, cases[i].says))
+			fail_msg("%s: %s", cases[i].e->plural, m ? m : "(importable)");
+	}
+	assert_null(import_refusal(&f->a, &entity_probe));
+	/* nothing is read or written */
+	const char *csv = arena_printf(&f->a, "title,owner_id,department_id,inherent_likelihood,"
+					      "inherent_impact\r\nRansomware,ann@example.org,"
+					      "Operations,4,5\r\n");
 	struct import_report rep;
-	/* all or nothing: the bad rating drops the default method made for the first risk too */
-	assert_int_equal(import(f, &entity_risk, csv, false, &rep), ERR_INVALID);
-	expect(&rep, (struct want[]){ { 4, "inherent_likelihood", "" } }, 1);
+	assert_int_equal(import(f, &entity_risk, csv, true, &rep), ERR_INVALID);
+	assert_int_equal(rep.rows, 0);
 	assert_int_equal(count(f, "SELECT count(*) FROM risks"), 0);
-	assert_int_equal(count(f, "SELECT count(*) FROM risk_methods"), 0);
-	assert_int_equal(import(f, &entity_risk, csv, true, &rep), ERR_OK);
-	assert_int_equal(rep.created, 2);
-	assert_int_equal(rep.failed, 1);
-	assert_int_equal(count(f, "SELECT inherent_score FROM risks WHERE title = 'Ransomware'"),
-			 20);
-	assert_int_equal(count(f, "SELECT count(*) FROM risks WHERE method_id IS NOT NULL"), 2);
-	assert_int_equal(count(f, "SELECT count(*) FROM risk_methods"), 1);
-	assert_audit_holds(f);
+	/* nor is a register given twice */
+	struct import_file two[] = { { &entity_department, IMPORT_CSV, "name\nX\n", 7 },
+				     { &entity_department, IMPORT_CSV, "name\nY\n", 7 } };
+	assert_int_equal(import_files(&f->c, two, 2, false, NULL, &rep), ERR_INVALID);
+	expect(&rep, (struct want[]){ { 0, NULL, "given twice" } }, 1);
+	/* a message quotes a long cell only in part */
+	struct buf b;
+	buf_init(&b, 0);
+	buf_adds(&b, "t,ref_id\nLong,");
+	for (int i = 0; i < 5000; i++)
+		buf_adds(&b, "\xC3\xA9");
+	buf_addc(&b, '\n');
+	assert_int_equal(import_csv(&f->c, &entity_probe, b.p, b.len, false, &rep), ERR_INVALID);
+	expect(&rep, (struct want[]){ { 2, "ref_id", "...'" } }, 1);
+	assert_true(strlen(rep.errors[0].message) < 200);
+	assert_true(str_valid_utf8(rep.errors[0].message, strlen(rep.errors[0].message)));
+	buf_free(&b);
 }
 
 /* A row the database itself refuses (a unique pair, not a field of its own) is rolled back
@@ -639,43 +653,36 @@ static void test_risks(void **state)
 static void test_store_conflict(void **state)
 {
 	struct fx *f = *state;
-	const char *p = num(f, f->person), *d = num(f, f->dept);
-	int64_t risk = create(f, &entity_risk,
-			      (const char *[]){ "title", "Theft", "owner_id", p, "department_id", d,
-						"inherent_likelihood", "2", "inherent_impact", "2",
-						NULL });
-	int64_t a1 = create(f, &entity_asset,
-			    (const char *[]){ "name", "A1", "type", "server", "owner_id", p,
-					      "department_id", d, "confidentiality", "1",
-					      "integrity", "1", "availability", "1", NULL });
-	int64_t a2 = create(f, &entity_asset,
-			    (const char *[]){ "name", "A2", "type", "server", "owner_id", p,
-					      "department_id", d, "confidentiality", "1",
-					      "integrity", "1", "availability", "1", NULL });
-	const char *csv = arena_printf(&f->a, "risk_id,asset_id\n%lld,%lld\n%lld,%lld\n%lld,%lld\n",
-				       (long long)risk, (long long)a1, (long long)risk,
-				       (long long)a1, (long long)risk, (long long)a2);
+	int64_t fw = create(f, &entity_framework,
+			    (const char *[]){ "code", "fw", "name", "Framework", NULL });
+	for (int i = 1; i <= 3; i++)
+		create(f, &entity_catalog_control,
+		       (const char *[]){ "framework_id", num(f, fw), "control_id",
+					 arena_printf(&f->a, "C%d", i), "title", "A control",
+					 NULL });
+	/* a mapping's pair is unique in the table, not in a field */
+	const char *csv = "from_id,to_id\nfw C1,fw C2\nfw C1,fw C2\nfw C1,fw C3\n";
 	struct import_report rep;
-	assert_int_equal(import(f, &entity_risk_asset, csv, false, &rep), ERR_INVALID);
+	assert_int_equal(import(f, &entity_control_mapping, csv, false, &rep), ERR_INVALID);
 	assert_int_equal(rep.failed, 1);
 	assert_int_equal(rep.errors[0].row, 3);
-	assert_int_equal(count(f, "SELECT count(*) FROM risk_assets"), 0);
-	assert_int_equal(import(f, &entity_risk_asset, csv, true, &rep), ERR_OK);
+	assert_int_equal(count(f, "SELECT count(*) FROM control_mappings"), 0);
+	assert_int_equal(import(f, &entity_control_mapping, csv, true, &rep), ERR_OK);
 	assert_int_equal(rep.created, 2);
 	assert_int_equal(rep.failed, 1);
-	assert_int_equal(count(f, "SELECT count(*) FROM risk_assets"), 2);
+	assert_int_equal(count(f, "SELECT count(*) FROM control_mappings"), 2);
 	/* each such row costs a pass: past 32 of them the rest is not checked, nothing stored */
 	struct buf b;
 	buf_init(&b, 0);
-	buf_adds(&b, "risk_id,asset_id\n");
+	buf_adds(&b, "from_id,to_id\n");
 	for (int i = 0; i < 40; i++)
-		buf_printf(&b, "%lld,%lld\n", (long long)risk, (long long)a1);
-	assert_int_equal(import_csv(&f->c, &entity_risk_asset, b.p, b.len, true, &rep),
+		buf_adds(&b, "fw C1,fw C2\n");
+	assert_int_equal(import_csv(&f->c, &entity_control_mapping, b.p, b.len, true, &rep),
 			 ERR_INVALID);
 	assert_int_equal(rep.nerrors, 33);
 	assert_int_equal(rep.errors[32].row, 33);
 	assert_non_null(strstr(rep.errors[32].message, "the rows after it were not checked"));
-	assert_int_equal(count(f, "SELECT count(*) FROM risk_assets"), 2);
+	assert_int_equal(count(f, "SELECT count(*) FROM control_mappings"), 2);
 	buf_free(&b);
 	assert_audit_holds(f);
 }
@@ -720,7 +727,6 @@ static void test_header_errors(void **state)
 		  ERR_INVALID,
 		  { { 1, "T", "did you mean t?" }, { 1, "t", "is required" } },
 		  2 },
-		{ "t,score\n", ERR_INVALID, { { 1, "score", "cannot be imported" } }, 1 },
 		{ "t,n,n\n", ERR_INVALID, { { 1, "n", "appears twice" } }, 1 },
 		{ "n,kind\n",
 		  ERR_INVALID,
@@ -759,11 +765,11 @@ static void test_row_errors(void **state)
 	const char *csv = arena_printf(
 		&f->a,
 		"t,n,lvl,kind,flag,ref_id,day,at,mail,body\r\n"
-		"Good one,1,1,a,true,%lld,2026-01-01,2026-01-01T00:00:00Z,x@example.org,\r\n" /* 2
-											       */
+		"Good one,1,1,a,true,#%lld,2026-01-01,2026-01-01T00:00:00Z,x@example.org,\r\n" /* 2
+												*/
 		"Bad kind,,,c,,,,,,\r\n"			   /* 3 */
 		",5,,,,,,,,\r\n"				   /* 4 */
-		"Dangling,,,,,999999,,,,\r\n"			   /* 5 */
+		"Dangling,,,,,#999999,,,,\r\n"			   /* 5 */
 		"Good one,,,,,,,,,\r\n"				   /* 6 */
 		"Stored,,,,,,,,,\r\n"				   /* 7 */
 		"Types,x,3,,yes,abc,2026-02-30,noon,not-mail,\r\n" /* 8 */
@@ -783,7 +789,7 @@ static void test_row_errors(void **state)
 		{ 7, "t", "is already used by another record" },
 		{ 8, "n", "must be a whole number" },
 		{ 8, "flag", "must be true or false" },
-		{ 8, "ref_id", "must be the id of a record" },
+		{ 8, "ref_id", "no Department has the code or name 'abc'" },
 		{ 8, "day", "must be a valid date" },
 		{ 8, "at", "must be a valid timestamp" },
 		{ 8, "lvl", "must be a level from 1 to 2" },
@@ -839,13 +845,11 @@ static void test_guard(void **state)
 	struct fx *f = *state;
 	f->c.guard = refuse_dept2;
 	f->c.guard_arg = f;
-	const char *csv = arena_printf(&f->a,
-				       "name,type,owner_id,department_id,confidentiality,integrity,"
-				       "availability\n"
-				       "Mine,server,%lld,%lld,1,1,1\n"
-				       "Theirs,server,%lld,%lld,1,1,1\n",
-				       (long long)f->person, (long long)f->dept,
-				       (long long)f->person, (long long)f->dept2);
+	const char *csv =
+		arena_printf(&f->a, "name,type,owner_id,department_id,confidentiality,integrity,"
+				    "availability\n"
+				    "Mine,server,ann@example.org,Operations,1,1,1\n"
+				    "Theirs,server,ann@example.org,Finance,1,1,1\n");
 	struct import_report rep;
 	assert_int_equal(import(f, &entity_asset, csv, false, &rep), ERR_INVALID);
 	expect(&rep, (struct want[]){ { 3, "department_id", "outside what you may create" } }, 1);
@@ -855,7 +859,8 @@ static void test_guard(void **state)
 	f->c.guard = NULL;
 }
 
-/* More than 100,000 rows is refused whole; the error list stops at 1000 but counts all. */
+/* More than 100,000 rows is refused whole, before a row is checked; exactly 100,000 are read
+ * to the end, the error list stopping at 1000 but counting all. */
 static void test_row_cap(void **state)
 {
 	struct fx *f = *state;
@@ -866,16 +871,19 @@ static void test_row_cap(void **state)
 	for (int i = 0; i <= IMPORT_MAX_ROWS; i++)
 		buf_adds(&b, "x\n");
 	struct import_report rep;
+	/* refused before any row is checked */
 	assert_int_equal(import_csv(&f->c, &entity_probe, b.p, b.len, true, &rep), ERR_TOO_LARGE);
 	assert_int_equal(rep.rows, IMPORT_MAX_ROWS + 1);
-	assert_int_equal(rep.failed, IMPORT_MAX_ROWS);
-	assert_int_equal(rep.nerrors, IMPORT_MAX_ERRORS);
-	assert_true(rep.truncated);
+	assert_int_equal(rep.failed, 0);
+	expect(&rep, (struct want[]){ { IMPORT_MAX_ROWS + 2, NULL, "one row too many" } }, 1);
 	assert_int_equal(rep.created, 0);
 	/* exactly 100,000 rows are read to the end */
 	buf_truncate(&b, b.len - 2);
 	assert_int_equal(import_csv(&f->c, &entity_probe, b.p, b.len, true, &rep), ERR_INVALID);
 	assert_int_equal(rep.rows, IMPORT_MAX_ROWS);
+	assert_int_equal(rep.failed, IMPORT_MAX_ROWS);
+	assert_int_equal(rep.nerrors, IMPORT_MAX_ERRORS);
+	assert_true(rep.truncated);
 	buf_free(&b);
 }
 
@@ -887,7 +895,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_round_trip_probe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_round_trip_registers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_register, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_risks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_conflict, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_derive_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_errors, setup, teardown),
