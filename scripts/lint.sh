@@ -11,6 +11,15 @@ if [ -n "$banned" ]; then
 	echo "$banned"
 	fail=1
 fi
+# the HTTP layer reads and writes through the domain and the scoped repository, never SQL of
+# its own: a page's own query is how a picker came to list records its user may not read
+sql=$(grep -nE '"[^"]*\b(SELECT|INSERT INTO|DELETE FROM|UPDATE [a-z_]+ SET)\b|\bdb_(prepare|run|exec|get_int|step)\(' \
+	src/http/*.c src/http/*.h || true)
+if [ -n "$sql" ]; then
+	echo "lint: SQL in src/http (read through core/repo.h or a domain function instead):"
+	echo "$sql"
+	fail=1
+fi
 for f in $(find src -name '*.c' -o -name '*.h'); do
 	head -1 "$f" | grep -q '^/\*' || { echo "lint: $f does not open with a comment"; fail=1; }
 done

@@ -417,28 +417,6 @@ static const struct cli_cmd *find_command(int argc, char **argv, int *used)
 	return NULL;
 }
 
-/* Whether name is the first word of two-word commands ("import" of "import csv"). */
-static bool command_group(const char *name)
-{
-	size_t n = strlen(name);
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		if (strncmp(commands[i].name, name, n) == 0 && commands[i].name[n] == ' ')
-			return true;
-	return false;
-}
-
-/* "custos import xml": says which commands the group has. */
-static int group_error(const char *group, const char *word)
-{
-	size_t n = strlen(group);
-	fprintf(stderr, "custos: '%s %s' is not a command; the %s commands are:\n", group, word,
-		group);
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		if (strncmp(commands[i].name, group, n) == 0 && commands[i].name[n] == ' ')
-			fprintf(stderr, "usage: custos %s\n", commands[i].usage);
-	return CLI_EXIT_USAGE;
-}
-
 static int cmd_version(struct cli_args *a)
 {
 	(void)a;
@@ -525,8 +503,6 @@ int cli_main(int argc, char **argv)
 		return cmd_version(NULL);
 	int used = 0;
 	const struct cli_cmd *cmd = find_command(argc - 1, argv + 1, &used);
-	if (!cmd && argc > 2 && command_group(argv[1]))
-		return group_error(argv[1], argv[2]);
 	if (!cmd)
 		return unknown_command(argc - 1, argv + 1);
 

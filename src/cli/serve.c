@@ -372,7 +372,10 @@ int cmd_registers(struct cli_args *a)
 		/* what custos import csv|xlsx does with it (io/import.c says why not) */
 		struct arena ar;
 		arena_init(&ar, 0);
-		printf("  import: %s; key: %s\n", import_refusal(&ar, e) ? "no" : "yes",
+		printf("  import: %s; key: %s\n",
+		       import_refusal(&ar, e)	    ? "no"
+		       : import_first_state_only(e) ? "first-state"
+						    : "yes",
 		       e->io.key ? e->io.key : "none");
 		arena_free(&ar);
 		if (e->workflow) {

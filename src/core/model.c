@@ -567,3 +567,8 @@ void model_step_from_json(struct arena *a, const struct entity *e, const struct 
 			rec->v[i].set = false;
 	}
 }
+
+const char *model_reference(struct arena *a, const struct entity *e, int64_t id)
+{
+	return e->id_prefix ? arena_printf(a, "%s%05lld", e->id_prefix, (long long)id) : NULL;
+}

@@ -217,6 +217,10 @@ struct workflow {
 
 enum model_mode { MODEL_CREATE, MODEL_PATCH };
 
+/* A record's reference for registers quoted by number ("INC-00012" from id_prefix "INC-");
+ * NULL for registers without one. */
+const char *model_reference(struct arena *a, const struct entity *e, int64_t id);
+
 /* The registers of this build, set once at start by the domain layer. */
 void model_registry_set(const struct entity *const *list, size_t n);
 size_t model_registry_count(void);

@@ -2,6 +2,8 @@
  * the table (constants); every value goes through a bound parameter. */
 #include "core/repo.h"
 
+#include <assert.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +83,17 @@ static void add_param(struct buf *sql, int n)
 {
 	buf_addc(sql, '$');
 	buf_add_i64(sql, n);
+}
+
+/* An empty bind list in the arena: a list's binds are too many for the stack. */
+static struct binds *binds_new(struct arena *a)
+{
+	struct binds *bs = arena_alloc_raw(a, sizeof(*bs));
+	if (bs) {
+		bs->n = 0;
+		bs->overflow = false;
+	}
+	return bs;
 }
 
 /* ---- row rendering: columns are read and written as JSON here, no per-row allocation ---- */
@@ -1249,11 +1262,9 @@ static enum err row_json_cached(struct repo_ctx *c, const struct entity *e, int6
 enum err repo_count(struct repo_ctx *c, const struct entity *e, const struct list_query *lq,
 		    int64_t *total)
 {
-	struct binds *bs = arena_alloc_raw(c->a, sizeof(*bs));
+	struct binds *bs = binds_new(c->a);
 	if (!bs)
 		return ERR_NOMEM;
-	bs->n = 0;
-	bs->overflow = false;
 	struct buf sql;
 	buf_init(&sql, 0);
 	buf_printf(&sql, "SELECT count(*) FROM %s", e->plural);
@@ -1288,15 +1299,13 @@ enum err repo_list_json(struct repo_ctx *c, const struct entity *e, const struct
 	if (err)
 		return err;
 	struct buf sql;
-	struct binds *bs = arena_alloc_raw(c->a, sizeof(*bs));
+	struct binds *bs = binds_new(c->a);
 	struct db_stmt *st = NULL;
 	buf_init(&sql, 0);
 	if (!bs) {
 		err = ERR_NOMEM;
 		goto done;
 	}
-	bs->n = 0;
-	bs->overflow = false;
 
 	/* the total ignores the cursor */
 	buf_printf(&sql, "SELECT count(*) FROM %s", e->plural);
@@ -1368,5 +1377,50 @@ done:
 	db_done(st);
 	db_rollback(c->db);
 	buf_free(&sql);
+	return err;
+}
+
+enum err repo_labels(struct repo_ctx *c, const struct entity *e, const struct list_query *lq,
+		     const int64_t *ids, size_t n,
+		     void (*fn)(void *arg, int64_t id, const char *label), void *arg)
+{
+	assert(n <= REPO_LABELS_MAX);
+	if (!n || !e->label_field)
+		return ERR_OK;
+	struct binds *bs = binds_new(c->a);
+	if (!bs)
+		return ERR_NOMEM;
+	struct buf sql;
+	buf_init(&sql, 0);
+	buf_printf(&sql, "SELECT id, %s, %s FROM %s", e->label_field,
+		   e->label_prefix ? e->label_prefix : "NULL", e->plural);
+	/* the list's own conditions, its permission scope first: a label is read as a list is */
+	where_clause(db_dialect(c->db), e, lq, c->a, &sql, bs);
+	buf_adds(&sql, " AND id IN (");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_adds(&sql, ", ");
+		add_param(&sql, bind_int(bs, ids[i]));
+	}
+	buf_addc(&sql, ')');
+	struct db_stmt *st = NULL;
+	bool row = false;
+	enum err err =
+		buf_failed(&sql) || bs->overflow ? ERR_NOMEM : run(c->db, sql.p, bs, &row, &st);
+	buf_free(&sql);
+	while (!err && row) {
+		int64_t id = db_col_int(st, 0);
+		const char *l = db_col_null(st, 1) ? NULL : db_col_text(st, 1, NULL);
+		const char *p = db_col_null(st, 2) ? NULL : db_col_text(st, 2, NULL);
+		if (e->id_prefix) /* a register quoted by number: "INC-00012 Laptop lost" */
+			p = model_reference(c->a, e, id);
+		fn(arg, id,
+		   !l || !*l ? arena_printf(c->a, "#%lld", (long long)id)
+		   : p && *p ? arena_printf(c->a, "%s %s", p, l)
+			     : arena_strdup(c->a, l));
+		err = db_step(st, &row);
+	}
+	if (st)
+		db_done(st);
 	return err;
 }

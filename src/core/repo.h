@@ -67,6 +67,13 @@ enum err repo_list_json(struct repo_ctx *c, const struct entity *e, const struct
  * for counts on pages, without reading a row. */
 enum err repo_count(struct repo_ctx *c, const struct entity *e, const struct list_query *lq,
 		    int64_t *total) WUR;
+/* The names of the records ids[0..n) that the list query selects (its permission scope and
+ * filters: a name is read as a list is), as fn(arg, id, label): label_prefix and label_field
+ * joined by a space, "#id" when the record has no name. Ids it does not select are skipped. */
+#define REPO_LABELS_MAX 64
+enum err repo_labels(struct repo_ctx *c, const struct entity *e, const struct list_query *lq,
+		     const int64_t *ids, size_t n,
+		     void (*fn)(void *arg, int64_t id, const char *label), void *arg) WUR;
 enum err repo_get_json(struct repo_ctx *c, const struct entity *e, int64_t id, struct buf *out) WUR;
 /* The same, also giving the record's version (for ETags). */
 enum err repo_read_json(struct repo_ctx *c, const struct entity *e, int64_t id, struct buf *out,

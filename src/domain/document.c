@@ -1808,3 +1808,24 @@ enum err document_import(struct repo_ctx *rc, const struct document_import *in, 
 	db_rollback(rc->db);
 	return e;
 }
+
+enum err document_last_version(struct db *db, int64_t doc_id, int64_t *number)
+{
+	*number = 0;
+	enum err e = db_get_int(db, number,
+				"SELECT coalesce(max(number), 0) FROM document_versions"
+				" WHERE document_id = $1",
+				"i", doc_id);
+	return e == ERR_NOT_FOUND ? ERR_OK : e;
+}
+
+enum err document_version_by_number(struct db *db, struct arena *a, int64_t doc_id, int64_t number,
+				    struct record **out)
+{
+	int64_t id;
+	enum err e = db_get_int(db, &id,
+				"SELECT id FROM document_versions WHERE document_id = $1"
+				" AND number = $2",
+				"ii", doc_id, number);
+	return e ? e : load(db, a, &entity_document_version, id, out);
+}

@@ -62,6 +62,12 @@ struct doc_coverage {
 enum err document_coverage(struct db *db, struct arena *a, int64_t version_id,
 			   struct doc_coverage *out) WUR;
 
+/* The highest version number of a document (0: it has none yet), and version number n of it
+ * (ERR_NOT_FOUND when there is none): for comparing two of a document's versions. */
+enum err document_last_version(struct db *db, int64_t doc_id, int64_t *number) WUR;
+enum err document_version_by_number(struct db *db, struct arena *a, int64_t doc_id, int64_t number,
+				    struct record **out) WUR;
+
 /* The documents anyone may read (classified public, with a published version), by code. */
 struct doc_public {
 	int64_t id, version_id, number;

@@ -34,6 +34,8 @@ enum err organisation_get(struct db *db, struct arena *a, struct organisation_in
 /* A person's department id, 0 when none (or no such person): records that follow a person's
  * department for permission scopes copy it. */
 int64_t person_department(struct db *db, int64_t person);
+/* A person's name, "#id" when there is none by that id. */
+const char *person_name(struct db *db, struct arena *a, int64_t person);
 
 /* Registers every entity and job of this build with the core. Call once at start. */
 void domain_init(void);

@@ -520,10 +520,10 @@ static const char *summary(struct arena *a, const struct record *r)
 	const struct choice *ch = cat ? model_choice(model_field(r->e, "category"), cat) : NULL;
 	const char *sev = model_text(r, "severity");
 	return arena_printf(a,
-			    "Incident INC-%05lld: %s\n\nCategory: %s\nSeverity: %s\nPersonal data: "
+			    "Incident %s: %s\n\nCategory: %s\nSeverity: %s\nPersonal data: "
 			    "%s\nReported: %s\n\nOpen it in Custos: /incidents/%lld\n",
-			    (long long)r->id, model_text(r, "title"), ch ? ch->label : "?",
-			    sev ? sev : "not triaged yet",
+			    model_reference(a, r->e, r->id), model_text(r, "title"),
+			    ch ? ch->label : "?", sev ? sev : "not triaged yet",
 			    model_int(r, "personal_data") ? "yes" : "not known to be",
 			    model_text(r, "aware_at"), (long long)r->id);
 }
@@ -532,7 +532,7 @@ static const char *summary(struct arena *a, const struct record *r)
 static enum err incident_after_write(struct db *db, struct arena *a, const struct record *before,
 				     const struct record *after, const char *action)
 {
-	const char *ref = arena_printf(a, "INC-%05lld", (long long)after->id);
+	const char *ref = model_reference(a, after->e, after->id);
 	const char *key = arena_printf(a, "incident:%lld:%s", (long long)after->id, action);
 	if (!before)
 		return notify_role(db, a, "support",
@@ -1100,8 +1100,9 @@ enum err incident_overdue_job(struct db *db)
 							      : "notification";
 		const char *key =
 			arena_printf(&a, "incident:%lld:overdue:%s", (long long)r->id, kind);
-		const char *subject = arena_printf(&a, "Overdue: INC-%05lld %s", (long long)r->id,
-						   model_text(r, "title"));
+		const char *subject =
+			arena_printf(&a, "Overdue: %s %s", model_reference(&a, r->e, r->id),
+				     model_text(r, "title"));
 		const char *body = arena_printf(&a, "%s\n\n%s", c, summary(&a, r));
 		if ((e = db_begin(db)))
 			break;
@@ -1115,4 +1116,119 @@ enum err incident_overdue_job(struct db *db)
 	}
 	arena_free(&a);
 	return e;
+}
+
+/* ---- the full report of one incident ---- */
+
+static void md_line(struct buf *b, const char *label, const char *value)
+{
+	if (!value || !*value)
+		return;
+	buf_printf(b, "- **%s:** ", label);
+	/* the value is text: markup characters are escaped so they read as typed */
+	for (const char *p = value; *p; p++) {
+		if (strchr("\\`*_{}[]<>()#+-.!|", *p))
+			buf_addc(b, '\\');
+		buf_addc(b, *p == '\n' ? ' ' : *p);
+	}
+	buf_addc(b, '\n');
+}
+
+static const char *label_of(const struct record *r, const char *field)
+{
+	const char *v = model_text(r, field);
+	const struct choice *ch = v ? model_choice(model_field(r->e, field), v) : NULL;
+	return ch ? ch->label : v;
+}
+
+/* The report as Markdown: the facts, the clock, the timeline (steps from the audit trail and
+ * notes), the corrective actions, the root cause and the lessons. */
+enum err incident_report_markdown(struct db *db, struct arena *a, const struct record *r,
+				  int64_t now, struct buf *b)
+{
+	md_line(b, "Reference", model_reference(a, r->e, r->id));
+	md_line(b, "Status", label_of(r, "status"));
+	md_line(b, "Category", label_of(r, "category"));
+	md_line(b, "Severity", label_of(r, "severity"));
+	md_line(b, "Personal data involved", model_int(r, "personal_data") ? "Yes" : "No");
+	md_line(b, "Reported by", person_name(db, a, model_int(r, "reporter_id")));
+	if (model_int(r, "owner_id"))
+		md_line(b, "Incident owner", person_name(db, a, model_int(r, "owner_id")));
+	md_line(b, "Happened", model_text(r, "occurred_at"));
+	md_line(b, "Reported (aware)", model_text(r, "aware_at"));
+	md_line(b, "Triaged", model_text(r, "triaged_at"));
+	md_line(b, "Escalated", model_text(r, "escalated_at"));
+	md_line(b, "Resolved", model_text(r, "resolved_at"));
+	md_line(b, "Closed", model_text(r, "closed_at"));
+	md_line(b, "Notify the authority by", model_text(r, "notify_by"));
+	md_line(b, "Now", incident_clock(db, a, r, now, NULL));
+	const char *d = model_text(r, "description");
+	if (d) {
+		buf_adds(b, "\n## What happened\n\n");
+		md_line(b, "Details", d);
+	}
+	buf_adds(b, "\n## Timeline\n\n");
+	struct db_stmt *st;
+	enum err e =
+		db_prepare(db,
+			   "SELECT at, action, actor FROM audit_events WHERE entity = 'incident' "
+			   "AND entity_id = $1 ORDER BY seq LIMIT 500",
+			   &st);
+	if (e)
+		return e;
+	db_bind_int(st, 1, r->id);
+	bool row;
+	while ((e = db_step(st, &row)) == ERR_OK && row) {
+		const char *at = db_col_text(st, 0, NULL), *act = db_col_text(st, 1, NULL),
+			   *who = db_col_text(st, 2, NULL);
+		md_line(b, at ? at : "?",
+			arena_printf(a, "%s by %s", act ? act : "?", who ? who : "?"));
+	}
+	db_done(st);
+	if (e)
+		return e;
+	if ((e = db_prepare(db,
+			    "SELECT n.at, p.name, n.note FROM incident_notes n JOIN people p ON "
+			    "p.id = n.author_id WHERE n.incident_id = $1 ORDER BY n.at, n.id "
+			    "LIMIT 500",
+			    &st)))
+		return e;
+	db_bind_int(st, 1, r->id);
+	while ((e = db_step(st, &row)) == ERR_OK && row) {
+		const char *at = db_col_text(st, 0, NULL), *who = db_col_text(st, 1, NULL),
+			   *note = db_col_text(st, 2, NULL);
+		md_line(b, at ? at : "?",
+			arena_printf(a, "note by %s: %s", who ? who : "?", note ? note : ""));
+	}
+	db_done(st);
+	if (e)
+		return e;
+	if ((e = db_prepare(db,
+			    "SELECT a.title, p.name, a.due_on, a.status FROM incident_actions a "
+			    "JOIN people p ON p.id = a.owner_id WHERE a.incident_id = $1 ORDER BY "
+			    "a.due_on, a.id LIMIT 500",
+			    &st)))
+		return e;
+	db_bind_int(st, 1, r->id);
+	bool any = false;
+	while ((e = db_step(st, &row)) == ERR_OK && row) {
+		if (!any)
+			buf_adds(b, "\n## Corrective actions\n\n");
+		any = true;
+		const char *t = db_col_text(st, 0, NULL), *who = db_col_text(st, 1, NULL),
+			   *due = db_col_text(st, 2, NULL), *stt = db_col_text(st, 3, NULL);
+		md_line(b, t ? t : "?",
+			arena_printf(a, "%s, due %s, %s", who ? who : "?", due ? due : "?",
+				     stt ? stt : "?"));
+	}
+	db_done(st);
+	if (e)
+		return e;
+	const char *rc = model_text(r, "root_cause"), *ll = model_text(r, "lessons_learned");
+	if (rc || ll) {
+		buf_adds(b, "\n## Root cause and lessons learned\n\n");
+		md_line(b, "Root cause", rc);
+		md_line(b, "Lessons learned", ll);
+	}
+	return buf_failed(b) ? ERR_NOMEM : ERR_OK;
 }

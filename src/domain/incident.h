@@ -4,6 +4,7 @@
 #define CUSTOS_INCIDENT_H
 
 #include "core/model.h"
+#include "util/buf.h"
 #include "store/db.h"
 
 #define INCIDENT_NOTIFY_HOURS 72 /* GDPR art. 33, unless the organisation's record says else */
@@ -23,6 +24,12 @@ enum incident_delay { DELAY_NONE, DELAY_TRIAGE, DELAY_ESCALATION, DELAY_NOTIFICA
  * when nothing is due. *late (may be NULL) says what is late. */
 const char *incident_clock(struct db *db, struct arena *a, const struct record *rec, int64_t now,
 			   enum incident_delay *late);
+
+/* The full report of a stored incident as Markdown, as of now: the facts, the clock, the
+ * timeline (its steps from the audit trail, and its notes), the corrective actions, the root
+ * cause and the lessons learned. For those who read every incident; names are not scoped. */
+enum err incident_report_markdown(struct db *db, struct arena *a, const struct record *r,
+				  int64_t now, struct buf *b) WUR;
 
 /* Incident metrics over the months ending with this one. */
 #define INCIDENT_METRIC_MONTHS 12

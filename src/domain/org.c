@@ -155,6 +155,20 @@ enum err organisation_get(struct db *db, struct arena *a, struct organisation_in
 	return e;
 }
 
+const char *person_name(struct db *db, struct arena *a, int64_t person)
+{
+	struct db_stmt *st;
+	const char *name = NULL;
+	if (person && db_prepare(db, "SELECT name FROM people WHERE id = $1", &st) == ERR_OK) {
+		db_bind_int(st, 1, person);
+		bool row;
+		if (db_step(st, &row) == ERR_OK && row && db_col_text(st, 0, NULL))
+			name = arena_strdup(a, db_col_text(st, 0, NULL));
+		db_done(st);
+	}
+	return name ? name : arena_printf(a, "#%lld", (long long)person);
+}
+
 int64_t person_department(struct db *db, int64_t person)
 {
 	struct db_stmt *st;

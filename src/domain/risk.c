@@ -347,6 +347,13 @@ static enum err active_method_id(struct db *db, int64_t *id)
 	return e;
 }
 
+enum err risk_method_active(struct db *db, struct arena *a, struct risk_method *m)
+{
+	int64_t id;
+	enum err e = active_method_id(db, &id);
+	return e ? e : !id ? ERR_NOT_FOUND : risk_method_load(db, a, id, m);
+}
+
 enum err risk_method_load(struct db *db, struct arena *a, int64_t id, struct risk_method *m)
 {
 	struct repo_ctx rc = repo_in_tx(db, a, NULL);

@@ -33,6 +33,8 @@ struct risk_method {
 bool risk_method_parse(struct arena *a, const struct record *r, struct risk_method *m,
 		       struct verrors *ve);
 enum err risk_method_load(struct db *db, struct arena *a, int64_t id, struct risk_method *m) WUR;
+/* The method in force; ERR_NOT_FOUND when none is active yet. */
+enum err risk_method_active(struct db *db, struct arena *a, struct risk_method *m) WUR;
 /* 0 when a rating is outside the method's scales. */
 int risk_score(const struct risk_method *m, int likelihood, int impact);
 const struct risk_band *risk_band(const struct risk_method *m, int score);

@@ -805,14 +805,7 @@ void openapi_get(struct ctx *c)
 /* Until the web interface lands, the root page says what this server is and where the API is. */
 void health_get(struct ctx *c)
 {
-	struct db_stmt *st;
-	bool row = false;
-	enum err e = db_prepare(c->db, "SELECT 1", &st);
-	if (!e) {
-		e = db_step(st, &row);
-		db_done(st);
-	}
-	if (e || !row) {
+	if (db_ping(c->db) != ERR_OK) {
 		respond_problem(c, ERR_BUSY, "the database does not answer", NULL);
 		return;
 	}

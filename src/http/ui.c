@@ -292,87 +292,75 @@ static struct ref_cache *ref_cache(struct ctx *c)
 	return c->ui_cache;
 }
 
-void ui_ref_prefetch(struct ctx *c, const char *entity, const int64_t *ids, size_t n)
+struct label_sink {
+	struct ref_cache *rc;
+	const char *entity;
+};
+
+static void keep_label(void *arg, int64_t id, const char *label)
 {
-	const struct entity *e = model_entity(entity);
+	struct label_sink *ls = arg;
+	struct ref_cache *rc = ls->rc;
+	if (rc->n < sizeof(rc->items) / sizeof(rc->items[0]))
+		rc->items[rc->n++] = (typeof(rc->items[0])){ ls->entity, id, label };
+}
+
+static bool cached(const struct ref_cache *rc, const char *entity, int64_t id)
+{
+	for (size_t j = 0; j < rc->n; j++)
+		if (rc->items[j].id == id && strcmp(rc->items[j].entity, entity) == 0)
+			return true;
+	return false;
+}
+
+/* Looks the names of ids up through the user's read scope, as their list would show them; an
+ * id the user may not read stays unnamed ("#12"), and is remembered so. */
+static void fetch_labels(struct ctx *c, const struct entity *e, const int64_t *ids, size_t n)
+{
 	struct ref_cache *rc = ref_cache(c);
-	/* only where the user reads every record: otherwise each label needs its scope check */
-	if (!e || !rc || !n || !e->label_field ||
-	    !(authz_scope(&c->who.subject, e, AUTHZ_READ) & SCOPE_ALL))
+	unsigned scope = authz_scope(&c->who.subject, e, AUTHZ_READ);
+	if (!rc || !n)
 		return;
-	int64_t want[64]; /* the ids not looked up yet, each once */
+	int64_t want[REPO_LABELS_MAX]; /* the ids not looked up yet, each once */
 	size_t k = 0;
-	for (size_t i = 0; i < n && k < 64; i++) {
-		bool known = false;
-		for (size_t j = 0; j < rc->n && !known; j++)
-			known = rc->items[j].id == ids[i] &&
-				strcmp(rc->items[j].entity, entity) == 0;
+	for (size_t i = 0; i < n && k < REPO_LABELS_MAX; i++) {
+		bool known = cached(rc, e->name, ids[i]);
 		for (size_t j = 0; j < k && !known; j++)
 			known = want[j] == ids[i];
 		if (!known)
 			want[k++] = ids[i];
 	}
-	if (!k)
-		return;
-	struct buf sql;
-	buf_init(&sql, 0);
-	buf_printf(&sql, "SELECT id, %s, %s FROM %s WHERE id IN (", e->label_field,
-		   e->label_prefix ? e->label_prefix : "NULL", e->plural);
-	for (size_t i = 0; i < k; i++)
-		buf_printf(&sql, "%s$%zu", i ? ", " : "", i + 1);
-	buf_adds(&sql, ")");
-	struct db_stmt *st;
-	enum err err = buf_failed(&sql) ? ERR_NOMEM : db_prepare(c->db, buf_cstr(&sql), &st);
-	buf_free(&sql);
-	if (err)
-		return;
-	for (size_t i = 0; i < k; i++)
-		db_bind_int(st, (int)i + 1, want[i]);
-	bool row;
-	while (db_step(st, &row) == ERR_OK && row &&
-	       rc->n < sizeof(rc->items) / sizeof(rc->items[0])) {
-		const char *l = db_col_null(st, 1) ? NULL : db_col_text(st, 1, NULL);
-		const char *p = db_col_null(st, 2) ? NULL : db_col_text(st, 2, NULL);
-		int64_t id = db_col_int(st, 0);
-		rc->items[rc->n++] =
-			(typeof(rc->items[0])){ entity, id,
-						!l || !*l
-							? arena_printf(c->a, "#%lld", (long long)id)
-						: p && *p ? arena_printf(c->a, "%s %s", p, l)
-							  : arena_strdup(c->a, l) };
+	struct label_sink ls = { rc, e->name };
+	if (k && scope && e->label_field) {
+		struct list_query lq;
+		http_list_query(c, &lq, scope);
+		struct repo_ctx r = http_repo(c);
+		if (repo_labels(&r, e, &lq, want, k, keep_label, &ls) != ERR_OK)
+			return; /* names are a courtesy: the ids stand */
 	}
-	db_done(st);
+	for (size_t i = 0; i < k; i++)
+		if (!cached(rc, e->name, want[i]))
+			keep_label(&ls, want[i], arena_printf(c->a, "#%lld", (long long)want[i]));
+}
+
+void ui_ref_prefetch(struct ctx *c, const char *entity, const int64_t *ids, size_t n)
+{
+	const struct entity *e = model_entity(entity);
+	if (e)
+		fetch_labels(c, e, ids, n);
 }
 
 const char *ui_ref_label(struct ctx *c, const char *entity, int64_t id)
 {
 	struct ref_cache *rc = ref_cache(c);
-	if (!rc)
+	const struct entity *e = model_entity(entity);
+	if (!rc || !e)
 		return "?";
+	fetch_labels(c, e, &id, 1);
 	for (size_t i = 0; i < rc->n; i++)
 		if (rc->items[i].id == id && strcmp(rc->items[i].entity, entity) == 0)
 			return rc->items[i].label;
-	const char *label = arena_printf(c->a, "#%lld", (long long)id);
-	const struct entity *e = model_entity(entity);
-	unsigned scope = e ? authz_scope(&c->who.subject, e, AUTHZ_READ) : SCOPE_NONE;
-	if (scope) {
-		struct actor none = { 0 };
-		struct repo_ctx r = { .db = c->db, .a = c->a, .who = &none };
-		struct record *rec;
-		if (repo_load(&r, e, id, &rec) == ERR_OK &&
-		    authz_record_in_scope(&c->who.subject, e, scope, rec)) {
-			const struct value *v = model_get(rec, e->label_field);
-			const struct value *p =
-				e->label_prefix ? model_get(rec, e->label_prefix) : NULL;
-			if (v && v->set && !v->null && v->s)
-				label = p && p->set && !p->null && p->s
-						? arena_printf(c->a, "%s %s", p->s, v->s)
-						: v->s;
-		}
-	}
-	if (rc->n < sizeof(rc->items) / sizeof(rc->items[0]))
-		rc->items[rc->n++] = (typeof(rc->items[0])){ entity, id, label };
-	return label;
+	return arena_printf(c->a, "#%lld", (long long)id); /* the cache is full */
 }
 
 const char *ui_value_text(struct ctx *c, const struct field *f, json_t *v)

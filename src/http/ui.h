@@ -48,5 +48,10 @@ void ui_ref_prefetch(struct ctx *c, const char *entity, const int64_t *ids, size
 const char *ui_ref_label(struct ctx *c, const char *entity, int64_t id);
 /* Writes a value for display: references as links, long text with line breaks kept. */
 void ui_value(struct ctx *c, const struct field *f, json_t *v);
+/* The <option>s of a drop-down for a reference field: "—", then the referenced records the
+ * user may read (the API's list for them, by name), val selected; a current value the user may
+ * not read stays as the selected option. False, writing nothing, when the register is too
+ * large for a drop-down (the form asks for the id instead). */
+bool ui_ref_options(struct ctx *c, const struct field *f, const char *val);
 
 #endif

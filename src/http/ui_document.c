@@ -459,25 +459,11 @@ void ui_trust_document(struct ctx *c)
 
 /* ---- comparing versions ---- */
 
-/* The text of version number n of a document; NULL when there is none. */
+/* Version number n of a document; NULL when there is none. */
 static struct record *version_by_number(struct ctx *c, int64_t doc, int64_t n)
 {
-	struct db_stmt *st;
-	int64_t id = 0;
-	if (db_prepare(c->db,
-		       "SELECT id FROM document_versions WHERE document_id = $1 AND number = $2",
-		       &st) == ERR_OK) {
-		db_bind_int(st, 1, doc);
-		db_bind_int(st, 2, n);
-		bool row;
-		if (db_step(st, &row) == ERR_OK && row)
-			id = db_col_int(st, 0);
-		db_done(st);
-	}
 	struct record *r = NULL;
-	static const struct actor reader = { 0, "custos" };
-	struct repo_ctx rc = { .db = c->db, .a = c->a, .who = &reader };
-	return id && repo_load(&rc, &entity_document_version, id, &r) == ERR_OK ? r : NULL;
+	return document_version_by_number(c->db, c->a, doc, n, &r) == ERR_OK ? r : NULL;
 }
 
 static int64_t query_number(struct ctx *c, const char *name, int64_t dflt, bool *bad)
@@ -519,15 +505,11 @@ void ui_document_compare(struct ctx *c)
 	struct record *doc = ui_load_readable(c, &entity_document);
 	if (!doc)
 		return;
-	struct db_stmt *st;
 	int64_t last = 0;
-	if (db_prepare(c->db, "SELECT max(number) FROM document_versions WHERE document_id = $1",
-		       &st) == ERR_OK) {
-		db_bind_int(st, 1, doc->id);
-		bool row;
-		if (db_step(st, &row) == ERR_OK && row && !db_col_null(st, 0))
-			last = db_col_int(st, 0);
-		db_done(st);
+	enum err e = document_last_version(c->db, doc->id, &last);
+	if (e) {
+		ui_error(c, e, NULL);
+		return;
 	}
 	bool bad = false;
 	int64_t to = query_number(c, "to", last, &bad);
@@ -560,8 +542,7 @@ void ui_document_compare(struct ctx *c)
 	ui_html(c, "<button type=\"submit\">Compare</button></form>");
 	const char *x = model_text(a, "body"), *y = model_text(b, "body");
 	struct diff d;
-	enum err e =
-		diff_lines(c->a, x ? x : "", x ? strlen(x) : 0, y ? y : "", y ? strlen(y) : 0, &d);
+	e = diff_lines(c->a, x ? x : "", x ? strlen(x) : 0, y ? y : "", y ? strlen(y) : 0, &d);
 	if (e == ERR_TOO_LARGE) {
 		ui_html(c, "<p>These versions differ too much to show line by line.</p>");
 	} else if (e) {
@@ -592,23 +573,6 @@ struct upload_view {
 	const char *alert;
 	const struct verrors *ve;
 };
-
-static void owner_options(struct ctx *c, const char *sel)
-{
-	struct db_stmt *st;
-	if (db_prepare(c->db, "SELECT id, name FROM people ORDER BY name, id LIMIT 5000", &st))
-		return;
-	bool row;
-	while (db_step(st, &row) == ERR_OK && row) {
-		const char *id = db_col_text(st, 0, NULL), *name = db_col_text(st, 1, NULL);
-		ui_html(c, "<option value=\"");
-		ui_text(c, id);
-		ui_html(c, sel && id && strcmp(sel, id) == 0 ? "\" selected>" : "\">");
-		ui_text(c, name);
-		ui_html(c, "</option>");
-	}
-	db_done(st);
-}
 
 static void upload_field(struct ctx *c, const char *name, const char *label, const char *help,
 			 const struct verrors *ve)
@@ -685,10 +649,19 @@ static void upload_page(struct ctx *c, int status, const struct upload_view *v)
 	upload_field(c, "classification", "Classification", NULL, v->ve);
 	choice_select(c, "classification", ui_field(c, "classification"));
 	upload_field(c, "owner_id", "Owner", NULL, v->ve);
-	ui_html(c, "<select id=\"f-owner_id\" name=\"owner_id\"><option value=\"\">\xE2\x80\x94"
-		   "</option>");
-	owner_options(c, ui_field(c, "owner_id"));
-	ui_html(c, "</select></div><div class=\"bar\"><button type=\"submit\">Import</button>"
+	/* the owners offered are the people the user may read, as everywhere else */
+	size_t mark = c->resp->body.len;
+	ui_html(c, "<select id=\"f-owner_id\" name=\"owner_id\">");
+	if (ui_ref_options(c, model_field(&entity_document, "owner_id"), ui_field(c, "owner_id"))) {
+		ui_html(c, "</select>");
+	} else {
+		buf_truncate(&c->resp->body, mark);
+		ui_html(c, "<input id=\"f-owner_id\" name=\"owner_id\" inputmode=\"numeric\" "
+			   "value=\"");
+		ui_text(c, ui_field(c, "owner_id"));
+		ui_html(c, "\">");
+	}
+	ui_html(c, "</div><div class=\"bar\"><button type=\"submit\">Import</button>"
 		   "<a href=\"/documents\">Cancel</a></div></form>");
 	ui_end(c, status);
 }

@@ -253,116 +253,11 @@ void ui_incident_metrics(struct ctx *c)
 
 /* ---- the full report of one incident ---- */
 
-static void md_line(struct buf *b, const char *label, const char *value)
-{
-	if (!value || !*value)
-		return;
-	buf_printf(b, "- **%s:** ", label);
-	/* the value is text: markup characters are escaped so they read as typed */
-	for (const char *p = value; *p; p++) {
-		if (strchr("\\`*_{}[]<>()#+-.!|", *p))
-			buf_addc(b, '\\');
-		buf_addc(b, *p == '\n' ? ' ' : *p);
-	}
-	buf_addc(b, '\n');
-}
-
 static const char *label_of(const struct record *r, const char *field)
 {
 	const char *v = model_text(r, field);
 	const struct choice *ch = v ? model_choice(model_field(r->e, field), v) : NULL;
 	return ch ? ch->label : v;
-}
-
-/* The report as Markdown: the facts, the clock, the timeline (steps from the audit trail and
- * notes), the corrective actions, the root cause and the lessons. */
-static enum err report_markdown(struct ctx *c, const struct record *r, struct buf *b)
-{
-	md_line(b, "Reference", arena_printf(c->a, "INC-%05lld", (long long)r->id));
-	md_line(b, "Status", label_of(r, "status"));
-	md_line(b, "Category", label_of(r, "category"));
-	md_line(b, "Severity", label_of(r, "severity"));
-	md_line(b, "Personal data involved", model_int(r, "personal_data") ? "Yes" : "No");
-	md_line(b, "Reported by", ui_ref_label(c, "person", model_int(r, "reporter_id")));
-	if (model_int(r, "owner_id"))
-		md_line(b, "Incident owner", ui_ref_label(c, "person", model_int(r, "owner_id")));
-	md_line(b, "Happened", model_text(r, "occurred_at"));
-	md_line(b, "Reported (aware)", model_text(r, "aware_at"));
-	md_line(b, "Triaged", model_text(r, "triaged_at"));
-	md_line(b, "Escalated", model_text(r, "escalated_at"));
-	md_line(b, "Resolved", model_text(r, "resolved_at"));
-	md_line(b, "Closed", model_text(r, "closed_at"));
-	md_line(b, "Notify the authority by", model_text(r, "notify_by"));
-	md_line(b, "Now", incident_clock(c->db, c->a, r, time_now(), NULL));
-	const char *d = model_text(r, "description");
-	if (d) {
-		buf_adds(b, "\n## What happened\n\n");
-		md_line(b, "Details", d);
-	}
-	buf_adds(b, "\n## Timeline\n\n");
-	struct db_stmt *st;
-	enum err e =
-		db_prepare(c->db,
-			   "SELECT at, action, actor FROM audit_events WHERE entity = 'incident' "
-			   "AND entity_id = $1 ORDER BY seq LIMIT 500",
-			   &st);
-	if (e)
-		return e;
-	db_bind_int(st, 1, r->id);
-	bool row;
-	while ((e = db_step(st, &row)) == ERR_OK && row) {
-		const char *at = db_col_text(st, 0, NULL), *act = db_col_text(st, 1, NULL),
-			   *who = db_col_text(st, 2, NULL);
-		md_line(b, at ? at : "?",
-			arena_printf(c->a, "%s by %s", act ? act : "?", who ? who : "?"));
-	}
-	db_done(st);
-	if (e)
-		return e;
-	if ((e = db_prepare(c->db,
-			    "SELECT n.at, p.name, n.note FROM incident_notes n JOIN people p ON "
-			    "p.id = n.author_id WHERE n.incident_id = $1 ORDER BY n.at, n.id "
-			    "LIMIT 500",
-			    &st)))
-		return e;
-	db_bind_int(st, 1, r->id);
-	while ((e = db_step(st, &row)) == ERR_OK && row) {
-		const char *at = db_col_text(st, 0, NULL), *who = db_col_text(st, 1, NULL),
-			   *note = db_col_text(st, 2, NULL);
-		md_line(b, at ? at : "?",
-			arena_printf(c->a, "note by %s: %s", who ? who : "?", note ? note : ""));
-	}
-	db_done(st);
-	if (e)
-		return e;
-	if ((e = db_prepare(c->db,
-			    "SELECT a.title, p.name, a.due_on, a.status FROM incident_actions a "
-			    "JOIN people p ON p.id = a.owner_id WHERE a.incident_id = $1 ORDER BY "
-			    "a.due_on, a.id LIMIT 500",
-			    &st)))
-		return e;
-	db_bind_int(st, 1, r->id);
-	bool any = false;
-	while ((e = db_step(st, &row)) == ERR_OK && row) {
-		if (!any)
-			buf_adds(b, "\n## Corrective actions\n\n");
-		any = true;
-		const char *t = db_col_text(st, 0, NULL), *who = db_col_text(st, 1, NULL),
-			   *due = db_col_text(st, 2, NULL), *stt = db_col_text(st, 3, NULL);
-		md_line(b, t ? t : "?",
-			arena_printf(c->a, "%s, due %s, %s", who ? who : "?", due ? due : "?",
-				     stt ? stt : "?"));
-	}
-	db_done(st);
-	if (e)
-		return e;
-	const char *rc = model_text(r, "root_cause"), *ll = model_text(r, "lessons_learned");
-	if (rc || ll) {
-		buf_adds(b, "\n## Root cause and lessons learned\n\n");
-		md_line(b, "Root cause", rc);
-		md_line(b, "Lessons learned", ll);
-	}
-	return buf_failed(b) ? ERR_NOMEM : ERR_OK;
 }
 
 void ui_incident_report(struct ctx *c)
@@ -381,14 +276,13 @@ void ui_incident_report(struct ctx *c)
 	const char *fmt = c->nparams > 1 ? c->params[1] : "";
 	struct buf md;
 	buf_init(&md, 8u << 20);
-	if ((e = report_markdown(c, r, &md))) {
+	if ((e = incident_report_markdown(c->db, c->a, r, time_now(), &md))) {
 		buf_free(&md);
 		ui_error(c, e, NULL);
 		return;
 	}
-	const char *title = arena_printf(c->a, "Incident INC-%05lld: %s", (long long)r->id,
-					 model_text(r, "title"));
-	const char *name = arena_printf(c->a, "INC-%05lld", (long long)r->id);
+	const char *name = model_reference(c->a, r->e, r->id);
+	const char *title = arena_printf(c->a, "Incident %s: %s", name, model_text(r, "title"));
 	if (strcmp(fmt, "pdf") == 0) {
 		struct organisation_info org = { 0 };
 		if ((e = organisation_get(c->db, c->a, &org)) == ERR_OK) {

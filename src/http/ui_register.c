@@ -174,14 +174,43 @@ static json_t *ref_options(struct ctx *c, const struct field *f)
 	return page;
 }
 
+static const char *row_label(struct ctx *c, const struct entity *e, json_t *row);
+
+bool ui_ref_options(struct ctx *c, const struct field *f, const char *val)
+{
+	json_t *opts = ref_options(c, f);
+	if (!opts)
+		return false;
+	const struct entity *re = model_entity(f->ref);
+	option(c, "", "\xE2\x80\x94", !val || !*val);
+	size_t k;
+	json_t *row;
+	bool found = !val || !*val;
+	json_array_foreach(json_object_get(opts, "items"), k, row)
+	{
+		const char *rid = arena_printf(
+			c->a, "%lld", (long long)json_integer_value(json_object_get(row, "id")));
+		const char *l = row_label(c, re, row);
+		bool sel = val && strcmp(val, rid) == 0;
+		found = found || sel;
+		option(c, rid, l ? l : rid, sel);
+	}
+	int64_t cur;
+	/* a current value the user may not read (an owner in another department) stays
+	 * selectable, so saving the form unchanged keeps it */
+	if (!found && str_parse_i64(val, &cur) && cur > 0)
+		option(c, val, ui_ref_label(c, f->ref, cur), true);
+	json_decref(opts);
+	return true;
+}
+
 static const char *row_label(struct ctx *c, const struct entity *e, json_t *row)
 {
 	const char *s = json_string_value(json_object_get(row, e->label_field));
 	const char *p =
 		e->label_prefix ? json_string_value(json_object_get(row, e->label_prefix)) : NULL;
 	if (e->id_prefix)
-		p = arena_printf(c->a, "%s%05lld", e->id_prefix,
-				 (long long)json_integer_value(json_object_get(row, "id")));
+		p = model_reference(c->a, e, json_integer_value(json_object_get(row, "id")));
 	if (!s || !*s)
 		return NULL;
 	return p && *p ? arena_printf(c->a, "%s %s", p, s) : s;
@@ -978,38 +1007,27 @@ static void control(struct ctx *c, const struct field *f, const char *val, const
 		attrs = "";
 
 	bool choices = f->type == FT_ENUM || (f->type == FT_INT && f->choices);
-	json_t *opts = f->type == FT_REF ? ref_options(c, f) : NULL;
-	if (choices || opts) {
+	size_t before_select = b->len;
+	bool select = false;
+	if (choices || f->type == FT_REF) {
 		ui_html(c, "<select");
 		ui_html(c, attrs);
 		ui_html(c, ">");
-		option(c, "", "\xE2\x80\x94", !val || !*val);
 		if (choices) {
+			option(c, "", "\xE2\x80\x94", !val || !*val);
 			for (const struct choice *ch = f->choices; ch->value; ch++)
 				option(c, ch->value, ch->label, val && strcmp(val, ch->value) == 0);
+			select = true;
 		} else {
-			const struct entity *re = model_entity(f->ref);
-			size_t k;
-			json_t *row;
-			bool found = !val || !*val;
-			json_array_foreach(json_object_get(opts, "items"), k, row)
-			{
-				const char *rid = arena_printf(
-					c->a, "%lld",
-					(long long)json_integer_value(json_object_get(row, "id")));
-				const char *l = row_label(c, re, row);
-				bool sel = val && strcmp(val, rid) == 0;
-				found = found || sel;
-				option(c, rid, l ? l : rid, sel);
-			}
-			int64_t cur;
-			/* a current value the user may not read (an owner in another department)
-			 * stays selectable, so saving the form unchanged keeps it */
-			if (!found && str_parse_i64(val, &cur) && cur > 0)
-				option(c, val, ui_ref_label(c, f->ref, cur), true);
-			json_decref(opts);
+			select = ui_ref_options(c, f, val);
 		}
-		ui_html(c, "</select>");
+		if (select)
+			ui_html(c, "</select>");
+		else /* too many to list: the id is typed instead */
+			buf_truncate(b, before_select);
+	}
+	if (select) {
+		/* written above */
 	} else if (f->type == FT_FILE) {
 		if (val) {
 			ui_html(c, "<p class=\"help\">Now: <strong>");

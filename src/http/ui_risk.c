@@ -148,18 +148,10 @@ void ui_risk_heatmap(struct ctx *c)
 		ui_error(c, ERR_FORBIDDEN, NULL);
 		return;
 	}
-	struct db_stmt *st;
-	int64_t mid = 0;
-	if (db_prepare(c->db, "SELECT id FROM risk_methods WHERE status = 'active'", &st) ==
-	    ERR_OK) {
-		bool row;
-		if (db_step(st, &row) == ERR_OK && row)
-			mid = db_col_int(st, 0);
-		db_done(st);
-	}
 	struct risk_method m;
-	if (!mid || risk_method_load(c->db, c->a, mid, &m) != ERR_OK) {
-		ui_error(c, ERR_NOT_FOUND, "There is no active risk method yet.");
+	enum err e = risk_method_active(c->db, c->a, &m);
+	if (e) {
+		ui_error(c, e, e == ERR_NOT_FOUND ? "There is no active risk method yet." : NULL);
 		return;
 	}
 	ui_begin(c, "Risk heat map");

@@ -29,6 +29,37 @@ static const char *status_label(const char *s)
 	return "Not assessed";
 }
 
+/* The frameworks the user may read, by code, as their list gives them. */
+static void framework_options(struct ctx *c, const char *code)
+{
+	unsigned scope = authz_scope(&c->who.subject, &entity_framework, AUTHZ_READ);
+	struct list_query lq;
+	http_list_query(c, &lq, scope);
+	lq.limit = LIST_MAX_LIMIT;
+	const char *why;
+	struct repo_ctx rc = http_repo(c);
+	struct buf b;
+	buf_init(&b, 0);
+	json_t *page = NULL;
+	if (scope &&
+	    list_query_param(c->a, &entity_framework, &lq, "sort", "code", &why) == ERR_OK &&
+	    repo_list_json(&rc, &entity_framework, &lq, &b, &why) == ERR_OK)
+		page = json_loadb(b.p, b.len, 0, NULL);
+	buf_free(&b);
+	size_t k;
+	json_t *row;
+	json_array_foreach(json_object_get(page, "items"), k, row)
+	{
+		const char *fc = json_string_value(json_object_get(row, "code"));
+		ui_html(c, "<option value=\"");
+		ui_text(c, fc);
+		ui_html(c, fc && strcmp(fc, code) == 0 ? "\" selected>" : "\">");
+		ui_text(c, json_string_value(json_object_get(row, "name")));
+		ui_html(c, "</option>");
+	}
+	json_decref(page);
+}
+
 /* Evidence is missing for an applicable control with no evidence, or only expired evidence. */
 static bool lacks_evidence(const struct soa_row *r)
 {
@@ -246,19 +277,7 @@ void ui_soa(struct ctx *c)
 	ui_html(c, ". Approved versions are kept under <a href=\"/soa_versions\">SoA versions</a>."
 		   "</p><form class=\"filters\" method=\"get\" action=\"/soa\"><label>Framework"
 		   "<select name=\"framework\">");
-	struct db_stmt *st;
-	if (db_prepare(c->db, "SELECT code, name FROM frameworks ORDER BY code", &st) == ERR_OK) {
-		bool row;
-		while (db_step(st, &row) == ERR_OK && row) {
-			const char *fc = db_col_text(st, 0, NULL), *fn = db_col_text(st, 1, NULL);
-			ui_html(c, "<option value=\"");
-			ui_text(c, fc);
-			ui_html(c, fc && strcmp(fc, code) == 0 ? "\" selected>" : "\">");
-			ui_text(c, fn);
-			ui_html(c, "</option>");
-		}
-		db_done(st);
-	}
+	framework_options(c, code);
 	ui_html(c,
 		"</select></label><button type=\"submit\">Show</button></form><div class=\"bar\">");
 	static const char *const formats[] = { "xlsx", "csv", "json", "oscal" };

@@ -124,15 +124,17 @@ static const char *lower(struct arena *a, const char *s)
 	return l ? l : s;
 }
 
-/* The register that keeps e from being imported: e itself (a workflow, or declared so), or
- * one it refers to through a field an import sets. NULL: none. */
+/* The register that keeps e from being imported: e itself (declared so), or one it refers to
+ * through a field an import sets. NULL: none. A register with a workflow imports as records in
+ * their first state, like a create: a row in another state is refused by the check of its
+ * read-only cells, so no step is forged and none undone. */
 static const struct entity *blocker(const struct entity *e, const struct entity **seen,
 				    size_t *nseen, const struct entity **via)
 {
 	for (size_t i = 0; i < *nseen; i++)
 		if (seen[i] == e)
 			return NULL; /* looked at already (or in a cycle, which decides nothing) */
-	if (e->workflow || e->io.no_import)
+	if (e->io.no_import)
 		return e;
 	if (*nseen == 64)
 		return NULL;
@@ -152,6 +154,34 @@ static const struct entity *blocker(const struct entity *e, const struct entity 
 	return NULL;
 }
 
+static bool workflow_within(const struct entity *e, const struct entity **seen, size_t *nseen)
+{
+	for (size_t i = 0; i < *nseen; i++)
+		if (seen[i] == e)
+			return false;
+	if (e->workflow)
+		return true;
+	if (*nseen == 64)
+		return false;
+	seen[(*nseen)++] = e;
+	for (size_t k = 0; k < e->nfields; k++) {
+		const struct field *f = &e->fields[k];
+		const struct entity *t = f->type == FT_REF && !(f->flags & FF_READONLY)
+						 ? model_entity(f->ref)
+						 : NULL;
+		if (t && workflow_within(t, seen, nseen))
+			return true;
+	}
+	return false;
+}
+
+bool import_first_state_only(const struct entity *e)
+{
+	const struct entity *seen[64];
+	size_t nseen = 0;
+	return workflow_within(e, seen, &nseen);
+}
+
 const char *import_refusal(struct arena *a, const struct entity *e)
 {
 	const struct entity *seen[64], *via = NULL;
@@ -163,14 +193,8 @@ const char *import_refusal(struct arena *a, const struct entity *e)
 	if (b != e)
 		m = arena_printf(a, "%s cannot be imported: they refer to %s, which cannot be",
 				 e->title_plural, lower(a, via->title_plural));
-	else if (e->io.no_import)
-		m = arena_printf(a, "%s cannot be imported: %s.", e->title_plural, e->io.no_import);
 	else
-		m = arena_printf(
-			a,
-			"%s cannot be imported: their %s moves by workflow steps, which an "
-			"import would forge or undo. Create them one by one instead.",
-			e->title_plural, e->workflow->state_field);
+		m = arena_printf(a, "%s cannot be imported: %s.", e->title_plural, e->io.no_import);
 	return m ? m : "This register cannot be imported.";
 }
 

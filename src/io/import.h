@@ -48,13 +48,17 @@ struct import_report {
 	struct import_error *errors;
 };
 
-/* Why an import may not create records of e, as a sentence naming the register ("Risks cannot
- * be imported: ..."), or NULL when it may. Not importable: a register with a workflow (an
- * import would forge its steps - an approval, an acceptance, a closed incident - or silently
- * undo them), one that declares so (io.no_import: its records are made by other records'
- * steps, or there is one of them), and one that refers to such a register (an import into an
- * empty installation could never complete it). */
+/* Why an import may not create records of e, as a sentence naming the register ("Documents
+ * cannot be imported: ..."), or NULL when it may. Not importable: a register that declares so
+ * (io.no_import: its records are made by other records' steps, or there is one of them), and
+ * one that refers to such a register (an import into an empty installation could never
+ * complete it). */
 const char *import_refusal(struct arena *a, const struct entity *e);
+/* Whether e's records, or those it refers to, move by workflow steps: an import creates them
+ * in their first state, as a create does, and refuses a row in another (its read-only cells
+ * must be what the create computes), so no step is ever forged and none undone. Such a
+ * register cannot be carried whole from one installation to another by export and import. */
+bool import_first_state_only(const struct entity *e);
 
 /* Imports files[0..nfiles), each CSV as export_register writes it (XLSX: its sheet named
  * after the register, else the first, read as the same CSV). A header row of field names,

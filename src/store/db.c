@@ -171,6 +171,13 @@ enum err db_begin_read(struct db *db)
 	return exec_cached(db, "BEGIN");
 }
 
+enum err db_ping(struct db *db)
+{
+	int64_t one = 0;
+	enum err e = db_get_int(db, &one, "SELECT 1", "");
+	return e ? e : one == 1 ? ERR_OK : ERR_DB;
+}
+
 enum err db_finish(struct db *db, enum err e)
 {
 	if (!e)

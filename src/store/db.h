@@ -80,6 +80,9 @@ enum err db_run(struct db *db, const char *sql, const char *types, ...) WUR;
  * ERR_NOT_FOUND when there is no row. */
 enum err db_get_int(struct db *db, int64_t *out, const char *sql, const char *types, ...) WUR;
 
+/* Whether the database answers a trivial query (health checks). */
+enum err db_ping(struct db *db) WUR;
+
 /* Runs one statement with no parameters and no result (DDL, PRAGMA). */
 enum err db_exec(struct db *db, const char *sql) WUR;
 

@@ -59,7 +59,7 @@ const USAGE_ERRORS = [
   [['version', 'now'], /now/],
   [['help', 'nope'], /nope/],
   // a command of a group that has none such names the group's commands
-  [['import', 'xml', 'x.xml'], /'import xml' is not a command; the import commands are/],
+  [['import', 'xml', 'x.xml'], /unknown command 'import xml' \(import csv, import xlsx/],
   // --db where no database is used is said so, not "unknown option"
   [['routes', '--db', 'sqlite:x.db'], /'routes' uses no database/],
   [['permissions', '--db', 'sqlite:x.db'], /'permissions' uses no database/],
