@@ -150,6 +150,11 @@ static void import_page(struct ctx *c, const struct outcome *o)
 			   "from a spreadsheet as <em>CSV UTF-8</em> or a CSV export of this "
 			   "register. Every row is checked as the form checks it, and each record "
 			   "gets its entry in the audit trail.</p>");
+		if (import_first_state_only(e))
+			ui_html(c, "<p>Each row becomes a new record in its first state, as the "
+				   "form makes it: the steps that move records on (an acceptance, "
+				   "an approval, a closure) are taken here afterwards, never "
+				   "copied from a file. A row in another state is refused.</p>");
 	}
 	ui_html(c, "<form class=\"record card\" method=\"post\" enctype=\"multipart/form-data\" "
 		   "action=\"/");
@@ -177,7 +182,7 @@ static void import_page(struct ctx *c, const struct outcome *o)
 }
 
 /* Answers 403 and returns false when the user may create no record of the register, and
- * 422 with the reason when no import may (a register with a workflow). */
+ * 422 with the reason when no import may (documents, the organisation). */
 static bool may_create(struct ctx *c)
 {
 	if (authz_scope(&c->who.subject, c->entity, AUTHZ_CREATE) == SCOPE_NONE) {

@@ -883,7 +883,9 @@ test('CSV imports cannot forge an approved version or skip the control rules', (
   assert.equal(forged, f);
   const r = cli(['import', 'csv', 'soa_versions', f, '--db', srv.db]);
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /SoA versions cannot be imported: their status moves by workflow steps/);
+  // an import creates versions as drafts: an approved one, with its frozen content, is refused
+  assert.match(r.stderr, /status: is computed: the import makes it 'draft', not 'approved'/);
+  assert.match(r.stderr, /nothing was imported/);
   assert.equal(srv.sql('SELECT count(*) FROM soa_versions'), before);
   const cat = srv.sql(`SELECT id FROM catalog_controls WHERE control_id = '5.10' AND framework_id = ${fw22.id}`);
   for (const body of ['applicable,status\nfalse,not_applicable', 'applicable,status,justification\nfalse,implemented,x',

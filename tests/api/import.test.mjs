@@ -88,10 +88,10 @@ test('custos import csv: imported, refused row by row (exit 1), --partial, stand
   r = cli(['import', 'csv', 'departments', '-', '--db', server.db], 'name,Code,colour\nx,1,red\n');
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^row 1, Code: is not a field name: did you mean code\?\nrow 1, colour: is not a field of Departments\n/);
-  // a register with a workflow is refused whole, saying why
-  r = cli(['import', 'csv', 'risks', '-', '--db', server.db], 'title\nx\n');
+  // a register whose records come from other records' steps is refused whole, saying why
+  r = cli(['import', 'csv', 'documents', '-', '--db', server.db], 'code,title\nX,x\n');
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /^custos: Risks cannot be imported: their status moves by workflow steps/);
+  assert.match(r.stderr, /^custos: Policies and documents cannot be imported: their state comes/);
 });
 
 test('custos import csv: usage errors exit 2, a missing database 1, help', () => {
@@ -349,22 +349,26 @@ test('the import page reports refused rows, keeps pasted text, and keeps the val
   assert.equal(r.status, 400, 'an unclosed body');
 });
 
-test('the import page names references by key, and registers with a workflow have none', async () => {
+test('the import page names references by key; a workflow register imports in its first state, documents not at all', async () => {
   const s = await server.login('ism@test.example');
   const page = async (path) => server.req('GET', path, { headers: { Cookie: s.cookie } });
   let r = await page('/assets/import');
   assert.equal(r.status, 200);
   assert.match(r.text, /<code>owner_id<\/code>.*?the e-mail of a Person record, as an export writes it \(#12: the record with id 12\)/s);
   assert.match(r.text, /<code>department_id<\/code>.*?the code or name of a Department record/s);
-  // risks move by workflow steps: no import link, and the page says why
-  r = await page('/risks');
+  // risks move by workflow steps: imported as new records in their first state, as the page says
+  r = await page('/risks/import');
+  assert.equal(r.status, 200);
+  assert.match(r.text, /a new record in its first state/);
+  // documents come from their versions' steps: no import link, and the page says why
+  r = await page('/documents');
   assert.equal(r.status, 200);
   assert.doesNotMatch(r.text, /Import CSV/);
   assert.match((await page('/assets')).text, /Import CSV/);
-  r = await page('/risks/import');
+  r = await page('/documents/import');
   assert.equal(r.status, 422);
-  assert.match(r.text, /Risks cannot be imported: their status moves by workflow steps/);
-  r = await server.req('POST', '/risks/import', { raw: new URLSearchParams({ _csrf: s.csrf, csv: 'title\nx\n' }), headers: { Cookie: s.cookie } });
+  assert.match(r.text, /Policies and documents cannot be imported/);
+  r = await server.req('POST', '/documents/import', { raw: new URLSearchParams({ _csrf: s.csrf, csv: 'code,title\nX,x\n' }), headers: { Cookie: s.cookie } });
   assert.equal(r.status, 422);
 });
 
