@@ -70,6 +70,7 @@ lint:
 bench: build
 	@scripts/deps.sh bench
 	bench/run.sh
+	bench/signin.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
