@@ -576,7 +576,9 @@ void api_file_get(struct ctx *c)
 	c->resp->content_type = files_media_type(d.type, d.name);
 	respond_attachment(c, d.name, true);
 	http_set_header(c->req, c->resp, "Content-Security-Policy", "default-src 'none'; sandbox");
-	http_set_header(c->req, c->resp, "Cache-Control", "private, no-cache");
+	/* evidence and reports are as confidential as the pages around them: never kept on the
+	 * user's disk by the browser (review I3) */
+	http_set_header(c->req, c->resp, "Cache-Control", "no-store");
 	char tag[CRYPTO_HASH_HEX + 2];
 	snprintf(tag, sizeof(tag), "\"%s\"", d.hash);
 	http_set_header(c->req, c->resp, "ETag", tag);

@@ -239,7 +239,9 @@ static void account_page(struct ctx *c, int status, const struct account_view *v
 	ui_html(c, "<form class=\"record\" method=\"post\" action=\"/account/tokens\">");
 	ui_csrf(c);
 	input(c, "text", "name", "Token name", NULL, " required maxlength=\"100\"");
-	input(c, "text", "permissions", "Limit to (optional, e.g. assets:read,*:read)", NULL, NULL);
+	input(c, "text", "permissions",
+	      "Limit to (optional, e.g. assets:read,*:read; account:users to manage accounts)",
+	      NULL, NULL);
 	input(c, "date", "expires_on", "Expires on (optional)", NULL, NULL);
 	ui_html(c, "<button type=\"submit\">Create token</button></form></section>");
 	ui_end(c, status);
