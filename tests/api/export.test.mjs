@@ -3,6 +3,7 @@
 // list's filters and sort, the caller's read scope, bad parameters, the formula guard end to
 // end, XLSX as a real workbook read back with python3's zipfile).
 import { test, before, after } from 'node:test';
+import { parseCsv, csvTable } from './csv.mjs';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -53,43 +54,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-// A strict RFC 4180 reader: quoted fields, doubled quotes, records ended by CRLF.
-function parseCsv(text) {
-  const rows = [];
-  let i = 0;
-  while (i < text.length) {
-    const row = [];
-    for (;;) {
-      let cell = '';
-      if (text[i] === '"') {
-        for (i++; ; i++) {
-          assert.ok(i < text.length, 'unterminated quoted field');
-          if (text[i] === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (text[i] === '"') break;
-          else cell += text[i];
-        }
-        i++;
-      } else {
-        while (i < text.length && text[i] !== ',' && text[i] !== '\r') {
-          assert.ok(text[i] !== '"' && text[i] !== '\n', `loose quote or LF at ${i}`);
-          cell += text[i++];
-        }
-      }
-      row.push(cell);
-      if (text[i] === ',') { i++; continue; }
-      assert.equal(text.slice(i, i + 2), '\r\n', `a record must end with CRLF at ${i}`);
-      i += 2;
-      break;
-    }
-    rows.push(row);
-  }
-  return rows;
-}
-
 // CSV rows as objects keyed by the header.
-function csvObjects(text) {
-  const [header, ...rows] = parseCsv(text);
-  return rows.map((r) => Object.fromEntries(header.map((h, k) => [h, r[k]])));
-}
+const csvObjects = (text) => csvTable(text).rows;
 
 // Reads an XLSX with python3's zipfile: its entries, the first sheet, the workbook and the
 // shared strings (if the writer used them).

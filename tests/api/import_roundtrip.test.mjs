@@ -6,6 +6,7 @@
 // naming row and column; registers with a workflow are refused; a corrupt workbook is a clean
 // 400 or CLI error; `custos import xlsx` is a command with its help.
 import { test, before, after } from 'node:test';
+import { csvTable } from './csv.mjs';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,35 +51,7 @@ after(async () => {
   try { await demo?.stop(); } finally { demo?.cleanup(); rmSync(dir, { recursive: true, force: true }); }
 });
 
-// A strict RFC 4180 reader (quoted fields, doubled quotes, CRLF records) into objects.
-function csvObjects(text) {
-  const rows = [];
-  let i = 0;
-  while (i < text.length) {
-    const row = [];
-    for (;;) {
-      let cell = '';
-      if (text[i] === '"') {
-        for (i++; ; i++) {
-          assert.ok(i < text.length, 'unterminated quoted field');
-          if (text[i] === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (text[i] === '"') break;
-          else cell += text[i];
-        }
-        i++;
-      } else {
-        while (i < text.length && text[i] !== ',' && text[i] !== '\r') cell += text[i++];
-      }
-      row.push(cell);
-      if (text[i] === ',') { i++; continue; }
-      assert.equal(text.slice(i, i + 2), '\r\n');
-      i += 2;
-      break;
-    }
-    rows.push(row);
-  }
-  const [header, ...data] = rows;
-  return { header, rows: data.map((r) => Object.fromEntries(header.map((h, k) => [h, r[k]]))) };
-}
+const csvObjects = csvTable;
 
 // The rows without their ids and bookkeeping, in an order that does not depend on ids.
 function comparable(csv) {
