@@ -25,6 +25,9 @@ enum route_flag {
 	 * or a bearer token whose permissions name the route's power ("account:users"); a token
 	 * that merely can read or write registers never reaches these */
 	ROUTE_SESSION = 1u << 5,
+	/* a form whose file inputs hold any bytes on every register (a workbook to import): its
+	 * files are read from c->parts, and the body may reach the upload limit */
+	ROUTE_BINARY = 1u << 6,
 };
 
 struct route {
@@ -117,7 +120,7 @@ static const struct route routes[] = {
 	{ HTTP_GET, "/{entity}/new", ui_new, ROUTE_UI },
 	{ HTTP_GET, "/{entity}/export.{format}", ui_export, ROUTE_UI },
 	{ HTTP_GET, "/{entity}/import", ui_import_form, ROUTE_UI },
-	{ HTTP_POST, "/{entity}/import", ui_import, ROUTE_UI | ROUTE_UPLOAD },
+	{ HTTP_POST, "/{entity}/import", ui_import, ROUTE_UI | ROUTE_UPLOAD | ROUTE_BINARY },
 	{ HTTP_GET, "/{entity}/{id}", ui_show, ROUTE_UI },
 	{ HTTP_POST, "/{entity}/{id}", ui_update, ROUTE_UI | ROUTE_FILES },
 	{ HTTP_GET, "/{entity}/{id}/edit", ui_edit, ROUTE_UI },
@@ -200,7 +203,8 @@ static bool ui_read_form(struct ctx *c, unsigned flags)
 			 arena_printf(c->a, "The form is larger than %zu MiB.", r->body_cap >> 20));
 		return false;
 	}
-	bool files = (flags & ROUTE_FILES) && (!c->entity || model_has_files(c->entity));
+	bool files = ((flags & ROUTE_FILES) && (!c->entity || model_has_files(c->entity))) ||
+		     (flags & ROUTE_BINARY);
 	const char *ct = http_header(r, "Content-Type");
 	const char *want = "application/x-www-form-urlencoded";
 	bool multipart = (files || (flags & ROUTE_UPLOAD)) && multipart_is_form(ct);
@@ -275,12 +279,13 @@ size_t router_body_cap(struct app *app, struct http_req *req)
 	c.req = req;
 	c.a = req->a;
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		if (routes[i].method != req->method || !(routes[i].flags & ROUTE_FILES))
+		if (routes[i].method != req->method ||
+		    !(routes[i].flags & (ROUTE_FILES | ROUTE_BINARY)))
 			continue;
 		/* a route of one register takes files when the register has a file field; a page
-		 * of its own (the incident report form) takes them always */
+		 * of its own (the incident report form, the import form) takes them always */
 		if (route_match(&c, routes[i].pattern, req->path) &&
-		    (!c.entity || model_has_files(c.entity)))
+		    (!c.entity || model_has_files(c.entity) || (routes[i].flags & ROUTE_BINARY)))
 			return app->cfg.max_upload ? app->cfg.max_upload : HTTP_UPLOAD_DEFAULT;
 	}
 	return HTTP_BODY_CAP;

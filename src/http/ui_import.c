@@ -7,6 +7,7 @@
 #include "core/authz.h"
 #include "http/handlers.h"
 #include "http/ui.h"
+#include "util/str.h"
 #include "io/import.h"
 
 /* What the page shows above the form after an import. */
@@ -161,10 +162,12 @@ static void import_page(struct ctx *c, const struct outcome *o)
 	ui_text(c, e->plural);
 	ui_html(c, "/import\">");
 	ui_csrf(c);
-	ui_html(c, "<div class=\"field\"><label for=\"f-file\">CSV file</label>"
-		   "<input type=\"file\" id=\"f-file\" name=\"file\" accept=\".csv,text/csv\" "
-		   "aria-describedby=\"f-file-help\"><p class=\"help\" id=\"f-file-help\">UTF-8, "
-		   "at most 1 MiB and 100,000 rows; larger files with custos import csv.</p></div>"
+	ui_html(c, "<div class=\"field\"><label for=\"f-file\">CSV file or XLSX workbook</label>"
+		   "<input type=\"file\" id=\"f-file\" name=\"file\" accept=\".csv,.xlsx,text/csv,"
+		   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\" "
+		   "aria-describedby=\"f-file-help\"><p class=\"help\" id=\"f-file-help\">CSV in "
+		   "UTF-8, or a workbook (its sheet named after the register, else the first); at "
+		   "most 100,000 rows, larger files with custos import csv or xlsx.</p></div>"
 		   "<div class=\"field\"><label for=\"f-csv\">Or paste the CSV text</label>"
 		   "<textarea id=\"f-csv\" name=\"csv\" rows=\"8\">");
 	ui_text(c, o->pasted ? o->pasted : "");
@@ -210,21 +213,40 @@ void ui_import(struct ctx *c)
 	const struct entity *e = c->entity;
 	if (!may_create(c))
 		return;
-	const char *file = ui_field(c, "file"), *pasted = ui_field(c, "csv");
+	const char *pasted = ui_field(c, "csv");
 	struct outcome o = { .partial = ui_field(c, "partial") != NULL, .pasted = pasted };
-	const char *data = file && *file ? file : pasted;
-	if (!data || !*data) {
+	struct import_file f = { .e = e, .format = IMPORT_CSV };
+	/* a chosen file, as sent: a workbook by its zip signature, else CSV text */
+	for (size_t i = 0; c->parts && i < c->parts->n && !f.data; i++) {
+		const struct multipart_part *pt = &c->parts->parts[i];
+		if (strcmp(pt->name, "file") != 0 || !pt->filename || !pt->n)
+			continue;
+		f.data = pt->data;
+		f.n = pt->n;
+		f.format = pt->n >= 4 && memcmp(pt->data, "PK\x03\x04", 4) == 0 ? IMPORT_XLSX
+										: IMPORT_CSV;
+		o.pasted = NULL; /* the file's text is the file's: fix it there */
+	}
+	if (!f.data && pasted && *pasted) {
+		f.data = pasted;
+		f.n = strlen(pasted);
+	}
+	if (!f.data) {
 		o.status = 422;
-		o.alert = "Choose a CSV file or paste its text.";
+		o.alert = "Choose a CSV file or an XLSX workbook, or paste CSV text.";
 		import_page(c, &o);
 		return;
 	}
-	if (data == file)
-		o.pasted = NULL; /* the file's text is the file's: fix it there */
+	if (f.format == IMPORT_CSV && !str_valid_utf8(f.data, f.n)) {
+		o.status = 400;
+		o.alert = "Nothing was imported: the file is neither CSV text in UTF-8 nor an XLSX "
+			  "workbook.";
+		import_page(c, &o);
+		return;
+	}
 	struct repo_ctx rc = http_repo(c);
 	struct import_report rep;
 	struct key_reader rd = http_key_reader(c);
-	struct import_file f = { .e = e, .format = IMPORT_CSV, .data = data, .n = strlen(data) };
 	enum err err = import_files(&rc, &f, 1, o.partial, &rd, &rep);
 	o.rep = &rep;
 	switch (err) {
@@ -253,7 +275,11 @@ void ui_import(struct ctx *c)
 		break;
 	case ERR_BAD_REQUEST:
 		o.status = 400;
-		o.alert = "Nothing was imported: the file is not CSV as a spreadsheet saves it.";
+		o.alert = f.format == IMPORT_XLSX ? "Nothing was imported: the file is not an XLSX "
+						    "workbook Custos can "
+						    "read."
+						  : "Nothing was imported: the file is not CSV as "
+						    "a spreadsheet saves it.";
 		break;
 	case ERR_TOO_LARGE:
 		o.status = 413;

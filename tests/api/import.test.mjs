@@ -263,6 +263,7 @@ function upload(fields) {
   const fd = new FormData();
   for (const [k, v] of fields) {
     if (k === 'file') fd.append('file', new Blob([v], { type: 'text/csv' }), 'upload.csv');
+    else if (k === 'workbook') fd.append('file', new Blob([v], { type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }), 'upload.xlsx');
     else fd.append(k, v);
   }
   return fd;
@@ -307,6 +308,20 @@ test('the import page: a link where the user may create, the form, the upload wi
   r = await server.req('POST', '/assets/import', { raw: new URLSearchParams({ _csrf: s.csrf, csv: `${COLS}\n${row('UI pasted', rec.staff, rec.ops)}\n` }),
     headers: { Cookie: s.cookie } });
   assert.equal(r.status, 303, r.text);
+  // a workbook through the same form: the XLSX export of the UI assets, deleted, then imported
+  const names = await assetNames('UI ');
+  const xlsx = Buffer.from(await (await fetch(`${server.base}/api/v1/assets/export?format=xlsx&q=UI`, { headers: ism.h })).arrayBuffer());
+  assert.equal(xlsx.subarray(0, 2).toString(), 'PK');
+  for (const a of (await ism.get('/api/v1/assets?q=UI&limit=100')).json.items) assert.equal((await ism.del(`/api/v1/assets/${a.id}`)).status, 204);
+  assert.deepEqual(await assetNames('UI '), []);
+  r = await post([['_csrf', s.csrf], ['workbook', xlsx]]);
+  assert.equal(r.status, 303, r.text.slice(0, 500));
+  assert.deepEqual(await assetNames('UI '), names);
+  // a damaged workbook: a clean refusal, nothing stored
+  r = await post([['_csrf', s.csrf], ['workbook', xlsx.subarray(0, 200)]]);
+  assert.equal(r.status, 400);
+  assert.match(r.text, /not an XLSX workbook Custos can read/);
+  assert.deepEqual(await assetNames('UI '), names);
   // multipart is for upload forms only: another form post refuses it
   r = await server.req('POST', '/assets', { raw: upload([['_csrf', s.csrf], ['name', 'Not here']]), headers: { Cookie: s.cookie } });
   assert.equal(r.status, 415);
@@ -341,7 +356,7 @@ test('the import page reports refused rows, keeps pasted text, and keeps the val
   // neither a file nor text; a file that is not text; a body that is not multipart
   r = await post([['file', ''], ['csv', '']]);
   assert.equal(r.status, 422);
-  assert.match(r.text, /Choose a CSV file or paste its text\./);
+  assert.match(r.text, /Choose a CSV file or an XLSX workbook, or paste CSV text\./);
   r = await post([['file', 'name\n\0\n']]);
   assert.equal(r.status, 400);
   r = await server.req('POST', '/assets/import', { raw: `--x\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${s.csrf}\r\n`,
