@@ -51,7 +51,8 @@ int main(int argc, char **argv)
 	}
 	if (crypto_init() != ERR_OK)
 		return 1;
-	domain_init();
+	if (domain_init())
+		return 1; /* the declarations must hold */
 	struct db *db;
 	if (db_open(argv[1], &db) || db_migrate(db))
 		return 1;

@@ -573,7 +573,11 @@ int cli_main(int argc, char **argv)
 		fprintf(stderr, "custos: cannot initialise libsodium\n");
 		return CLI_EXIT_FAIL;
 	}
-	domain_init();
+	const char *broken = domain_init();
+	if (broken) { /* a declaration names what does not exist: never run half-right */
+		fprintf(stderr, "custos: the register declarations do not hold: %s\n", broken);
+		return CLI_EXIT_FAIL;
+	}
 	return cmd->run(&a);
 }
 

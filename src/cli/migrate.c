@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "core/audit.h"
+#include "core/model.h"
 #include "core/verify.h"
 #include "core/secaudit.h"
 #include "store/db.h"
@@ -43,6 +44,20 @@ static int64_t rows_in(struct db *db, const char *table)
 	return n;
 }
 
+/* Every table: the system's, then the registers' in an order where a referenced register's
+ * table is copied before those that refer to it. */
+static size_t all_tables(const char **out, size_t cap)
+{
+	size_t n = 0;
+	for (const char *const *t = db_system_tables(); *t && n < cap; t++)
+		out[n++] = *t;
+	const struct entity *order[64];
+	size_t m = model_registry_order(order, 64);
+	for (size_t i = 0; i < m && n < cap; i++)
+		out[n++] = order[i]->plural;
+	return m == model_registry_count() ? n : 0;
+}
+
 int cmd_migrate_data(struct cli_args *a)
 {
 	const char *from = cli_value(a, "from"), *to = cli_value(a, "to");
@@ -58,17 +73,24 @@ int cmd_migrate_data(struct cli_args *a)
 		db_close(src);
 		return rc;
 	}
+	const char *tables[128];
+	size_t ntables = all_tables(tables, 128);
+	if (!ntables) {
+		fprintf(stderr, "custos: the registers have no order to be copied in\n");
+		rc = CLI_EXIT_FAIL;
+		goto out;
+	}
 	if (db_schema_version(src) != db_schema_version(dst)) {
 		fprintf(stderr, "custos: the databases are at different schema versions\n");
 		rc = CLI_EXIT_FAIL;
 		goto out;
 	}
-	for (const char *const *t = db_tables(); *t; t++) {
-		int64_t n = rows_in(dst, *t);
+	for (size_t i = 0; i < ntables; i++) {
+		int64_t n = rows_in(dst, tables[i]);
 		if (n != 0) {
 			fprintf(stderr,
 				"custos: the target is not empty (%s has %lld rows): refusing\n",
-				*t, (long long)n);
+				tables[i], (long long)n);
 			rc = CLI_EXIT_FAIL;
 			goto out;
 		}
@@ -78,15 +100,16 @@ int cmd_migrate_data(struct cli_args *a)
 		rc = CLI_EXIT_FAIL;
 		goto out;
 	}
-	for (const char *const *t = db_tables(); *t; t++) {
+	for (size_t i = 0; i < ntables; i++) {
+		const char *t = tables[i];
 		int64_t n = 0;
-		if (db_copy_table(src, dst, *t, &n) != ERR_OK || db_reset_ids(dst, *t) != ERR_OK) {
-			fprintf(stderr, "custos: copying %s failed: %s\n", *t, db_errmsg(dst));
+		if (db_copy_table(src, dst, t, &n) != ERR_OK || db_reset_ids(dst, t) != ERR_OK) {
+			fprintf(stderr, "custos: copying %s failed: %s\n", t, db_errmsg(dst));
 			db_rollback(dst);
 			rc = CLI_EXIT_FAIL;
 			goto out;
 		}
-		printf("%-20s %lld rows\n", *t, (long long)n);
+		printf("%-20s %lld rows\n", t, (long long)n);
 	}
 	db_rollback(src);
 	if (db_commit(dst) != ERR_OK) {

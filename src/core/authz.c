@@ -2,6 +2,9 @@
  * Deny by default: a combination missing from the table is SCOPE_NONE. */
 #include "core/authz.h"
 
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const role_names[ROLE__COUNT] = {
@@ -17,316 +20,129 @@ static const char *const role_names[ROLE__COUNT] = {
 	[ROLE_EXTERNAL] = "external",
 };
 
-/* Shorthands for the table: R C U D = read create update delete. */
-#define ALL SCOPE_ALL
-#define DEP SCOPE_DEPT
-#define OWN SCOPE_OWN
-#define RO(s)                                                                                      \
-	{                                                                                          \
-		s, 0, 0, 0                                                                         \
+/* The registers' grants (entity.access), parsed once at start: for each register and role,
+ * a scope per action and per workflow step. */
+struct compiled {
+	const struct entity *e;
+	unsigned scope[ROLE__COUNT][AUTHZ__COUNT];
+	unsigned (*steps)[ROLE__COUNT]; /* one row per step of e's workflow */
+};
+
+static struct compiled *compiled;
+static size_t ncompiled;
+
+static const struct compiled *compiled_for(const struct entity *e)
+{
+	for (size_t i = 0; i < ncompiled; i++)
+		if (compiled[i].e == e)
+			return &compiled[i];
+	return NULL;
+}
+
+static bool parse_scope(const char *s, size_t n, unsigned *out)
+{
+	static const struct {
+		const char *name;
+		unsigned scope;
+	} names[] = {
+		{ "all", SCOPE_ALL },
+		{ "own", SCOPE_OWN },
+		{ "department", SCOPE_DEPT },
+		{ "own+department", SCOPE_OWN | SCOPE_DEPT },
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (n == strlen(names[i].name) && strncmp(s, names[i].name, n) == 0) {
+			*out = names[i].scope;
+			return true;
+		}
+	return false;
+}
+
+/* Parses one register's grants into c; false with why naming what does not resolve. */
+static bool compile_entity(const struct entity *e, struct compiled *c, char *why, size_t wn)
+{
+	static const char *const actions[AUTHZ__COUNT] = { "r", "c", "u", "d" };
+	size_t nsteps = e->workflow ? e->workflow->nsteps : 0;
+	c->e = e;
+	c->steps = nsteps ? calloc(nsteps, sizeof(*c->steps)) : NULL;
+	if (nsteps && !c->steps) {
+		snprintf(why, wn, "out of memory");
+		return false;
 	}
-#define RW(s)                                                                                      \
-	{                                                                                          \
-		s, s, s, s                                                                         \
+	unsigned seen = 0;
+	for (const struct grant *g = e->access; g && g->rights; g++) {
+		if (g->role < 0 || g->role >= ROLE__COUNT || (seen & (1u << g->role))) {
+			snprintf(why, wn, "%s: a grant names role %d %s", e->name, g->role,
+				 g->role >= 0 && g->role < ROLE__COUNT ? "twice"
+								       : "that does not exist");
+			return false;
+		}
+		seen |= 1u << g->role;
+		const char *role = authz_role_name((enum role)g->role);
+		for (const char *p = g->rights; *p;) {
+			while (*p == ' ')
+				p++;
+			if (!*p)
+				break;
+			size_t n = strcspn(p, " ");
+			const char *colon = memchr(p, ':', n);
+			size_t an = colon ? (size_t)(colon - p) : n;
+			unsigned scope = 0;
+			unsigned *slot = NULL;
+			for (int a = 0; a < AUTHZ__COUNT && !slot; a++)
+				if (an == 1 && *p == *actions[a])
+					slot = &c->scope[g->role][a];
+			for (size_t k = 0; k < nsteps && !slot; k++)
+				if (an == strlen(e->workflow->steps[k].name) &&
+				    strncmp(p, e->workflow->steps[k].name, an) == 0)
+					slot = &c->steps[k][g->role];
+			if (!slot || !colon || !parse_scope(colon + 1, n - an - 1, &scope)) {
+				snprintf(why, wn,
+					 "%s, role %s: '%.*s' is not an action or step of the "
+					 "register "
+					 "with a scope (all, own, department, own+department)",
+					 e->name, role, (int)n, p);
+				return false;
+			}
+			/* a scope the register has no column for would silently grant nothing */
+			if (((scope & SCOPE_OWN) && !e->own_column) ||
+			    ((scope & SCOPE_DEPT) && !e->dept_column)) {
+				snprintf(why, wn,
+					 "%s, role %s: '%.*s' needs a column the register lacks",
+					 e->name, role, (int)n, p);
+				return false;
+			}
+			if (*slot) {
+				snprintf(why, wn, "%s, role %s: '%.*s' is given twice", e->name,
+					 role, (int)an, p);
+				return false;
+			}
+			*slot = scope;
+			p += n;
+		}
 	}
+	return true;
+}
 
-struct rule {
-	enum role role;
-	const char *entity; /* a register's name */
-	unsigned scope[AUTHZ__COUNT];
-};
-
-/* The policy, as data (ARCHITECTURE section 1; docs/security.md shows it as a table). */
-static const struct rule rules[] = {
-	/* the ISM owns the ISMS */
-	{ ROLE_ISMS_MANAGER, "department", RW(ALL) },
-	{ ROLE_ISMS_MANAGER, "person", RW(ALL) },
-	{ ROLE_ISMS_MANAGER, "asset", RW(ALL) },
-	{ ROLE_ISMS_MANAGER, "interested_party", RW(ALL) },
-	/* the board and auditors see everything and change nothing here */
-	{ ROLE_BOARD, "department", RO(ALL) },
-	{ ROLE_BOARD, "person", RO(ALL) },
-	{ ROLE_BOARD, "asset", RO(ALL) },
-	{ ROLE_BOARD, "interested_party", RO(ALL) },
-	{ ROLE_AUDITOR, "department", RO(ALL) },
-	{ ROLE_AUDITOR, "person", RO(ALL) },
-	{ ROLE_AUDITOR, "asset", RO(ALL) },
-	{ ROLE_AUDITOR, "interested_party", RO(ALL) },
-	/* operations: facilities, systems and access (policy 3.8-3.10) */
-	{ ROLE_OPERATIONS_MANAGER, "department", RO(ALL) },
-	{ ROLE_OPERATIONS_MANAGER, "person", RO(ALL) },
-	{ ROLE_OPERATIONS_MANAGER, "asset", RW(ALL) },
-	{ ROLE_OPERATIONS_MANAGER, "interested_party", RO(ALL) },
-	/* HR: people and the organisation's structure (policy 3.7) */
-	{ ROLE_HR_MANAGER, "department", RW(ALL) },
-	{ ROLE_HR_MANAGER, "person", RW(ALL) },
-	{ ROLE_HR_MANAGER, "asset", RO(ALL) },
-	{ ROLE_HR_MANAGER, "interested_party", RO(ALL) },
-	/* heads of department: their department's assets and people (policy 3.5.2, 3.6.2) */
-	{ ROLE_DEPARTMENT_HEAD, "department", RO(ALL) },
-	{ ROLE_DEPARTMENT_HEAD, "person", RO(DEP) },
-	{ ROLE_DEPARTMENT_HEAD, "asset", RW(DEP) },
-	{ ROLE_DEPARTMENT_HEAD, "interested_party", RO(ALL) },
-	/* support: enough to triage incident reports (policy 3.12) */
-	{ ROLE_SUPPORT, "department", RO(ALL) },
-	{ ROLE_SUPPORT, "person", RO(ALL) },
-	{ ROLE_SUPPORT, "asset", RO(ALL) },
-	/* staff: what they own, and themselves */
-	{ ROLE_STAFF, "department", RO(ALL) },
-	{ ROLE_STAFF, "person", RO(OWN) },
-	{ ROLE_STAFF, "asset", RO(OWN) },
-	/* administrators run accounts; they see the organisation they assign people to */
-	{ ROLE_ADMIN, "department", RO(ALL) },
-	{ ROLE_ADMIN, "person", RO(ALL) },
-	/* risk management (ISO 27001 6.1.2, 6.1.3, 8.2, 8.3): the ISM runs the method and the
-	 * register; heads of department assess their department's risks; owners see theirs */
-	{ ROLE_ISMS_MANAGER, "risk_method", RW(ALL) },
-	{ ROLE_ISMS_MANAGER, "risk", RW(ALL) },
-	{ ROLE_ISMS_MANAGER, "risk_action", RW(ALL) },
-	{ ROLE_ISMS_MANAGER, "risk_asset", RW(ALL) },
-	{ ROLE_BOARD, "risk_method", RO(ALL) },
-	{ ROLE_BOARD, "risk", RO(ALL) },
-	{ ROLE_BOARD, "risk_action", RO(ALL) },
-	{ ROLE_BOARD, "risk_asset", RO(ALL) },
-	{ ROLE_AUDITOR, "risk_method", RO(ALL) },
-	{ ROLE_AUDITOR, "risk", RO(ALL) },
-	{ ROLE_AUDITOR, "risk_action", RO(ALL) },
-	{ ROLE_AUDITOR, "risk_asset", RO(ALL) },
-	{ ROLE_OPERATIONS_MANAGER, "risk_method", RO(ALL) },
-	{ ROLE_OPERATIONS_MANAGER, "risk", { ALL, ALL, ALL, 0 } },
-	{ ROLE_OPERATIONS_MANAGER, "risk_action", RW(ALL) },
-	{ ROLE_OPERATIONS_MANAGER, "risk_asset", RW(ALL) },
-	{ ROLE_DEPARTMENT_HEAD, "risk_method", RO(ALL) },
-	{ ROLE_DEPARTMENT_HEAD, "risk", { DEP | OWN, DEP, DEP, 0 } },
-	{ ROLE_DEPARTMENT_HEAD, "risk_action", { OWN, 0, OWN, 0 } },
-	{ ROLE_DEPARTMENT_HEAD, "risk_asset", RO(ALL) },
-	{ ROLE_HR_MANAGER, "risk_method", RO(ALL) },
-	{ ROLE_HR_MANAGER, "risk", RO(OWN) },
-	{ ROLE_HR_MANAGER, "risk_action", { OWN, 0, OWN, 0 } },
-	{ ROLE_SUPPORT, "risk", RO(OWN) },
-	{ ROLE_SUPPORT, "risk_action", { OWN, 0, OWN, 0 } },
-	{ ROLE_STAFF, "risk", RO(OWN) },
-	{ ROLE_STAFF, "risk_action", { OWN, 0, OWN, 0 } },
-	/* controls (ISO 27001 6.1.3, Annex A): the ISM keeps the catalogues and the SoA; control
-	 * owners keep their controls and evidence; operations implements many of them */
-	{ ROLE_ISMS_MANAGER, "framework", RW(ALL) },
-	{ ROLE_ISMS_MANAGER, "catalog_control", RW(ALL) },
-	{ ROLE_ISMS_MANAGER, "control_mapping", RW(ALL) },
-	{ ROLE_ISMS_MANAGER, "control", RW(ALL) },
-	{ ROLE_ISMS_MANAGER, "control_risk", RW(ALL) },
-	{ ROLE_ISMS_MANAGER, "evidence", RW(ALL) },
-	{ ROLE_ISMS_MANAGER, "soa_version", RW(ALL) },
-	{ ROLE_BOARD, "soa_version", RO(ALL) },
-	{ ROLE_AUDITOR, "soa_version", RO(ALL) },
-	{ ROLE_BOARD, "framework", RO(ALL) },
-	{ ROLE_BOARD, "catalog_control", RO(ALL) },
-	{ ROLE_BOARD, "control_mapping", RO(ALL) },
-	{ ROLE_BOARD, "control", RO(ALL) },
-	{ ROLE_BOARD, "control_risk", RO(ALL) },
-	{ ROLE_BOARD, "evidence", RO(ALL) },
-	{ ROLE_AUDITOR, "framework", RO(ALL) },
-	{ ROLE_AUDITOR, "catalog_control", RO(ALL) },
-	{ ROLE_AUDITOR, "control_mapping", RO(ALL) },
-	{ ROLE_AUDITOR, "control", RO(ALL) },
-	{ ROLE_AUDITOR, "control_risk", RO(ALL) },
-	{ ROLE_AUDITOR, "evidence", RO(ALL) },
-	{ ROLE_OPERATIONS_MANAGER, "framework", RO(ALL) },
-	{ ROLE_OPERATIONS_MANAGER, "catalog_control", RO(ALL) },
-	{ ROLE_OPERATIONS_MANAGER, "control_mapping", RO(ALL) },
-	{ ROLE_OPERATIONS_MANAGER, "control", { ALL, 0, ALL, 0 } },
-	{ ROLE_OPERATIONS_MANAGER, "control_risk", RO(ALL) },
-	{ ROLE_OPERATIONS_MANAGER, "evidence", RW(ALL) },
-	{ ROLE_HR_MANAGER, "framework", RO(ALL) },
-	{ ROLE_HR_MANAGER, "catalog_control", RO(ALL) },
-	{ ROLE_HR_MANAGER, "control", { OWN, 0, OWN, 0 } },
-	{ ROLE_HR_MANAGER, "evidence", { OWN, OWN, OWN, 0 } },
-	{ ROLE_DEPARTMENT_HEAD, "framework", RO(ALL) },
-	{ ROLE_DEPARTMENT_HEAD, "catalog_control", RO(ALL) },
-	{ ROLE_DEPARTMENT_HEAD, "control", { OWN | DEP, 0, OWN | DEP, 0 } },
-	{ ROLE_DEPARTMENT_HEAD, "evidence", { OWN, OWN, OWN, 0 } },
-	/* policies and documents (ISO 27001 5.2, 7.5; policy 1.2, 3.9.3): the ISM keeps the
-	 * document set; managers write the procedures of their areas; the Board and auditors
-	 * read everything; anyone may ask for a change; everyone reads what they are asked to */
-	{ ROLE_ISMS_MANAGER, "document", RW(ALL) },
-	{ ROLE_ISMS_MANAGER, "document_version", RW(ALL) },
-	{ ROLE_ISMS_MANAGER, "document_signoff", RO(ALL) },
-	{ ROLE_ISMS_MANAGER, "document_review", RW(ALL) },
-	{ ROLE_ISMS_MANAGER, "change_request", RW(ALL) },
-	{ ROLE_ISMS_MANAGER, "acknowledgement", RW(ALL) },
-	{ ROLE_ISMS_MANAGER, "document_control", RW(ALL) },
-	{ ROLE_BOARD, "document", RO(ALL) },
-	{ ROLE_BOARD, "document_version", RO(ALL) },
-	{ ROLE_BOARD, "document_signoff", RO(ALL) },
-	{ ROLE_BOARD, "document_review", RO(ALL) },
-	{ ROLE_BOARD, "change_request", { ALL, OWN, OWN, 0 } },
-	{ ROLE_BOARD, "acknowledgement", RO(ALL) },
-	{ ROLE_BOARD, "document_control", RO(ALL) },
-	{ ROLE_AUDITOR, "document", RO(ALL) },
-	{ ROLE_AUDITOR, "document_version", RO(ALL) },
-	{ ROLE_AUDITOR, "document_signoff", RO(ALL) },
-	{ ROLE_AUDITOR, "document_review", RO(ALL) },
-	{ ROLE_AUDITOR, "change_request", RO(ALL) },
-	{ ROLE_AUDITOR, "acknowledgement", RO(ALL) },
-	{ ROLE_AUDITOR, "document_control", RO(ALL) },
-	{ ROLE_OPERATIONS_MANAGER, "document", { ALL, OWN, OWN, 0 } },
-	{ ROLE_OPERATIONS_MANAGER, "document_version", { ALL, OWN, OWN, OWN } },
-	{ ROLE_OPERATIONS_MANAGER, "document_signoff", RO(ALL) },
-	{ ROLE_OPERATIONS_MANAGER, "document_review", { ALL, OWN, OWN, 0 } },
-	{ ROLE_OPERATIONS_MANAGER, "change_request", { ALL, OWN, OWN, 0 } },
-	{ ROLE_OPERATIONS_MANAGER, "acknowledgement", RO(OWN) },
-	{ ROLE_OPERATIONS_MANAGER, "document_control", RO(ALL) },
-	{ ROLE_HR_MANAGER, "document", { ALL, OWN, OWN, 0 } },
-	{ ROLE_HR_MANAGER, "document_version", { ALL, OWN, OWN, OWN } },
-	{ ROLE_HR_MANAGER, "document_signoff", RO(ALL) },
-	{ ROLE_HR_MANAGER, "document_review", { ALL, OWN, OWN, 0 } },
-	{ ROLE_HR_MANAGER, "change_request", { ALL, OWN, OWN, 0 } },
-	{ ROLE_HR_MANAGER, "acknowledgement", RO(OWN) },
-	{ ROLE_HR_MANAGER, "document_control", RO(ALL) },
-	{ ROLE_DEPARTMENT_HEAD, "document", { ALL, OWN | DEP, OWN | DEP, 0 } },
-	{ ROLE_DEPARTMENT_HEAD, "document_version", { ALL, OWN | DEP, OWN | DEP, OWN | DEP } },
-	{ ROLE_DEPARTMENT_HEAD, "document_signoff", RO(ALL) },
-	{ ROLE_DEPARTMENT_HEAD, "document_review", { ALL, OWN, OWN, 0 } },
-	{ ROLE_DEPARTMENT_HEAD, "change_request", { OWN | DEP, OWN, OWN, 0 } },
-	{ ROLE_DEPARTMENT_HEAD, "acknowledgement", RO(OWN | DEP) },
-	{ ROLE_DEPARTMENT_HEAD, "document_control", RO(ALL) },
-	{ ROLE_SUPPORT, "change_request", { OWN, OWN, OWN, 0 } },
-	{ ROLE_SUPPORT, "acknowledgement", RO(OWN) },
-	{ ROLE_STAFF, "change_request", { OWN, OWN, OWN, 0 } },
-	{ ROLE_STAFF, "acknowledgement", RO(OWN) },
-	{ ROLE_ADMIN, "acknowledgement", RO(OWN) },
-	/* incidents (policy 3.3.6, 3.3.7, 3.12): everyone reports and sees their own reports;
-	 * the Support Team triages every report; the ISM investigates; the Board and auditors
-	 * read; corrective actions go to their owners */
-	{ ROLE_ISMS_MANAGER, "incident", { ALL, OWN, ALL, 0 } },
-	{ ROLE_ISMS_MANAGER, "incident_asset", RW(ALL) },
-	{ ROLE_ISMS_MANAGER, "incident_note", RW(ALL) },
-	{ ROLE_ISMS_MANAGER, "incident_action", RW(ALL) },
-	{ ROLE_ISMS_MANAGER, "incident_target", RW(ALL) },
-	{ ROLE_SUPPORT, "incident", { ALL, OWN, ALL, 0 } },
-	{ ROLE_SUPPORT, "incident_asset", RW(ALL) },
-	{ ROLE_SUPPORT, "incident_note", { ALL, ALL, OWN, 0 } },
-	{ ROLE_SUPPORT, "incident_action", { ALL, 0, OWN, 0 } },
-	{ ROLE_SUPPORT, "incident_target", RO(ALL) },
-	{ ROLE_BOARD, "incident", { ALL, OWN, 0, 0 } },
-	{ ROLE_BOARD, "incident_asset", RO(ALL) },
-	{ ROLE_BOARD, "incident_note", RO(ALL) },
-	{ ROLE_BOARD, "incident_action", RO(ALL) },
-	{ ROLE_BOARD, "incident_target", RO(ALL) },
-	{ ROLE_AUDITOR, "incident", { ALL, OWN, 0, 0 } },
-	{ ROLE_AUDITOR, "incident_asset", RO(ALL) },
-	{ ROLE_AUDITOR, "incident_note", RO(ALL) },
-	{ ROLE_AUDITOR, "incident_action", RO(ALL) },
-	{ ROLE_AUDITOR, "incident_target", RO(ALL) },
-	{ ROLE_OPERATIONS_MANAGER, "incident", { ALL, OWN, 0, 0 } },
-	{ ROLE_OPERATIONS_MANAGER, "incident_asset", RO(ALL) },
-	{ ROLE_OPERATIONS_MANAGER, "incident_note", { ALL, ALL, OWN, 0 } },
-	{ ROLE_OPERATIONS_MANAGER, "incident_action", { ALL, 0, OWN, 0 } },
-	{ ROLE_HR_MANAGER, "incident", { OWN, OWN, 0, 0 } },
-	{ ROLE_HR_MANAGER, "incident_action", { OWN, 0, OWN, 0 } },
-	{ ROLE_DEPARTMENT_HEAD, "incident", { OWN | DEP, OWN, 0, 0 } },
-	{ ROLE_DEPARTMENT_HEAD, "incident_action", { OWN | DEP, 0, OWN, 0 } },
-	{ ROLE_STAFF, "incident", { OWN, OWN, 0, 0 } },
-	{ ROLE_STAFF, "incident_action", { OWN, 0, OWN, 0 } },
-	{ ROLE_ADMIN, "incident", { OWN, OWN, 0, 0 } },
-	/* the organisation's own record: everyone reads who they work for and where security
-	 * issues go; the ISM and the administrators keep it; it is never deleted, as its uuid
-	 * names the organisation's OSCAL exports */
-	{ ROLE_ISMS_MANAGER, "organisation", { ALL, ALL, ALL, 0 } },
-	{ ROLE_ADMIN, "organisation", { ALL, ALL, ALL, 0 } },
-	{ ROLE_BOARD, "organisation", RO(ALL) },
-	{ ROLE_AUDITOR, "organisation", RO(ALL) },
-	{ ROLE_OPERATIONS_MANAGER, "organisation", RO(ALL) },
-	{ ROLE_HR_MANAGER, "organisation", RO(ALL) },
-	{ ROLE_DEPARTMENT_HEAD, "organisation", RO(ALL) },
-	{ ROLE_SUPPORT, "organisation", RO(ALL) },
-	{ ROLE_STAFF, "organisation", RO(ALL) },
-	/* external parties: published documents only, and the organisation they deal with */
-	{ ROLE_EXTERNAL, "organisation", RO(ALL) },
-};
-
-/* Workflow steps: who may take which step of which register, with the same scopes. */
-struct step_rule {
-	enum role role;
-	const char *entity;
-	const char *step;
-	unsigned scope;
-};
-
-static const struct step_rule step_rules[] = {
-	{ ROLE_ISMS_MANAGER, "risk_method", "activate", ALL },
-	{ ROLE_ISMS_MANAGER, "soa_version", "approve", ALL },
-	/* whoever assesses a risk asks its owner to accept it */
-	{ ROLE_ISMS_MANAGER, "risk", "submit", ALL },
-	{ ROLE_OPERATIONS_MANAGER, "risk", "submit", ALL },
-	{ ROLE_DEPARTMENT_HEAD, "risk", "submit", DEP },
-	/* the owner accepts (the step itself checks it is the owner); any role can own a risk */
-	{ ROLE_ISMS_MANAGER, "risk", "accept", OWN },
-	{ ROLE_BOARD, "risk", "accept", OWN },
-	{ ROLE_OPERATIONS_MANAGER, "risk", "accept", OWN },
-	{ ROLE_HR_MANAGER, "risk", "accept", OWN },
-	{ ROLE_DEPARTMENT_HEAD, "risk", "accept", OWN },
-	{ ROLE_SUPPORT, "risk", "accept", OWN },
-	{ ROLE_STAFF, "risk", "accept", OWN },
-	{ ROLE_ISMS_MANAGER, "risk", "reject", OWN },
-	{ ROLE_BOARD, "risk", "reject", ALL },
-	{ ROLE_OPERATIONS_MANAGER, "risk", "reject", OWN },
-	{ ROLE_HR_MANAGER, "risk", "reject", OWN },
-	{ ROLE_DEPARTMENT_HEAD, "risk", "reject", OWN },
-	{ ROLE_SUPPORT, "risk", "reject", OWN },
-	{ ROLE_STAFF, "risk", "reject", OWN },
-	/* above the appetite, the Board (policy 1: the Board accepts risks above appetite) */
-	{ ROLE_BOARD, "risk", "board_accept", ALL },
-	{ ROLE_ISMS_MANAGER, "risk", "review", ALL },
-	{ ROLE_DEPARTMENT_HEAD, "risk", "review", DEP | OWN },
-	{ ROLE_ISMS_MANAGER, "risk", "close", ALL },
-	{ ROLE_ISMS_MANAGER, "risk", "reopen", ALL },
-	/* documents: authors send versions for approval; the ISM and the Board sign off (the
-	 * step decides which sign-off the document still needs); the ISM publishes */
-	{ ROLE_ISMS_MANAGER, "document_version", "submit", ALL },
-	{ ROLE_OPERATIONS_MANAGER, "document_version", "submit", OWN },
-	{ ROLE_HR_MANAGER, "document_version", "submit", OWN },
-	{ ROLE_DEPARTMENT_HEAD, "document_version", "submit", OWN | DEP },
-	{ ROLE_ISMS_MANAGER, "document_version", "return", ALL },
-	{ ROLE_BOARD, "document_version", "return", ALL },
-	{ ROLE_ISMS_MANAGER, "document_version", "approve", ALL },
-	{ ROLE_BOARD, "document_version", "approve", ALL },
-	{ ROLE_ISMS_MANAGER, "document_version", "publish", ALL },
-	{ ROLE_ISMS_MANAGER, "document_version", "retire", ALL },
-	/* the document's owner decides on a change request (the step checks it is the owner) */
-	{ ROLE_ISMS_MANAGER, "change_request", "accept", ALL },
-	{ ROLE_ISMS_MANAGER, "change_request", "reject", ALL },
-	{ ROLE_OPERATIONS_MANAGER, "change_request", "accept", ALL },
-	{ ROLE_OPERATIONS_MANAGER, "change_request", "reject", ALL },
-	{ ROLE_HR_MANAGER, "change_request", "accept", ALL },
-	{ ROLE_HR_MANAGER, "change_request", "reject", ALL },
-	{ ROLE_DEPARTMENT_HEAD, "change_request", "accept", DEP },
-	{ ROLE_DEPARTMENT_HEAD, "change_request", "reject", DEP },
-	/* incidents: the Support Team triages, escalates, merges duplicates and resolves minor
-	 * ones (the step checks); the ISM does all and alone investigates and closes */
-	{ ROLE_SUPPORT, "incident", "triage", ALL },
-	{ ROLE_SUPPORT, "incident", "escalate", ALL },
-	{ ROLE_SUPPORT, "incident", "merge", ALL },
-	{ ROLE_SUPPORT, "incident", "resolve", ALL },
-	{ ROLE_ISMS_MANAGER, "incident", "triage", ALL },
-	{ ROLE_ISMS_MANAGER, "incident", "escalate", ALL },
-	{ ROLE_ISMS_MANAGER, "incident", "merge", ALL },
-	{ ROLE_ISMS_MANAGER, "incident", "reassess", ALL },
-	{ ROLE_SUPPORT, "incident", "reassess", ALL },
-	{ ROLE_ISMS_MANAGER, "incident", "investigate", ALL },
-	{ ROLE_ISMS_MANAGER, "incident", "contain", ALL },
-	{ ROLE_ISMS_MANAGER, "incident", "resolve", ALL },
-	{ ROLE_ISMS_MANAGER, "incident", "close", ALL },
-	/* everyone acknowledges what they were asked to read, themselves */
-	{ ROLE_ISMS_MANAGER, "acknowledgement", "acknowledge", OWN },
-	{ ROLE_BOARD, "acknowledgement", "acknowledge", OWN },
-	{ ROLE_AUDITOR, "acknowledgement", "acknowledge", OWN },
-	{ ROLE_OPERATIONS_MANAGER, "acknowledgement", "acknowledge", OWN },
-	{ ROLE_HR_MANAGER, "acknowledgement", "acknowledge", OWN },
-	{ ROLE_DEPARTMENT_HEAD, "acknowledgement", "acknowledge", OWN },
-	{ ROLE_SUPPORT, "acknowledgement", "acknowledge", OWN },
-	{ ROLE_STAFF, "acknowledgement", "acknowledge", OWN },
-	{ ROLE_ADMIN, "acknowledgement", "acknowledge", OWN },
-};
+bool authz_load(char *why, size_t wn)
+{
+	for (size_t i = 0; i < ncompiled; i++)
+		free(compiled[i].steps);
+	free(compiled);
+	ncompiled = 0;
+	size_t n = model_registry_count();
+	compiled = calloc(n ? n : 1, sizeof(*compiled));
+	if (!compiled) {
+		snprintf(why, wn, "out of memory");
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		ncompiled = i + 1;
+		if (!compile_entity(model_registry_at(i), &compiled[i], why, wn))
+			return false;
+	}
+	return true;
+}
 
 const char *authz_role_name(enum role r)
 {
@@ -522,16 +338,6 @@ bool authz_permissions_valid(const char *list)
 	return list[strlen(list) - 1] != ',';
 }
 
-/* Drops the scopes the register cannot express. */
-static unsigned expressible(const struct entity *e, unsigned scope)
-{
-	if (!e->own_column)
-		scope &= ~(unsigned)SCOPE_OWN;
-	if (!e->dept_column)
-		scope &= ~(unsigned)SCOPE_DEPT;
-	return scope;
-}
-
 unsigned authz_scope(const struct authz_subject *s, const struct entity *e, enum authz_action a)
 {
 	if (!s || !s->authenticated || !e || (unsigned)a >= AUTHZ__COUNT)
@@ -539,12 +345,12 @@ unsigned authz_scope(const struct authz_subject *s, const struct entity *e, enum
 	if (s->token_permissions &&
 	    !token_permits(s->token_permissions, e->plural, authz_action_name(a)))
 		return SCOPE_NONE;
+	const struct compiled *c = compiled_for(e);
 	unsigned scope = SCOPE_NONE;
-	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
-		if (authz_has_role(s, rules[i].role) && strcmp(rules[i].entity, e->name) == 0)
-			scope |= rules[i].scope[a];
-	/* a scope the register cannot express grants nothing */
-	return expressible(e, scope);
+	for (int r = 0; c && r < ROLE__COUNT; r++)
+		if (authz_has_role(s, (enum role)r))
+			scope |= c->scope[r][a];
+	return scope;
 }
 
 unsigned authz_step_scope(const struct authz_subject *s, const struct entity *e, const char *step)
@@ -553,13 +359,15 @@ unsigned authz_step_scope(const struct authz_subject *s, const struct entity *e,
 		return SCOPE_NONE;
 	if (s->token_permissions && !token_permits(s->token_permissions, e->plural, step))
 		return SCOPE_NONE;
+	const struct compiled *c = compiled_for(e);
+	const struct step *st = model_step(e, step);
+	size_t k = (size_t)(st - e->workflow->steps);
+	assert(k < e->workflow->nsteps);
 	unsigned scope = SCOPE_NONE;
-	for (size_t i = 0; i < sizeof(step_rules) / sizeof(step_rules[0]); i++)
-		if (step_rules[i].entity && authz_has_role(s, step_rules[i].role) &&
-		    strcmp(step_rules[i].entity, e->name) == 0 &&
-		    strcmp(step_rules[i].step, step) == 0)
-			scope |= step_rules[i].scope;
-	return expressible(e, scope);
+	for (int r = 0; c && c->steps && r < ROLE__COUNT; r++)
+		if (authz_has_role(s, (enum role)r))
+			scope |= c->steps[k][r];
+	return scope;
 }
 
 static int64_t column_value(const struct entity *e, const struct record *r, const char *col)

@@ -48,6 +48,12 @@ struct authz_subject {
 	const char *token_permissions;
 };
 
+/* Reads every registered register's grants (entity.access) into the table authz_scope() and
+ * authz_step_scope() consult. Run once at start, after model_registry_set(); false with why
+ * naming the register, role and item that does not resolve (an unknown action, step or scope,
+ * a scope the register has no column for, a role given twice): the program must not start. */
+bool authz_load(char *why, size_t n);
+
 /* Whether a token permission list is well formed (registers and actions that exist, or one of
  * the account powers "account:tokens", "account:users", "account:settings"). */
 bool authz_permissions_valid(const char *list);

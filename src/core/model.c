@@ -1,6 +1,8 @@
 /* model.c - generic field logic: JSON in, validation, JSON out. Knows no entity by name. */
 #include "core/model.h"
 
+#include <assert.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -32,6 +34,134 @@ size_t model_registry_count(void)
 const struct entity *model_registry_at(size_t i)
 {
 	return i < registry_n ? registry[i] : NULL;
+}
+
+/* Whether state is a value of the workflow's state field. */
+static bool is_state(const struct entity *e, const struct field *sf, const char *state)
+{
+	(void)e;
+	for (const struct choice *c = sf->choices; c && c->value; c++)
+		if (strcmp(c->value, state) == 0)
+			return true;
+	return false;
+}
+
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			snprintf(why, wn, __VA_ARGS__);                                            \
+			return false;                                                              \
+		}                                                                                  \
+	} while (0)
+
+/* Every name one register's declaration uses must resolve. */
+static bool check_entity(const struct entity *e, char *why, size_t wn)
+{
+	CHECK(e->name && e->plural && e->fields && e->nfields,
+	      "a register without a name or fields");
+	CHECK(!e->label_field || model_field(e, e->label_field), "%s: label_field %s is no field",
+	      e->name, e->label_field);
+	CHECK(!e->label_prefix || model_field(e, e->label_prefix),
+	      "%s: label_prefix %s is no field", e->name, e->label_prefix);
+	CHECK(!e->own_column || !strcmp(e->own_column, "id") || model_field(e, e->own_column),
+	      "%s: own_column %s is no field", e->name, e->own_column);
+	CHECK(!e->dept_column || model_field(e, e->dept_column), "%s: dept_column %s is no field",
+	      e->name, e->dept_column);
+	for (size_t i = 0; i < e->nfields; i++) {
+		const struct field *f = &e->fields[i];
+		CHECK(f->name, "%s: field %zu has no name", e->name, i);
+		CHECK(f->type != FT_REF || (f->ref && model_entity(f->ref)),
+		      "%s.%s refers to %s, which is no register", e->name, f->name,
+		      f->ref ? f->ref : "nothing");
+		CHECK(f->type != FT_ENUM || (f->choices && f->choices[0].value),
+		      "%s.%s is a choice without choices", e->name, f->name);
+		for (size_t k = 0; k < i; k++)
+			CHECK(strcmp(e->fields[k].name, f->name), "%s.%s is declared twice",
+			      e->name, f->name);
+	}
+	const struct workflow *w = e->workflow;
+	if (!w)
+		return true;
+	const struct field *sf = model_field(e, w->state_field);
+	CHECK(sf && sf->type == FT_ENUM && (sf->flags & FF_READONLY),
+	      "%s: the workflow's state field %s is no read-only choice field", e->name,
+	      w->state_field);
+	for (size_t k = 0; k < w->nsteps; k++) {
+		const struct step *st = &w->steps[k];
+		CHECK(st->name && st->to && is_state(e, sf, st->to),
+		      "%s: step %s leads to no state", e->name, st->name ? st->name : "?");
+		for (const char *const *p = st->from; p && *p; p++)
+			CHECK(is_state(e, sf, *p), "%s: step %s starts from %s, no state", e->name,
+			      st->name, *p);
+		for (const char *const *p = st->inputs; p && *p; p++)
+			CHECK(model_field(e, *p), "%s: step %s takes %s, no field", e->name,
+			      st->name, *p);
+	}
+	return true;
+}
+
+bool model_registry_check(char *why, size_t wn)
+{
+	for (size_t i = 0; i < registry_n; i++) {
+		for (size_t k = 0; k < i; k++)
+			CHECK(strcmp(registry[k]->name, registry[i]->name) &&
+				      strcmp(registry[k]->plural, registry[i]->plural),
+			      "%s is declared twice", registry[i]->name);
+		if (!check_entity(registry[i], why, wn))
+			return false;
+	}
+	return true;
+}
+
+#undef CHECK
+
+size_t model_registry_order(const struct entity **out, size_t cap)
+{
+	size_t n = registry_n;
+	assert(n <= 64); /* the reachability sets are 64-bit words */
+	if (n > cap || n > 64)
+		return 0;
+	/* which registers each one reaches through its references, transitively */
+	uint64_t reach[64] = { 0 }, need[64] = { 0 };
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < registry[i]->nfields; k++) {
+			const struct field *f = &registry[i]->fields[k];
+			const struct entity *t = f->type == FT_REF ? model_entity(f->ref) : NULL;
+			for (size_t j = 0; t && j < n; j++)
+				if (registry[j] == t && j != i) {
+					reach[i] |= 1ull << j;
+					if (f->flags & FF_REQUIRED)
+						need[i] |= 1ull << j;
+				}
+		}
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < n; i++)
+			if (reach[i] & (1ull << k))
+				reach[i] |= reach[k];
+	/* a register comes after everything it reaches; within a cycle (a department's head is
+	 * a person of a department) after what it requires, so each row can be written in turn */
+	uint64_t done = 0;
+	size_t m = 0;
+	while (m < n) {
+		size_t before = m;
+		for (size_t i = 0; i < n; i++) {
+			if (done & (1ull << i))
+				continue;
+			uint64_t cycle = 0;
+			for (size_t j = 0; j < n; j++)
+				if ((reach[i] & (1ull << j)) && (reach[j] & (1ull << i)))
+					cycle |= 1ull << j;
+			uint64_t wait = (reach[i] & ~cycle) | (need[i] & cycle);
+			if ((wait & ~done) == 0) {
+				done |= 1ull << i;
+				out[m++] = registry[i];
+				break; /* restart: keep the declared order wherever it is free */
+			}
+		}
+		if (m == before)
+			return 0; /* required references in a cycle: no order can write them */
+	}
+	return m;
 }
 
 const struct entity *model_entity(const char *name)

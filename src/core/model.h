@@ -115,6 +115,15 @@ struct entity_io {
 	const char *no_import;
 };
 
+/* What one role may do with a register: its actions with their scope, as `custos permissions`
+ * prints them: "r:all c:own u:department d:all triage:all" (r c u d = read create update delete,
+ * any other name a workflow step of the register; scopes all, own, department, own+department).
+ * Parsed and checked once at start (authz_load): a name that does not resolve stops the program. */
+struct grant {
+	int role; /* an enum role (core/authz.h) */
+	const char *rights;
+};
+
 struct entity {
 	const char *name;	  /* "asset" */
 	const char *plural;	  /* "assets": URL segment and table name */
@@ -174,6 +183,9 @@ struct entity {
 				const struct record *after, const char *action);
 	const struct workflow *workflow; /* NULL: the register has no states */
 	struct entity_io io;		 /* natural key and whether imports may create records */
+	/* Who may do what: one grant per role that may do anything, ended by { .rights = NULL };
+	 * a role without one may do nothing (deny by default). */
+	const struct grant *access;
 };
 
 /* A workflow is data like the fields: the state field and the steps between states. A step is
@@ -220,6 +232,17 @@ enum model_mode { MODEL_CREATE, MODEL_PATCH };
 /* A record's reference for registers quoted by number ("INC-00012" from id_prefix "INC-");
  * NULL for registers without one. */
 const char *model_reference(struct arena *a, const struct entity *e, int64_t id);
+
+/* Whether every name the registers' declarations use resolves (references, scope and label
+ * columns, the workflow's state field, states and step inputs; no register or field declared
+ * twice); false with why naming the first that does not. Run at start: the program must not
+ * start on a declaration that is wrong. */
+bool model_registry_check(char *why, size_t n);
+/* The registers in an order where each comes after those it refers to (within a cycle of
+ * references, after those it requires), declared order otherwise: the order a whole
+ * installation is copied in. Returns how many (0 if cap is too small or required references
+ * form a cycle). */
+size_t model_registry_order(const struct entity **out, size_t cap);
 
 /* The registers of this build, set once at start by the domain layer. */
 void model_registry_set(const struct entity *const *list, size_t n);

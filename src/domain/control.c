@@ -55,7 +55,20 @@ static const struct entity_page framework_pages[] = {
 	{ NULL, NULL },
 };
 
+/* Who may do what with it (docs/security.md shows every register's): role, then
+ * actions with their scope (r c u d and the workflow's steps; all, own, department). */
+static const struct grant framework_access[] = {
+	{ ROLE_BOARD, "r:all" },
+	{ ROLE_ISMS_MANAGER, "r:all c:all u:all d:all" },
+	{ ROLE_OPERATIONS_MANAGER, "r:all" },
+	{ ROLE_HR_MANAGER, "r:all" },
+	{ ROLE_DEPARTMENT_HEAD, "r:all" },
+	{ ROLE_AUDITOR, "r:all" },
+	{ .rights = NULL },
+};
+
 const struct entity entity_framework = {
+	.access = framework_access,
 	.name = "framework",
 	.plural = "frameworks",
 	.title = "Framework",
@@ -167,7 +180,20 @@ static enum err catalog_derive(struct db *db, struct arena *a, const struct reco
 	return ue;
 }
 
+/* Who may do what with it (docs/security.md shows every register's): role, then
+ * actions with their scope (r c u d and the workflow's steps; all, own, department). */
+static const struct grant catalog_control_access[] = {
+	{ ROLE_BOARD, "r:all" },
+	{ ROLE_ISMS_MANAGER, "r:all c:all u:all d:all" },
+	{ ROLE_OPERATIONS_MANAGER, "r:all" },
+	{ ROLE_HR_MANAGER, "r:all" },
+	{ ROLE_DEPARTMENT_HEAD, "r:all" },
+	{ ROLE_AUDITOR, "r:all" },
+	{ .rights = NULL },
+};
+
 const struct entity entity_catalog_control = {
+	.access = catalog_control_access,
 	.name = "catalog_control",
 	.plural = "catalog_controls",
 	.title = "Catalogue control",
@@ -266,7 +292,18 @@ static enum err mapping_derive(struct db *db, struct arena *a, const struct reco
 	return ERR_OK;
 }
 
+/* Who may do what with it (docs/security.md shows every register's): role, then
+ * actions with their scope (r c u d and the workflow's steps; all, own, department). */
+static const struct grant control_mapping_access[] = {
+	{ ROLE_BOARD, "r:all" },
+	{ ROLE_ISMS_MANAGER, "r:all c:all u:all d:all" },
+	{ ROLE_OPERATIONS_MANAGER, "r:all" },
+	{ ROLE_AUDITOR, "r:all" },
+	{ .rights = NULL },
+};
+
 const struct entity entity_control_mapping = {
+	.access = control_mapping_access,
 	.name = "control_mapping",
 	.plural = "control_mappings",
 	.title = "Control mapping",
@@ -441,7 +478,20 @@ static const struct entity_page control_pages[] = {
 	{ NULL, NULL },
 };
 
+/* Who may do what with it (docs/security.md shows every register's): role, then
+ * actions with their scope (r c u d and the workflow's steps; all, own, department). */
+static const struct grant control_access[] = {
+	{ ROLE_BOARD, "r:all" },
+	{ ROLE_ISMS_MANAGER, "r:all c:all u:all d:all" },
+	{ ROLE_OPERATIONS_MANAGER, "r:all u:all" },
+	{ ROLE_HR_MANAGER, "r:own u:own" },
+	{ ROLE_DEPARTMENT_HEAD, "r:own+department u:own+department" },
+	{ ROLE_AUDITOR, "r:all" },
+	{ .rights = NULL },
+};
+
 const struct entity entity_control = {
+	.access = control_access,
 	.name = "control",
 	.plural = "controls",
 	.title = "Control",
@@ -480,7 +530,18 @@ static const struct field control_risk_fields[] = {
 	  .max = 500 },
 };
 
+/* Who may do what with it (docs/security.md shows every register's): role, then
+ * actions with their scope (r c u d and the workflow's steps; all, own, department). */
+static const struct grant control_risk_access[] = {
+	{ ROLE_BOARD, "r:all" },
+	{ ROLE_ISMS_MANAGER, "r:all c:all u:all d:all" },
+	{ ROLE_OPERATIONS_MANAGER, "r:all" },
+	{ ROLE_AUDITOR, "r:all" },
+	{ .rights = NULL },
+};
+
 const struct entity entity_control_risk = {
+	.access = control_risk_access,
 	.name = "control_risk",
 	.plural = "control_risks",
 	.title = "Risk treated",
@@ -542,7 +603,20 @@ static void evidence_check(const struct record *r, struct arena *a, struct verro
 		verrors_add(ve, "expires_on", "must not be before the collection date");
 }
 
+/* Who may do what with it (docs/security.md shows every register's): role, then
+ * actions with their scope (r c u d and the workflow's steps; all, own, department). */
+static const struct grant evidence_access[] = {
+	{ ROLE_BOARD, "r:all" },
+	{ ROLE_ISMS_MANAGER, "r:all c:all u:all d:all" },
+	{ ROLE_OPERATIONS_MANAGER, "r:all c:all u:all d:all" },
+	{ ROLE_HR_MANAGER, "r:own c:own u:own" },
+	{ ROLE_DEPARTMENT_HEAD, "r:own c:own u:own" },
+	{ ROLE_AUDITOR, "r:all" },
+	{ .rights = NULL },
+};
+
 const struct entity entity_evidence = {
+	.access = evidence_access,
 	.name = "evidence",
 	.plural = "evidence",
 	.title = "Evidence",

@@ -267,7 +267,20 @@ static const struct entity_page document_record_pages[] = {
 	{ NULL, NULL },
 };
 
+/* Who may do what with it (docs/security.md shows every register's): role, then
+ * actions with their scope (r c u d and the workflow's steps; all, own, department). */
+static const struct grant document_access[] = {
+	{ ROLE_BOARD, "r:all" },
+	{ ROLE_ISMS_MANAGER, "r:all c:all u:all d:all" },
+	{ ROLE_OPERATIONS_MANAGER, "r:all c:own u:own" },
+	{ ROLE_HR_MANAGER, "r:all c:own u:own" },
+	{ ROLE_DEPARTMENT_HEAD, "r:all c:own+department u:own+department" },
+	{ ROLE_AUDITOR, "r:all" },
+	{ .rights = NULL },
+};
+
 const struct entity entity_document = {
+	.access = document_access,
 	.name = "document",
 	.plural = "documents",
 	.title = "Document",
@@ -926,7 +939,23 @@ static const struct entity_page version_record_pages[] = {
 	{ NULL, NULL },
 };
 
+/* Who may do what with it (docs/security.md shows every register's): authors send versions
+ * for approval; the ISM and the Board sign off (the step decides which sign-off the document
+ * still needs); the ISM publishes and retires. */
+static const struct grant document_version_access[] = {
+	{ ROLE_BOARD, "r:all return:all approve:all" },
+	{ ROLE_ISMS_MANAGER,
+	  "r:all c:all u:all d:all submit:all return:all approve:all publish:all retire:all" },
+	{ ROLE_OPERATIONS_MANAGER, "r:all c:own u:own d:own submit:own" },
+	{ ROLE_HR_MANAGER, "r:all c:own u:own d:own submit:own" },
+	{ ROLE_DEPARTMENT_HEAD,
+	  "r:all c:own+department u:own+department d:own+department submit:own+department" },
+	{ ROLE_AUDITOR, "r:all" },
+	{ .rights = NULL },
+};
+
 const struct entity entity_document_version = {
+	.access = document_version_access,
 	.name = "document_version",
 	.plural = "document_versions",
 	.title = "Document version",
@@ -1013,7 +1042,20 @@ static enum err signoff_can_delete(struct db *db, const struct record *rec, stru
 	return ERR_CONFLICT;
 }
 
+/* Who may do what with it (docs/security.md shows every register's): role, then
+ * actions with their scope (r c u d and the workflow's steps; all, own, department). */
+static const struct grant document_signoff_access[] = {
+	{ ROLE_BOARD, "r:all" },
+	{ ROLE_ISMS_MANAGER, "r:all" },
+	{ ROLE_OPERATIONS_MANAGER, "r:all" },
+	{ ROLE_HR_MANAGER, "r:all" },
+	{ ROLE_DEPARTMENT_HEAD, "r:all" },
+	{ ROLE_AUDITOR, "r:all" },
+	{ .rights = NULL },
+};
+
 const struct entity entity_document_signoff = {
+	.access = document_signoff_access,
 	.name = "document_signoff",
 	.plural = "document_signoffs",
 	.title = "Approval sign-off",
@@ -1117,7 +1159,20 @@ static enum err review_derive(struct db *db, struct arena *a, const struct recor
 	return e;
 }
 
+/* Who may do what with it (docs/security.md shows every register's): role, then
+ * actions with their scope (r c u d and the workflow's steps; all, own, department). */
+static const struct grant document_review_access[] = {
+	{ ROLE_BOARD, "r:all" },
+	{ ROLE_ISMS_MANAGER, "r:all c:all u:all d:all" },
+	{ ROLE_OPERATIONS_MANAGER, "r:all c:own u:own" },
+	{ ROLE_HR_MANAGER, "r:all c:own u:own" },
+	{ ROLE_DEPARTMENT_HEAD, "r:all c:own u:own" },
+	{ ROLE_AUDITOR, "r:all" },
+	{ .rights = NULL },
+};
+
 const struct entity entity_document_review = {
+	.access = document_review_access,
 	.name = "document_review",
 	.plural = "document_reviews",
 	.title = "Document review",
@@ -1272,7 +1327,23 @@ static const struct workflow cr_workflow = {
 
 static const char *const cr_frozen[] = { "accepted", "rejected", NULL };
 
+/* Who may do what with it (docs/security.md shows every register's): anyone raises one in
+ * their own name; the document's owner decides (the step checks it is the owner). */
+static const struct grant change_request_access[] = {
+	{ ROLE_BOARD, "r:all c:own u:own" },
+	{ ROLE_ISMS_MANAGER, "r:all c:all u:all d:all accept:all reject:all" },
+	{ ROLE_OPERATIONS_MANAGER, "r:all c:own u:own accept:all reject:all" },
+	{ ROLE_HR_MANAGER, "r:all c:own u:own accept:all reject:all" },
+	{ ROLE_DEPARTMENT_HEAD,
+	  "r:own+department c:own u:own accept:department reject:department" },
+	{ ROLE_SUPPORT, "r:own c:own u:own" },
+	{ ROLE_STAFF, "r:own c:own u:own" },
+	{ ROLE_AUDITOR, "r:all" },
+	{ .rights = NULL },
+};
+
 const struct entity entity_change_request = {
+	.access = change_request_access,
 	.name = "change_request",
 	.plural = "change_requests",
 	.title = "Change request",
@@ -1438,7 +1509,23 @@ static const struct entity_page ack_record_pages[] = {
 	{ NULL, NULL },
 };
 
+/* Who may do what with it (docs/security.md shows every register's): everyone acknowledges
+ * what they were asked to read, themselves. */
+static const struct grant acknowledgement_access[] = {
+	{ ROLE_ADMIN, "r:own acknowledge:own" },
+	{ ROLE_BOARD, "r:all acknowledge:own" },
+	{ ROLE_ISMS_MANAGER, "r:all c:all u:all d:all acknowledge:own" },
+	{ ROLE_OPERATIONS_MANAGER, "r:own acknowledge:own" },
+	{ ROLE_HR_MANAGER, "r:own acknowledge:own" },
+	{ ROLE_DEPARTMENT_HEAD, "r:own+department acknowledge:own" },
+	{ ROLE_SUPPORT, "r:own acknowledge:own" },
+	{ ROLE_STAFF, "r:own acknowledge:own" },
+	{ ROLE_AUDITOR, "r:all acknowledge:own" },
+	{ .rights = NULL },
+};
+
 const struct entity entity_acknowledgement = {
+	.access = acknowledgement_access,
 	.name = "acknowledgement",
 	.plural = "acknowledgements",
 	.title = "Acknowledgement",
@@ -1480,7 +1567,20 @@ static const struct field dc_fields[] = {
 	  .max = 500 },
 };
 
+/* Who may do what with it (docs/security.md shows every register's): role, then
+ * actions with their scope (r c u d and the workflow's steps; all, own, department). */
+static const struct grant document_control_access[] = {
+	{ ROLE_BOARD, "r:all" },
+	{ ROLE_ISMS_MANAGER, "r:all c:all u:all d:all" },
+	{ ROLE_OPERATIONS_MANAGER, "r:all" },
+	{ ROLE_HR_MANAGER, "r:all" },
+	{ ROLE_DEPARTMENT_HEAD, "r:all" },
+	{ ROLE_AUDITOR, "r:all" },
+	{ .rights = NULL },
+};
+
 const struct entity entity_document_control = {
+	.access = document_control_access,
 	.name = "document_control",
 	.plural = "document_controls",
 	.title = "Document for a control",

@@ -3,6 +3,7 @@
 #ifndef CUSTOS_DOMAIN_H
 #define CUSTOS_DOMAIN_H
 
+#include "core/authz.h"
 #include "core/model.h"
 #include "store/db.h"
 
@@ -38,6 +39,8 @@ int64_t person_department(struct db *db, int64_t person);
 const char *person_name(struct db *db, struct arena *a, int64_t person);
 
 /* Registers every entity and job of this build with the core. Call once at start. */
-void domain_init(void);
+/* Hands every register to the core and reads their grants; NULL when the declarations hold,
+ * else what does not resolve (the program must not start). */
+const char *domain_init(void);
 
 #endif

@@ -661,7 +661,26 @@ static const struct entity_page incident_record_pages[] = {
 	{ NULL, NULL },
 };
 
+/* Who may do what with it (docs/security.md shows every register's): everyone reports, in
+ * their own name (policy 3.12); the Support Team triages, escalates, merges duplicates and
+ * resolves minor ones (the steps check); the ISM does all and alone investigates and closes. */
+static const struct grant incident_access[] = {
+	{ ROLE_ADMIN, "r:own c:own" },
+	{ ROLE_BOARD, "r:all c:own" },
+	{ ROLE_ISMS_MANAGER, "r:all c:own u:all triage:all escalate:all merge:all reassess:all "
+			     "investigate:all contain:all resolve:all close:all" },
+	{ ROLE_OPERATIONS_MANAGER, "r:all c:own" },
+	{ ROLE_HR_MANAGER, "r:own c:own" },
+	{ ROLE_DEPARTMENT_HEAD, "r:own+department c:own" },
+	{ ROLE_SUPPORT,
+	  "r:all c:own u:all triage:all escalate:all merge:all reassess:all resolve:all" },
+	{ ROLE_STAFF, "r:own c:own" },
+	{ ROLE_AUDITOR, "r:all c:own" },
+	{ .rights = NULL },
+};
+
 const struct entity entity_incident = {
+	.access = incident_access,
 	.name = "incident",
 	.plural = "incidents",
 	.title = "Incident",
@@ -742,7 +761,19 @@ static const struct field asset_fields[] = {
 	  .max = 500 },
 };
 
+/* Who may do what with it (docs/security.md shows every register's): role, then
+ * actions with their scope (r c u d and the workflow's steps; all, own, department). */
+static const struct grant incident_asset_access[] = {
+	{ ROLE_BOARD, "r:all" },
+	{ ROLE_ISMS_MANAGER, "r:all c:all u:all d:all" },
+	{ ROLE_OPERATIONS_MANAGER, "r:all" },
+	{ ROLE_SUPPORT, "r:all c:all u:all d:all" },
+	{ ROLE_AUDITOR, "r:all" },
+	{ .rights = NULL },
+};
+
 const struct entity entity_incident_asset = {
+	.access = incident_asset_access,
 	.name = "incident_asset",
 	.plural = "incident_assets",
 	.title = "Affected asset",
@@ -819,7 +850,19 @@ static enum err note_derive(struct db *db, struct arena *a, const struct record 
 	return ve->n ? ERR_INVALID : ERR_OK;
 }
 
+/* Who may do what with it (docs/security.md shows every register's): role, then
+ * actions with their scope (r c u d and the workflow's steps; all, own, department). */
+static const struct grant incident_note_access[] = {
+	{ ROLE_BOARD, "r:all" },
+	{ ROLE_ISMS_MANAGER, "r:all c:all u:all d:all" },
+	{ ROLE_OPERATIONS_MANAGER, "r:all c:all u:own" },
+	{ ROLE_SUPPORT, "r:all c:all u:own" },
+	{ ROLE_AUDITOR, "r:all" },
+	{ .rights = NULL },
+};
+
 const struct entity entity_incident_note = {
+	.access = incident_note_access,
 	.name = "incident_note",
 	.plural = "incident_notes",
 	.title = "Incident note",
@@ -886,7 +929,22 @@ static enum err action_derive(struct db *db, struct arena *a, const struct recor
 	return before ? ERR_OK : child_derive(db, a, before, after, ve);
 }
 
+/* Who may do what with it (docs/security.md shows every register's): role, then
+ * actions with their scope (r c u d and the workflow's steps; all, own, department). */
+static const struct grant incident_action_access[] = {
+	{ ROLE_BOARD, "r:all" },
+	{ ROLE_ISMS_MANAGER, "r:all c:all u:all d:all" },
+	{ ROLE_OPERATIONS_MANAGER, "r:all u:own" },
+	{ ROLE_HR_MANAGER, "r:own u:own" },
+	{ ROLE_DEPARTMENT_HEAD, "r:own+department u:own" },
+	{ ROLE_SUPPORT, "r:all u:own" },
+	{ ROLE_STAFF, "r:own u:own" },
+	{ ROLE_AUDITOR, "r:all" },
+	{ .rights = NULL },
+};
+
 const struct entity entity_incident_action = {
+	.access = incident_action_access,
 	.name = "incident_action",
 	.plural = "incident_actions",
 	.title = "Corrective action",
@@ -935,7 +993,16 @@ static void target_check(const struct record *r, struct arena *a, struct verrors
 		verrors_add(ve, "escalate_minutes", "must not be before the triage target");
 }
 
+/* Who may do what with it (docs/security.md shows every register's): role, then
+ * actions with their scope (r c u d and the workflow's steps; all, own, department). */
+static const struct grant incident_target_access[] = {
+	{ ROLE_BOARD, "r:all" },   { ROLE_ISMS_MANAGER, "r:all c:all u:all d:all" },
+	{ ROLE_SUPPORT, "r:all" }, { ROLE_AUDITOR, "r:all" },
+	{ .rights = NULL },
+};
+
 const struct entity entity_incident_target = {
+	.access = incident_target_access,
 	.name = "incident_target",
 	.plural = "incident_targets",
 	.title = "Incident target",

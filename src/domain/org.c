@@ -109,7 +109,24 @@ static enum err organisation_derive(struct db *db, struct arena *a, const struct
 	return ERR_OK;
 }
 
+/* Who may do what with it (docs/security.md shows every register's): role, then
+ * actions with their scope (r c u d and the workflow's steps; all, own, department). */
+static const struct grant organisation_access[] = {
+	{ ROLE_ADMIN, "r:all c:all u:all" },
+	{ ROLE_BOARD, "r:all" },
+	{ ROLE_ISMS_MANAGER, "r:all c:all u:all" },
+	{ ROLE_OPERATIONS_MANAGER, "r:all" },
+	{ ROLE_HR_MANAGER, "r:all" },
+	{ ROLE_DEPARTMENT_HEAD, "r:all" },
+	{ ROLE_SUPPORT, "r:all" },
+	{ ROLE_STAFF, "r:all" },
+	{ ROLE_AUDITOR, "r:all" },
+	{ ROLE_EXTERNAL, "r:all" },
+	{ .rights = NULL },
+};
+
 const struct entity entity_organisation = {
+	.access = organisation_access,
 	.name = "organisation",
 	.plural = "organisations",
 	.title = "Organisation",
@@ -205,7 +222,23 @@ static const struct field department_fields[] = {
 	{ .name = "description", .label = "Description", .type = FT_MARKDOWN, .flags = FF_SEARCH },
 };
 
+/* Who may do what with it (docs/security.md shows every register's): role, then
+ * actions with their scope (r c u d and the workflow's steps; all, own, department). */
+static const struct grant department_access[] = {
+	{ ROLE_ADMIN, "r:all" },
+	{ ROLE_BOARD, "r:all" },
+	{ ROLE_ISMS_MANAGER, "r:all c:all u:all d:all" },
+	{ ROLE_OPERATIONS_MANAGER, "r:all" },
+	{ ROLE_HR_MANAGER, "r:all c:all u:all d:all" },
+	{ ROLE_DEPARTMENT_HEAD, "r:all" },
+	{ ROLE_SUPPORT, "r:all" },
+	{ ROLE_STAFF, "r:all" },
+	{ ROLE_AUDITOR, "r:all" },
+	{ .rights = NULL },
+};
+
 const struct entity entity_department = {
+	.access = department_access,
 	.name = "department",
 	.plural = "departments",
 	.title = "Department",
@@ -270,7 +303,23 @@ static void person_check(const struct record *r, struct arena *a, struct verrors
 		verrors_add(ve, "end_date", "must not be before the start date");
 }
 
+/* Who may do what with it (docs/security.md shows every register's): role, then
+ * actions with their scope (r c u d and the workflow's steps; all, own, department). */
+static const struct grant person_access[] = {
+	{ ROLE_ADMIN, "r:all" },
+	{ ROLE_BOARD, "r:all" },
+	{ ROLE_ISMS_MANAGER, "r:all c:all u:all d:all" },
+	{ ROLE_OPERATIONS_MANAGER, "r:all" },
+	{ ROLE_HR_MANAGER, "r:all c:all u:all d:all" },
+	{ ROLE_DEPARTMENT_HEAD, "r:department" },
+	{ ROLE_SUPPORT, "r:all" },
+	{ ROLE_STAFF, "r:own" },
+	{ ROLE_AUDITOR, "r:all" },
+	{ .rights = NULL },
+};
+
 const struct entity entity_person = {
+	.access = person_access,
 	.name = "person",
 	.plural = "people",
 	.title = "Person",
@@ -330,7 +379,20 @@ static const struct field party_fields[] = {
 	{ .name = "review_on", .label = "Next review", .type = FT_DATE, .flags = FF_LIST | FF_DUE },
 };
 
+/* Who may do what with it (docs/security.md shows every register's): role, then
+ * actions with their scope (r c u d and the workflow's steps; all, own, department). */
+static const struct grant interested_party_access[] = {
+	{ ROLE_BOARD, "r:all" },
+	{ ROLE_ISMS_MANAGER, "r:all c:all u:all d:all" },
+	{ ROLE_OPERATIONS_MANAGER, "r:all" },
+	{ ROLE_HR_MANAGER, "r:all" },
+	{ ROLE_DEPARTMENT_HEAD, "r:all" },
+	{ ROLE_AUDITOR, "r:all" },
+	{ .rights = NULL },
+};
+
 const struct entity entity_interested_party = {
+	.access = interested_party_access,
 	.name = "interested_party",
 	.plural = "interested_parties",
 	.title = "Interested party",

@@ -1,4 +1,5 @@
 /* registry.c - the list of every register in this build, in navigation order. */
+#include "core/authz.h"
 #include "core/jobs.h"
 #include "domain/document.h"
 #include "domain/domain.h"
@@ -44,8 +45,10 @@ static const struct job domain_jobs[] = {
 	{ "incident_overdue", 300, incident_overdue_job },
 };
 
-void domain_init(void)
+const char *domain_init(void)
 {
+	static char why[300];
 	model_registry_set(all_entities, sizeof(all_entities) / sizeof(all_entities[0]));
 	jobs_set_domain(domain_jobs, sizeof(domain_jobs) / sizeof(domain_jobs[0]));
+	return model_registry_check(why, sizeof(why)) && authz_load(why, sizeof(why)) ? NULL : why;
 }

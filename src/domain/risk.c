@@ -485,7 +485,20 @@ static const struct entity_page method_pages[] = {
 	{ NULL, NULL },
 };
 
+/* Who may do what with it (docs/security.md shows every register's): role, then
+ * actions with their scope (r c u d and the workflow's steps; all, own, department). */
+static const struct grant risk_method_access[] = {
+	{ ROLE_BOARD, "r:all" },
+	{ ROLE_ISMS_MANAGER, "r:all c:all u:all d:all activate:all" },
+	{ ROLE_OPERATIONS_MANAGER, "r:all" },
+	{ ROLE_HR_MANAGER, "r:all" },
+	{ ROLE_DEPARTMENT_HEAD, "r:all" },
+	{ ROLE_AUDITOR, "r:all" },
+	{ .rights = NULL },
+};
+
 const struct entity entity_risk_method = {
+	.access = risk_method_access,
 	.name = "risk_method",
 	.plural = "risk_methods",
 	.title = "Risk method",
@@ -948,7 +961,25 @@ static const struct entity_page risk_pages[] = {
 	{ NULL, NULL },
 };
 
+/* Who may do what with it (docs/security.md shows every register's): whoever assesses a
+ * risk asks its owner to accept it; the owner accepts (the step checks it is the owner, any
+ * role can own one), and above the appetite the Board (policy 1). */
+static const struct grant risk_access[] = {
+	{ ROLE_BOARD, "r:all accept:own board_accept:all reject:all" },
+	{ ROLE_ISMS_MANAGER, "r:all c:all u:all d:all submit:all accept:own reject:own review:all "
+			     "close:all reopen:all" },
+	{ ROLE_OPERATIONS_MANAGER, "r:all c:all u:all submit:all accept:own reject:own" },
+	{ ROLE_HR_MANAGER, "r:own accept:own reject:own" },
+	{ ROLE_DEPARTMENT_HEAD, "r:own+department c:department u:department submit:department "
+				"accept:own reject:own review:own+department" },
+	{ ROLE_SUPPORT, "r:own accept:own reject:own" },
+	{ ROLE_STAFF, "r:own accept:own reject:own" },
+	{ ROLE_AUDITOR, "r:all" },
+	{ .rights = NULL },
+};
+
 const struct entity entity_risk = {
+	.access = risk_access,
 	.name = "risk",
 	.plural = "risks",
 	.title = "Risk",
@@ -1004,7 +1035,22 @@ static const struct field action_fields[] = {
 	{ .name = "notes", .label = "Notes", .type = FT_MARKDOWN, .flags = FF_SEARCH },
 };
 
+/* Who may do what with it (docs/security.md shows every register's): role, then
+ * actions with their scope (r c u d and the workflow's steps; all, own, department). */
+static const struct grant risk_action_access[] = {
+	{ ROLE_BOARD, "r:all" },
+	{ ROLE_ISMS_MANAGER, "r:all c:all u:all d:all" },
+	{ ROLE_OPERATIONS_MANAGER, "r:all c:all u:all d:all" },
+	{ ROLE_HR_MANAGER, "r:own u:own" },
+	{ ROLE_DEPARTMENT_HEAD, "r:own u:own" },
+	{ ROLE_SUPPORT, "r:own u:own" },
+	{ ROLE_STAFF, "r:own u:own" },
+	{ ROLE_AUDITOR, "r:all" },
+	{ .rights = NULL },
+};
+
 const struct entity entity_risk_action = {
+	.access = risk_action_access,
 	.name = "risk_action",
 	.plural = "risk_actions",
 	.title = "Treatment action",
@@ -1038,7 +1084,19 @@ static const struct field link_fields[] = {
 	  .max = 500 },
 };
 
+/* Who may do what with it (docs/security.md shows every register's): role, then
+ * actions with their scope (r c u d and the workflow's steps; all, own, department). */
+static const struct grant risk_asset_access[] = {
+	{ ROLE_BOARD, "r:all" },
+	{ ROLE_ISMS_MANAGER, "r:all c:all u:all d:all" },
+	{ ROLE_OPERATIONS_MANAGER, "r:all c:all u:all d:all" },
+	{ ROLE_DEPARTMENT_HEAD, "r:all" },
+	{ ROLE_AUDITOR, "r:all" },
+	{ .rights = NULL },
+};
+
 const struct entity entity_risk_asset = {
+	.access = risk_asset_access,
 	.name = "risk_asset",
 	.plural = "risk_assets",
 	.title = "Affected asset",

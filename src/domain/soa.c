@@ -432,7 +432,17 @@ static const struct entity_page soa_version_pages[] = {
 	{ NULL, NULL },
 };
 
+/* Who may do what with it (docs/security.md shows every register's): role, then
+ * actions with their scope (r c u d and the workflow's steps; all, own, department). */
+static const struct grant soa_version_access[] = {
+	{ ROLE_BOARD, "r:all" },
+	{ ROLE_ISMS_MANAGER, "r:all c:all u:all d:all approve:all" },
+	{ ROLE_AUDITOR, "r:all" },
+	{ .rights = NULL },
+};
+
 const struct entity entity_soa_version = {
+	.access = soa_version_access,
 	.name = "soa_version",
 	.plural = "soa_versions",
 	.title = "SoA version",

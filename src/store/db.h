@@ -125,9 +125,9 @@ struct db_base {
 extern const struct db_ops db_sqlite_ops;
 extern const struct db_ops db_postgres_ops;
 
-/* Every table of the schema, in an order where referenced tables come first: for copying a
- * whole installation (custos migrate-data). Returns NULL-terminated names. */
-const char *const *db_tables(void);
+/* The tables of the schema that are no register's, NULL-terminated: for copying a whole
+ * installation (custos migrate-data) with the registers' own tables. */
+const char *const *db_system_tables(void);
 /* Copies every row of table from src to dst (same schema) inside dst's open transaction;
  * *rows gets the count. */
 enum err db_copy_table(struct db *src, struct db *dst, const char *table, int64_t *rows) WUR;

@@ -308,7 +308,7 @@ static void test_lookups(void **state)
 
 int main(void)
 {
-	domain_init();
+	assert_null(domain_init());
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_declarations),
 		cmocka_unit_test(test_bad_specs),

@@ -39,7 +39,7 @@ static const struct entity entity_widget = {
 static int setup(void **state)
 {
 	(void)state;
-	domain_init();
+	assert_null(domain_init());
 	arena_init(&A, 0);
 	return 0;
 }

@@ -319,7 +319,7 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 	if (!f || !(f->db = testdb_open()))
 		return -1;
-	domain_init();
+	assert_null(domain_init());
 	if (testdb_fresh_totals(f->db))
 		return -1;
 	arena_init(&f->a, 0);

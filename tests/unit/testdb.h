@@ -41,7 +41,7 @@ static struct db *testdb_open(void)
 	static unsigned counter;
 	if (crypto_init() != ERR_OK)
 		return NULL;
-	domain_init();
+	assert_null(domain_init());
 	char url[512];
 	if (testdb_pg()) {
 		snprintf(testdb_pgname, sizeof(testdb_pgname), "custos_unit_%d_%u", (int)getpid(),
