@@ -150,3 +150,8 @@ const struct entity entity_asset = {
 	.dept_column = "department_id",
 	.io = { .key = "identifier|name" },
 };
+
+/* The registers of this file, in navigation order, and their scheduled jobs (domain.h). */
+const struct area area_assets = {
+	.registers = (const struct entity *const[]){ &entity_asset, NULL },
+};

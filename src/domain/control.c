@@ -632,3 +632,15 @@ const struct entity entity_evidence = {
 	.check = evidence_check,
 	.io = { .key = "control_id+title" },
 };
+
+/* The registers of this file, in navigation order, and their scheduled jobs (domain.h). */
+const struct area area_controls = {
+	.registers = (const struct entity *const[]){ &entity_control, &entity_evidence,
+						     &entity_control_risk, NULL },
+};
+
+/* The registers of this file, in navigation order, and their scheduled jobs (domain.h). */
+const struct area area_frameworks = {
+	.registers = (const struct entity *const[]){ &entity_framework, &entity_catalog_control,
+						     &entity_control_mapping, NULL },
+};

@@ -11,6 +11,7 @@
 #include "core/mail.h"
 #include "core/repo.h"
 #include "domain/document.h"
+#include "core/jobs.h"
 #include "domain/domain.h"
 #include "store/db.h"
 #include "util/crypto.h"
@@ -1929,3 +1930,18 @@ enum err document_version_by_number(struct db *db, struct arena *a, int64_t doc_
 				"ii", doc_id, number);
 	return e ? e : load(db, a, &entity_document_version, id, out);
 }
+
+/* The registers of this file, in navigation order, and their scheduled jobs (domain.h). */
+static const struct job area_documents_jobs[] = {
+	{ "acknowledgement_reminders", 3600, document_reminders_job },
+};
+
+const struct area area_documents = {
+	.registers =
+		(const struct entity *const[]){ &entity_document, &entity_document_version,
+						&entity_document_signoff, &entity_document_review,
+						&entity_change_request, &entity_acknowledgement,
+						&entity_document_control, NULL },
+	.jobs = area_documents_jobs,
+	.njobs = sizeof(area_documents_jobs) / sizeof(area_documents_jobs[0]),
+};

@@ -39,6 +39,20 @@ int64_t person_department(struct db *db, int64_t person);
 const char *person_name(struct db *db, struct arena *a, int64_t person);
 
 /* Registers every entity and job of this build with the core. Call once at start. */
+struct job;
+
+/* One area of the ISMS as its domain file declares it: its registers in navigation order
+ * (NULL-terminated) and the jobs the scheduler runs for them. A new register is added to its
+ * file's area and nowhere else. */
+struct area {
+	const struct entity *const *registers;
+	const struct job *jobs;
+	size_t njobs;
+};
+
+extern const struct area area_organisation, area_assets, area_risk, area_controls, area_soa,
+	area_frameworks, area_documents, area_incidents;
+
 /* Hands every register to the core and reads their grants; NULL when the declarations hold,
  * else what does not resolve (the program must not start). */
 const char *domain_init(void);

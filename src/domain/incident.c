@@ -12,6 +12,7 @@
 #include "core/mail.h"
 #include "core/repo.h"
 #include "domain/incident.h"
+#include "core/jobs.h"
 #include "domain/domain.h"
 #include "store/db.h"
 #include "util/log.h"
@@ -1299,3 +1300,16 @@ enum err incident_report_markdown(struct db *db, struct arena *a, const struct r
 	}
 	return buf_failed(b) ? ERR_NOMEM : ERR_OK;
 }
+
+/* The registers of this file, in navigation order, and their scheduled jobs (domain.h). */
+static const struct job area_incidents_jobs[] = {
+	{ "incident_overdue", 300, incident_overdue_job },
+};
+
+const struct area area_incidents = {
+	.registers = (const struct entity *const[]){ &entity_incident, &entity_incident_asset,
+						     &entity_incident_note, &entity_incident_action,
+						     &entity_incident_target, NULL },
+	.jobs = area_incidents_jobs,
+	.njobs = sizeof(area_incidents_jobs) / sizeof(area_incidents_jobs[0]),
+};

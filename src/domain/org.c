@@ -405,3 +405,10 @@ const struct entity entity_interested_party = {
 	.default_sort = "name",
 	.io = { .key = "name" },
 };
+
+/* The registers of this file, in navigation order, and their scheduled jobs (domain.h). */
+const struct area area_organisation = {
+	.registers = (const struct entity *const[]){ &entity_department, &entity_person,
+						     &entity_organisation, &entity_interested_party,
+						     NULL },
+};

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/authz.h"
+#include "core/jobs.h"
 #include "core/repo.h"
 #include "util/str.h"
 #include "util/timeutil.h"
@@ -1214,3 +1215,16 @@ enum err risk_expire_acceptances(struct db *db)
 	}
 	return ERR_OK;
 }
+
+/* The registers of this file, in navigation order, and their scheduled jobs (domain.h). */
+static const struct job area_risk_jobs[] = {
+	{ "risk_acceptance_expiry", 3600, risk_expire_acceptances },
+};
+
+const struct area area_risk = {
+	.registers =
+		(const struct entity *const[]){ &entity_risk, &entity_risk_action,
+						&entity_risk_asset, &entity_risk_method, NULL },
+	.jobs = area_risk_jobs,
+	.njobs = sizeof(area_risk_jobs) / sizeof(area_risk_jobs[0]),
+};

@@ -459,3 +459,8 @@ const struct entity entity_soa_version = {
 	.can_delete = soa_version_can_delete,
 	.workflow = &soa_workflow,
 };
+
+/* The registers of this file, in navigation order, and their scheduled jobs (domain.h). */
+const struct area area_soa = {
+	.registers = (const struct entity *const[]){ &entity_soa_version, NULL },
+};
