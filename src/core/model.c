@@ -67,9 +67,24 @@ static bool check_entity(const struct entity *e, char *why, size_t wn)
 	      "%s: own_column %s is no field", e->name, e->own_column);
 	CHECK(!e->dept_column || model_field(e, e->dept_column), "%s: dept_column %s is no field",
 	      e->name, e->dept_column);
+	const struct field *pf = e->parent ? model_field(e, e->parent) : NULL;
+	CHECK(!e->parent || (pf && pf->type == FT_REF && (pf->flags & FF_FIXED)),
+	      "%s: parent %s is no fixed reference field", e->name, e->parent);
 	for (size_t i = 0; i < e->nfields; i++) {
 		const struct field *f = &e->fields[i];
 		CHECK(f->name, "%s: field %zu has no name", e->name, i);
+		const struct field *via = f->follows ? model_field(e, f->follows) : NULL;
+		const struct entity *from =
+			via && via->type == FT_REF ? model_entity(via->ref) : NULL;
+		CHECK(!f->follows ||
+			      (from && model_field(from, f->name) && (f->flags & FF_READONLY)),
+		      "%s.%s follows %s, which names no record with a field %s (or it is not "
+		      "read-only)",
+		      e->name, f->name, f->follows, f->name);
+		CHECK(!(f->flags & (FF_CREATE_TIME | FF_PER_STEP)) || (f->flags & FF_READONLY),
+		      "%s.%s is set by Custos: declare it read-only", e->name, f->name);
+		CHECK(!(f->flags & FF_CREATE_TIME) || f->type == FT_TIMESTAMP,
+		      "%s.%s: a creation time is a timestamp", e->name, f->name);
 		CHECK(f->type != FT_REF || (f->ref && model_entity(f->ref)),
 		      "%s.%s refers to %s, which is no register", e->name, f->name,
 		      f->ref ? f->ref : "nothing");
@@ -292,6 +307,60 @@ void model_set_int(struct record *rec, const char *name, int64_t v)
 	int i = model_field_index(rec->e, name);
 	if (i >= 0)
 		rec->v[i] = (struct value){ .set = true, .i = v };
+}
+
+/* The index of field f in r's register; f must be an entry of that register's field table
+ * (a handle such as &incident_fields[INC_ROOT_CAUSE]), which the assert holds to. */
+static size_t slot(const struct record *r, const struct field *f)
+{
+	uintptr_t base = (uintptr_t)r->e->fields, at = (uintptr_t)f;
+	size_t i = (at - base) / sizeof(*f);
+	assert(at >= base && i < r->e->nfields && &r->e->fields[i] == f);
+	return i;
+}
+
+const struct value *rec_get(const struct record *r, const struct field *f)
+{
+	return &r->v[slot(r, f)];
+}
+
+bool rec_has(const struct record *r, const struct field *f)
+{
+	const struct value *v = rec_get(r, f);
+	return v->set && !v->null;
+}
+
+const char *rec_text(const struct record *r, const struct field *f)
+{
+	const struct value *v = rec_get(r, f);
+	return v->set && !v->null ? v->s : NULL;
+}
+
+int64_t rec_int(const struct record *r, const struct field *f)
+{
+	const struct value *v = rec_get(r, f);
+	return v->set && !v->null ? v->i : 0;
+}
+
+void rec_set_text(struct record *r, const struct field *f, const char *s)
+{
+	r->v[slot(r, f)] =
+		(struct value){ .set = true, .s = s, .n = s ? strlen(s) : 0, .null = !s };
+}
+
+void rec_set_int(struct record *r, const struct field *f, int64_t v)
+{
+	r->v[slot(r, f)] = (struct value){ .set = true, .i = v };
+}
+
+void rec_set_null(struct record *r, const struct field *f)
+{
+	r->v[slot(r, f)] = (struct value){ .set = true, .null = true };
+}
+
+void rec_copy(struct record *to, const struct record *from, const struct field *f)
+{
+	to->v[slot(to, f)] = from->v[slot(from, f)];
 }
 
 struct record *model_record_new(struct arena *a, const struct entity *e)

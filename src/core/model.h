@@ -45,6 +45,16 @@ enum field_flag {
 	/* A person reference that names whoever makes the record (an incident's reporter, a
 	 * change request's author): on create, left out means the acting user's person. */
 	FF_SELF = 1u << 7,
+	/* Given when the record is made and never changed after (who reported an incident, the
+	 * incident a note belongs to): an update or step that changes it is refused, naming it. */
+	FF_FIXED = 1u << 8,
+	/* The time the record is made (when an incident became known): set by the create, never
+	 * from input. Declare it FF_READONLY. */
+	FF_CREATE_TIME = 1u << 9,
+	/* What was done at one step (its note): given with a step and kept until the next, which
+	 * clears it unless it gives its own. Declare it FF_READONLY and list it in the steps'
+	 * inputs. */
+	FF_PER_STEP = 1u << 10,
 };
 
 struct choice {
@@ -63,6 +73,10 @@ struct field {
 	const char *ref;	      /* FT_REF: the referenced entity's name */
 	const char *help;
 	const char *dflt; /* value (as text) taken on create when the input has none */
+	/* The reference field whose record this field is copied from, on every write: its field
+	 * of the same name (an incident's department follows its reporter: "reporter_id" gives
+	 * the reporter's department_id). Declare it FF_READONLY. NULL: none. */
+	const char *follows;
 };
 
 struct value {
@@ -183,6 +197,13 @@ struct entity {
 				const struct record *after, const char *action);
 	const struct workflow *workflow; /* NULL: the register has no states */
 	struct entity_io io;		 /* natural key and whether imports may create records */
+	/* The reference field naming the record this one belongs to (a note's incident): while
+	 * that record is in one of its register's frozen states, this register takes no new
+	 * record and no change for it. Declare the field FF_FIXED. NULL: none. */
+	const char *parent;
+	/* With a parent: records already there may still change while it is frozen (corrective
+	 * actions are followed up after their incident closes); only new ones are refused. */
+	bool parent_keeps_changes;
 	/* Who may do what: one grant per role that may do anything, ended by { .rights = NULL };
 	 * a role without one may do nothing (deny by default). */
 	const struct grant *access;
@@ -214,6 +235,12 @@ struct step {
 	bool task;
 	/* Fields the caller gives with the step (read-only otherwise), NULL-terminated or NULL. */
 	const char *const *inputs;
+	/* Fields the record must hold after the step (given with it, or already): "is required
+	 * to <step>" otherwise. NULL-terminated or NULL. Checked before apply runs. */
+	const char *const *require;
+	/* A timestamp field set to the step's time, and a field set to who took it (a person
+	 * reference: the acting user's person; a text field: their sign-in name); NULL: none. */
+	const char *stamp_at, *stamp_by;
 	/* Rules and effects beyond the state change, inside the transaction: who may (beyond the
 	 * role table, e.g. only the risk's owner: ERR_FORBIDDEN with a message in ve), what must
 	 * be filled (ERR_INVALID), what is recorded (who accepted, when). May be NULL. */
@@ -228,6 +255,21 @@ struct workflow {
 };
 
 enum model_mode { MODEL_CREATE, MODEL_PATCH };
+
+/* Typed access to a record's fields for domain code: a field is named by its descriptor, the
+ * address of its entry in the register's field table, so a typo does not compile, and an
+ * assert holds that it is a field of the record's own register. Domain files declare their
+ * field tables indexed by an enum and name a field as &incident_fields[INC_ROOT_CAUSE]. Text
+ * and numbers read NULL and 0 when unset or null; setting text NULL stores null. */
+const struct value *rec_get(const struct record *r, const struct field *f);
+bool rec_has(const struct record *r, const struct field *f); /* set and not null */
+const char *rec_text(const struct record *r, const struct field *f);
+int64_t rec_int(const struct record *r, const struct field *f);
+void rec_set_text(struct record *r, const struct field *f, const char *s);
+void rec_set_int(struct record *r, const struct field *f, int64_t v);
+void rec_set_null(struct record *r, const struct field *f);
+/* to's value of f (a field of to's register) from the same field of from (same register). */
+void rec_copy(struct record *to, const struct record *from, const struct field *f);
 
 /* A record's reference for registers quoted by number ("INC-00012" from id_prefix "INC-");
  * NULL for registers without one. */

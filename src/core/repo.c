@@ -468,6 +468,57 @@ static enum err store_files(struct repo_ctx *c, const struct record *r)
 	return ERR_OK;
 }
 
+/* The rules a register declares on its fields (model.h), for a write of after over before
+ * (NULL on create), inside its transaction: fixed fields stay, the creation time is now,
+ * followed fields are copied from the record their reference names, and a record that belongs
+ * to a frozen one takes no change. ERR_INVALID with ve naming the field, or a store error. */
+static enum err declared_rules(struct repo_ctx *c, const struct entity *e,
+			       const struct record *before, struct record *after, const char *now,
+			       struct verrors *ve)
+{
+	for (size_t i = 0; i < e->nfields; i++) {
+		const struct field *f = &e->fields[i];
+		if (before && (f->flags & FF_FIXED) && !value_equal(f, &before->v[i], &after->v[i]))
+			verrors_add(ve, f->name, "cannot change once the record is made");
+		if (!before && (f->flags & FF_CREATE_TIME))
+			after->v[i] = (struct value){ .set = true,
+						      .s = arena_strdup(c->a, now),
+						      .n = strlen(now) };
+		if (!f->follows)
+			continue;
+		int k = model_field_index(e, f->follows);
+		assert(k >= 0); /* model_registry_check saw to it */
+		const struct value *via = &after->v[k];
+		if (!via->set || via->null)
+			continue;
+		struct record *from;
+		enum err err = load_row(c, model_entity(e->fields[k].ref), via->i, false, &from);
+		if (err == ERR_NOT_FOUND)
+			continue; /* the reference check names it */
+		if (err)
+			return err;
+		const struct value *v = model_get(from, f->name);
+		assert(v);
+		after->v[i] = *v;
+	}
+	if (e->parent && (!before || !e->parent_keeps_changes)) {
+		int k = model_field_index(e, e->parent);
+		assert(k >= 0);
+		const struct value *via = &after->v[k];
+		struct record *p;
+		enum err err = via->set && !via->null ? load_row(c, model_entity(e->fields[k].ref),
+								 via->i, false, &p)
+						      : ERR_NOT_FOUND;
+		const char *state = err ? NULL : model_frozen(p);
+		if (err && err != ERR_NOT_FOUND)
+			return err;
+		if (state)
+			verrors_add(ve, e->parent,
+				    arena_printf(c->a, "is %s: it takes nothing more", state));
+	}
+	return ve->n ? ERR_INVALID : ERR_OK;
+}
+
 enum err repo_create(struct repo_ctx *c, struct record *r, struct verrors *ve, int64_t *id)
 {
 	const struct entity *e = r->e;
@@ -482,8 +533,12 @@ enum err repo_create(struct repo_ctx *c, struct record *r, struct verrors *ve, i
 		return err;
 	const struct actor *outer = writing;
 	writing = c->who;
+	char now[TIME_ISO_LEN];
+	time_format_iso(time_now(), now);
 	/* derived first: the columns a permission scope reads (a version's owner, copied from
 	 * its document) are derived ones; everything derive did rolls back if the guard says no */
+	if ((err = declared_rules(c, e, NULL, r, now, ve)) && err != ERR_INVALID)
+		goto fail;
 	if (e->derive && (err = e->derive(c->db, c->a, NULL, r, ve)) && err != ERR_INVALID)
 		goto fail;
 	if (c->guard && (err = c->guard(c->guard_arg, e, NULL, r)))
@@ -496,8 +551,6 @@ enum err repo_create(struct repo_ctx *c, struct record *r, struct verrors *ve, i
 	}
 	if ((err = store_files(c, r)))
 		goto fail;
-	char now[TIME_ISO_LEN];
-	time_format_iso(time_now(), now);
 	struct buf sql;
 	struct binds bs = { 0 };
 	buf_init(&sql, 0);
@@ -547,6 +600,10 @@ static enum err write_update(struct repo_ctx *c, const struct entity *e, int64_t
 			     const struct record *patch, const char *action, struct verrors *ve)
 {
 	enum err err = ERR_OK;
+	char now[TIME_ISO_LEN];
+	time_format_iso(time_now(), now);
+	if ((err = declared_rules(c, e, old, merged, now, ve)) && err != ERR_INVALID)
+		return err;
 	if (e->derive && (err = e->derive(c->db, c->a, old, merged, ve)) && err != ERR_INVALID)
 		return err;
 	for (size_t i = 0; i < e->nfields; i++)
@@ -568,8 +625,6 @@ static enum err write_update(struct repo_ctx *c, const struct entity *e, int64_t
 	}
 	if ((err = store_files(c, merged)))
 		return err;
-	char now[TIME_ISO_LEN];
-	time_format_iso(time_now(), now);
 	struct buf sql;
 	struct binds bs = { 0 };
 	buf_init(&sql, 0);
@@ -667,6 +722,39 @@ enum err repo_update(struct repo_ctx *c, const struct entity *e, int64_t id, str
 	return err;
 }
 
+/* What a step declares (model.h): its per-step fields cleared unless given, its time and
+ * taker stamped, then the fields it requires checked. */
+static enum err step_rules(struct repo_ctx *c, const struct entity *e, const struct step *st,
+			   const struct step_env *env, const struct record *inputs,
+			   struct record *merged, struct verrors *ve)
+{
+	for (size_t i = 0; i < e->nfields; i++)
+		if ((e->fields[i].flags & FF_PER_STEP) && !inputs->v[i].set)
+			merged->v[i] = (struct value){ .set = true, .null = true };
+	if (st->stamp_at) {
+		int k = model_field_index(e, st->stamp_at);
+		assert(k >= 0);
+		merged->v[k] = (struct value){ .set = true, .s = env->now, .n = strlen(env->now) };
+	}
+	if (st->stamp_by) {
+		int k = model_field_index(e, st->stamp_by);
+		assert(k >= 0);
+		const char *who = env->who && env->who->name ? env->who->name : "custos";
+		merged->v[k] = e->fields[k].type == FT_REF
+				       ? (struct value){ .set = true,
+							 .null = !env->person_id,
+							 .i = env->person_id }
+				       : (struct value){ .set = true, .s = who, .n = strlen(who) };
+	}
+	for (const char *const *p = st->require; p && *p; p++) {
+		const struct value *v = model_get(merged, *p);
+		assert(v);
+		if (!v->set || v->null || (v->s && !v->n))
+			verrors_add(ve, *p, arena_printf(c->a, "is required to %s", st->name));
+	}
+	return ve->n ? ERR_INVALID : ERR_OK;
+}
+
 enum err repo_step(struct repo_ctx *c, const struct entity *e, int64_t id, const struct step *st,
 		   const struct step_env *env, struct record *inputs, int64_t if_version,
 		   struct verrors *ve)
@@ -695,7 +783,8 @@ enum err repo_step(struct repo_ctx *c, const struct entity *e, int64_t id, const
 	struct step_env with_inputs = *env;
 	with_inputs.inputs = inputs;
 	writing = c->who;
-	if (st->apply && (err = st->apply(&with_inputs, old, merged, ve)))
+	if ((err = step_rules(c, e, st, env, inputs, merged, ve)) ||
+	    (st->apply && (err = st->apply(&with_inputs, old, merged, ve))))
 		goto fail;
 	if ((err = write_update(c, e, id, old, merged, inputs, st->name, ve)))
 		goto fail;

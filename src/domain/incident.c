@@ -55,113 +55,152 @@ static const struct choice states[] = {
 	{ NULL, NULL, NULL },
 };
 
-static const struct field incident_fields[] = {
-	{ .name = "title",
-	  .label = "What happened",
-	  .type = FT_TEXT,
-	  .flags = FF_REQUIRED | FF_SEARCH | FF_LIST,
-	  .max = 200,
-	  .help = "In a few words: \"Laptop stolen from car\", \"Phishing e-mail opened\"." },
-	{ .name = "description",
-	  .label = "Details",
-	  .type = FT_LONGTEXT,
-	  .flags = FF_SEARCH,
-	  .help = "What you saw, what is affected, who else knows. Do not investigate yourself." },
-	{ .name = "occurred_at",
-	  .label = "When it happened",
-	  .type = FT_TIMESTAMP,
-	  .help = "As near as you know; leave empty if you do not." },
-	{ .name = "category",
-	  .label = "Category",
-	  .type = FT_ENUM,
-	  .flags = FF_REQUIRED | FF_LIST,
-	  .choices = categories,
-	  .dflt = "not_sure" },
-	{ .name = "reporter_id",
-	  .label = "Reported by",
-	  .type = FT_REF,
-	  .flags = FF_REQUIRED | FF_LIST | FF_SELF,
-	  .ref = "person" },
-	{ .name = "department_id",
-	  .label = "Reporter's department",
-	  .type = FT_REF,
-	  .flags = FF_READONLY,
-	  .ref = "department" },
-	{ .name = "attachment",
-	  .label = "Attachment",
-	  .type = FT_FILE,
-	  .flags = FF_READONLY | FF_KEEP,
-	  .help = "A screenshot, the suspicious e-mail, a photo (optional)." },
-	{ .name = "status",
-	  .label = "Status",
-	  .type = FT_ENUM,
-	  .flags = FF_READONLY | FF_LIST,
-	  .choices = states,
-	  .dflt = "reported" },
-	{ .name = "severity",
-	  .label = "Severity",
-	  .type = FT_ENUM,
-	  .flags = FF_READONLY | FF_LIST,
-	  .choices = severities,
-	  .help = "Set at triage." },
-	{ .name = "affected_people",
-	  .label = "People affected",
-	  .type = FT_TEXT,
-	  .flags = FF_READONLY | FF_SEARCH,
-	  .max = 500,
-	  .help = "Set at triage: customers, staff or others whose information is involved." },
-	{ .name = "personal_data",
-	  .label = "Personal data involved",
-	  .type = FT_BOOL,
-	  .flags = FF_READONLY | FF_LIST,
-	  .help = "Set at triage: starts the notification clock." },
-	{ .name = "owner_id",
-	  .label = "Incident owner",
-	  .type = FT_REF,
-	  .flags = FF_READONLY | FF_LIST,
-	  .ref = "person",
-	  .help = "Who leads the investigation." },
-	{ .name = "aware_at",
-	  .label = "Became aware at",
-	  .type = FT_TIMESTAMP,
-	  .flags = FF_READONLY,
-	  .help = "When the organisation learnt of it: the report's time." },
-	{ .name = "triaged_at", .label = "Triaged at", .type = FT_TIMESTAMP, .flags = FF_READONLY },
-	{ .name = "escalated_at",
-	  .label = "Escalated at",
-	  .type = FT_TIMESTAMP,
-	  .flags = FF_READONLY },
-	{ .name = "resolved_at",
-	  .label = "Resolved at",
-	  .type = FT_TIMESTAMP,
-	  .flags = FF_READONLY },
-	{ .name = "closed_at", .label = "Closed at", .type = FT_TIMESTAMP, .flags = FF_READONLY },
-	{ .name = "notify_by",
-	  .label = "Notify the authority by",
-	  .type = FT_TIMESTAMP,
-	  .flags = FF_READONLY | FF_LIST,
-	  .help = "With personal data involved: the deadline to notify the supervisory authority "
-		  "(GDPR art. 33: 72 hours from becoming aware, unless set otherwise)." },
-	{ .name = "duplicate_of_id",
-	  .label = "Duplicate of",
-	  .type = FT_REF,
-	  .flags = FF_READONLY,
-	  .ref = "incident" },
-	{ .name = "step_note",
-	  .label = "Note",
-	  .type = FT_LONGTEXT,
-	  .flags = FF_READONLY,
-	  .help = "What was done at the last step." },
-	{ .name = "root_cause",
-	  .label = "Root cause",
-	  .type = FT_LONGTEXT,
-	  .flags = FF_READONLY | FF_SEARCH,
-	  .help = "Why it happened; needed to close." },
-	{ .name = "lessons_learned",
-	  .label = "Lessons learned",
-	  .type = FT_LONGTEXT,
-	  .flags = FF_READONLY | FF_SEARCH,
-	  .help = "What changes so that it does not happen again; needed to close." },
+enum incident_field {
+	INC_TITLE,
+	INC_DESCRIPTION,
+	INC_OCCURRED_AT,
+	INC_CATEGORY,
+	INC_REPORTER_ID,
+	INC_DEPARTMENT_ID,
+	INC_ATTACHMENT,
+	INC_STATUS,
+	INC_SEVERITY,
+	INC_AFFECTED_PEOPLE,
+	INC_PERSONAL_DATA,
+	INC_OWNER_ID,
+	INC_AWARE_AT,
+	INC_TRIAGED_AT,
+	INC_ESCALATED_AT,
+	INC_RESOLVED_AT,
+	INC_CLOSED_AT,
+	INC_NOTIFY_BY,
+	INC_DUPLICATE_OF_ID,
+	INC_STEP_NOTE,
+	INC_ROOT_CAUSE,
+	INC_LESSONS_LEARNED,
+	INC__COUNT
+};
+
+static const struct field incident_fields[INC__COUNT] = {
+	[INC_TITLE] = { .name = "title",
+			.label = "What happened",
+			.type = FT_TEXT,
+			.flags = FF_REQUIRED | FF_SEARCH | FF_LIST,
+			.max = 200,
+			.help = "In a few words: \"Laptop stolen from car\", \"Phishing e-mail "
+				"opened\"." },
+	[INC_DESCRIPTION] = { .name = "description",
+			      .label = "Details",
+			      .type = FT_LONGTEXT,
+			      .flags = FF_SEARCH,
+			      .help = "What you saw, what is affected, who else knows. Do not "
+				      "investigate yourself." },
+	[INC_OCCURRED_AT] = { .name = "occurred_at",
+			      .label = "When it happened",
+			      .type = FT_TIMESTAMP,
+			      .help = "As near as you know; leave empty if you do not." },
+	[INC_CATEGORY] = { .name = "category",
+			   .label = "Category",
+			   .type = FT_ENUM,
+			   .flags = FF_REQUIRED | FF_LIST,
+			   .choices = categories,
+			   .dflt = "not_sure" },
+	[INC_REPORTER_ID] = { .name = "reporter_id",
+			      .label = "Reported by",
+			      .type = FT_REF,
+			      .flags = FF_REQUIRED | FF_LIST | FF_SELF | FF_FIXED,
+			      .ref = "person" },
+	[INC_DEPARTMENT_ID] = { .name = "department_id",
+				.label = "Reporter's department",
+				.type = FT_REF,
+				.flags = FF_READONLY,
+				.follows = "reporter_id",
+				.ref = "department" },
+	[INC_ATTACHMENT] = { .name = "attachment",
+			     .label = "Attachment",
+			     .type = FT_FILE,
+			     .flags = FF_READONLY | FF_KEEP,
+			     .help = "A screenshot, the suspicious e-mail, a photo (optional)." },
+	[INC_STATUS] = { .name = "status",
+			 .label = "Status",
+			 .type = FT_ENUM,
+			 .flags = FF_READONLY | FF_LIST,
+			 .choices = states,
+			 .dflt = "reported" },
+	[INC_SEVERITY] = { .name = "severity",
+			   .label = "Severity",
+			   .type = FT_ENUM,
+			   .flags = FF_READONLY | FF_LIST,
+			   .choices = severities,
+			   .help = "Set at triage." },
+	[INC_AFFECTED_PEOPLE] = { .name = "affected_people",
+				  .label = "People affected",
+				  .type = FT_TEXT,
+				  .flags = FF_READONLY | FF_SEARCH,
+				  .max = 500,
+				  .help = "Set at triage: customers, staff or others whose "
+					  "information is involved." },
+	[INC_PERSONAL_DATA] = { .name = "personal_data",
+				.label = "Personal data involved",
+				.type = FT_BOOL,
+				.flags = FF_READONLY | FF_LIST,
+				.help = "Set at triage: starts the notification clock." },
+	[INC_OWNER_ID] = { .name = "owner_id",
+			   .label = "Incident owner",
+			   .type = FT_REF,
+			   .flags = FF_READONLY | FF_LIST,
+			   .ref = "person",
+			   .help = "Who leads the investigation." },
+	[INC_AWARE_AT] = { .name = "aware_at",
+			   .label = "Became aware at",
+			   .type = FT_TIMESTAMP,
+			   .flags = FF_READONLY | FF_CREATE_TIME,
+			   .help = "When the organisation learnt of it: the report's time." },
+	[INC_TRIAGED_AT] = { .name = "triaged_at",
+			     .label = "Triaged at",
+			     .type = FT_TIMESTAMP,
+			     .flags = FF_READONLY },
+	[INC_ESCALATED_AT] = { .name = "escalated_at",
+			       .label = "Escalated at",
+			       .type = FT_TIMESTAMP,
+			       .flags = FF_READONLY },
+	[INC_RESOLVED_AT] = { .name = "resolved_at",
+			      .label = "Resolved at",
+			      .type = FT_TIMESTAMP,
+			      .flags = FF_READONLY },
+	[INC_CLOSED_AT] = { .name = "closed_at",
+			    .label = "Closed at",
+			    .type = FT_TIMESTAMP,
+			    .flags = FF_READONLY },
+	[INC_NOTIFY_BY] = { .name = "notify_by",
+			    .label = "Notify the authority by",
+			    .type = FT_TIMESTAMP,
+			    .flags = FF_READONLY | FF_LIST,
+			    .help = "With personal data involved: the deadline to notify the "
+				    "supervisory authority "
+				    "(GDPR art. 33: 72 hours from becoming aware, unless set "
+				    "otherwise)." },
+	[INC_DUPLICATE_OF_ID] = { .name = "duplicate_of_id",
+				  .label = "Duplicate of",
+				  .type = FT_REF,
+				  .flags = FF_READONLY,
+				  .ref = "incident" },
+	[INC_STEP_NOTE] = { .name = "step_note",
+			    .label = "Note",
+			    .type = FT_LONGTEXT,
+			    .flags = FF_READONLY | FF_PER_STEP,
+			    .help = "What was done at the last step." },
+	[INC_ROOT_CAUSE] = { .name = "root_cause",
+			     .label = "Root cause",
+			     .type = FT_LONGTEXT,
+			     .flags = FF_READONLY | FF_SEARCH,
+			     .help = "Why it happened; needed to close." },
+	[INC_LESSONS_LEARNED] = { .name = "lessons_learned",
+				  .label = "Lessons learned",
+				  .type = FT_LONGTEXT,
+				  .flags = FF_READONLY | FF_SEARCH,
+				  .help = "What changes so that it does not happen again; needed "
+					  "to close." },
 };
 
 /* ---- helpers ---- */
@@ -193,41 +232,33 @@ static const char *iso_plus(struct arena *a, const char *iso, int64_t seconds)
 
 /* ---- the register ---- */
 
+/* A field of an incident, of a timeline note, of a corrective action, of a target. */
+#define INC(x) (&incident_fields[INC_##x])
+#define INO(x) (&note_fields[INO_##x])
+#define ITG(x) (&target_fields[ITG_##x])
+
 static void incident_check(const struct record *r, struct arena *a, struct verrors *ve)
 {
 	(void)a;
-	const char *occ = model_text(r, "occurred_at");
+	const char *occ = rec_text(r, INC(OCCURRED_AT));
 	char now[TIME_ISO_LEN];
 	time_format_iso(time_now() + 300, now); /* five minutes of clock skew are fine */
 	if (occ && strcmp(occ, now) > 0)
-		verrors_add(ve, "occurred_at", "is in the future");
+		verrors_add(ve, INC(OCCURRED_AT)->name, "is in the future");
 }
 
+/* The notification clock starts when personal data is known to be involved, from awareness;
+ * once set, the deadline stays: deciding that no notification is needed is the ISM's call,
+ * recorded in a note, not a flag quietly turned off. (The reporter is fixed, the awareness
+ * time and the department declared: see the fields.) */
 static enum err incident_derive(struct db *db, struct arena *a, const struct record *before,
 				struct record *after, struct verrors *ve)
 {
-	if (before) {
-		if (model_int(before, "reporter_id") != model_int(after, "reporter_id")) {
-			verrors_add(ve, "reporter_id", "cannot change: who reported it is a fact");
-			return ERR_INVALID;
-		}
-	} else {
-		char now[TIME_ISO_LEN];
-		time_format_iso(time_now(), now);
-		model_set_text(after, "aware_at", arena_strdup(a, now));
-		model_set_text(after, "status", "reported");
-	}
-	int64_t dept = person_department(db, model_int(after, "reporter_id"));
-	if (dept)
-		model_set_int(after, "department_id", dept);
-	/* the clock starts when personal data is known to be involved, from awareness */
-	const struct value *pd = model_get(after, "personal_data");
-	bool personal = pd->set && !pd->null && pd->i;
-	if (personal && !model_text(after, "notify_by"))
-		model_set_text(after, "notify_by",
-			       iso_plus(a, model_text(after, "aware_at"), notify_hours(db) * 3600));
-	/* once set, the deadline stays: deciding that no notification is needed is the ISM's
-	 * call, recorded in a note, not a flag quietly turned off */
+	(void)before;
+	(void)ve;
+	if (rec_int(after, INC(PERSONAL_DATA)) && !rec_text(after, INC(NOTIFY_BY)))
+		rec_set_text(after, INC(NOTIFY_BY),
+			     iso_plus(a, rec_text(after, INC(AWARE_AT)), notify_hours(db) * 3600));
 	return ERR_OK;
 }
 
@@ -266,18 +297,18 @@ const char *incident_clock(struct db *db, struct arena *a, const struct record *
 	if (!delay)
 		delay = &ignored;
 	*delay = DELAY_NONE;
-	const char *st = model_text(rec, "status");
+	const char *st = rec_text(rec, INC(STATUS));
 	if (str_eq(st, "closed") || str_eq(st, "merged"))
 		return NULL;
 	const char *late = NULL, *notice = NULL;
-	const char *aware = model_text(rec, "aware_at");
+	const char *aware = rec_text(rec, INC(AWARE_AT));
+	const char *severity = rec_text(rec, INC(SEVERITY));
 	int64_t since, t;
 	if (aware && time_parse_iso(aware, strlen(aware), &since)) {
 		int64_t tri, esc;
 		/* before triage the severity is unknown: the tightest target applies */
-		targets(db, model_text(rec, "severity") ? model_text(rec, "severity") : "critical",
-			&tri, &esc);
-		bool minor = str_eq(model_text(rec, "severity"), "low");
+		targets(db, severity ? severity : "critical", &tri, &esc);
+		bool minor = str_eq(severity, "low");
 		if (str_eq(st, "reported") && tri && now - since > tri * 60) {
 			*delay = DELAY_TRIAGE;
 			late = arena_printf(a, "Triage is overdue by %s (target: %lld min).",
@@ -290,7 +321,7 @@ const char *incident_clock(struct db *db, struct arena *a, const struct record *
 					    span(a, now - since - esc * 60), (long long)esc);
 		}
 	}
-	const char *notify = model_text(rec, "notify_by");
+	const char *notify = rec_text(rec, INC(NOTIFY_BY));
 	if (notify && !str_eq(st, "resolved") && time_parse_iso(notify, strlen(notify), &t))
 		notice = t >= now ? arena_printf(a,
 						 "Personal data: notify the supervisory authority "
@@ -314,73 +345,42 @@ static const char *incident_flag(struct db *db, struct arena *a, const struct re
 	return incident_clock(db, a, rec, time_now(), NULL);
 }
 
-/* ---- steps ---- */
-
-static enum err note_and_time(const struct step_env *env, struct record *after,
-			      const char *at_field)
-{
-	if (at_field)
-		model_set_text(after, at_field, env->now);
-	const struct value *note = model_get(env->inputs, "step_note");
-	if (!note->set)
-		model_set_text(after, "step_note", NULL); /* a note belongs to its step */
-	return ERR_OK;
-}
+/* ---- steps: what they require and stamp is declared with them; here only the rules ---- */
 
 static enum err incident_triage(const struct step_env *env, const struct record *before,
 				struct record *after, struct verrors *ve)
 {
-	(void)before;
-	if (!model_text(after, "severity")) {
-		verrors_add(ve, "severity", "is required to triage");
-		return ERR_INVALID;
-	}
-	const struct value *pd = model_get(after, "personal_data");
-	if (!pd->set || pd->null)
-		model_set_int(after, "personal_data", 0);
-	return note_and_time(env, after, "triaged_at");
-}
-
-static enum err incident_escalate(const struct step_env *env, const struct record *before,
-				  struct record *after, struct verrors *ve)
-{
+	(void)env;
 	(void)before;
 	(void)ve;
-	return note_and_time(env, after, "escalated_at");
+	if (!rec_has(after, INC(PERSONAL_DATA))) /* not known to be involved: no */
+		rec_set_int(after, INC(PERSONAL_DATA), 0);
+	return ERR_OK;
 }
 
 static enum err incident_merge(const struct step_env *env, const struct record *before,
 			       struct record *after, struct verrors *ve)
 {
-	int64_t into = model_int(after, "duplicate_of_id");
-	if (!into) {
-		verrors_add(ve, "duplicate_of_id", "is required: the report this one repeats");
-		return ERR_INVALID;
-	}
+	int64_t into = rec_int(after, INC(DUPLICATE_OF_ID));
 	if (into == before->id) {
-		verrors_add(ve, "duplicate_of_id", "must be another report");
+		verrors_add(ve, INC(DUPLICATE_OF_ID)->name, "must be another report");
 		return ERR_INVALID;
 	}
 	/* into a report that stands: merging into a merged one could make a loop in which
 	 * both reports leave every queue */
-	struct db_stmt *st;
-	enum err e = db_prepare(env->db, "SELECT status FROM incidents WHERE id = $1", &st);
+	struct repo_ctx rc = { .db = env->db, .a = env->a, .who = env->who, .in_tx = true };
+	struct record *target;
+	enum err e = repo_load(&rc, &entity_incident, into, &target);
+	if (e == ERR_NOT_FOUND)
+		return ERR_OK; /* the reference check names it */
 	if (e)
 		return e;
-	db_bind_int(st, 1, into);
-	bool row;
-	bool merged = false;
-	if ((e = db_step(st, &row)) == ERR_OK && row)
-		merged = str_eq(db_col_text(st, 0, NULL), "merged");
-	db_done(st);
-	if (e)
-		return e;
-	if (merged) {
-		verrors_add(ve, "duplicate_of_id",
+	if (str_eq(rec_text(target, INC(STATUS)), "merged")) {
+		verrors_add(ve, INC(DUPLICATE_OF_ID)->name,
 			    "is merged itself: merge into the report it joined");
 		return ERR_INVALID;
 	}
-	return note_and_time(env, after, "closed_at");
+	return ERR_OK;
 }
 
 /* What triage set, set again later (personal data found during the investigation starts the
@@ -388,71 +388,33 @@ static enum err incident_merge(const struct step_env *env, const struct record *
 static enum err incident_reassess(const struct step_env *env, const struct record *before,
 				  struct record *after, struct verrors *ve)
 {
-	int si = model_field_index(after->e, "status");
-	after->v[si] = before->v[si];
+	rec_copy(after, before, INC(STATUS));
 	/* once escalated, the incident is the ISM's: nobody else lowers what triage set */
 	if (!(env->roles & (1u << ROLE_ISMS_MANAGER)) &&
-	    !str_eq(model_text(before, "status"), "triaged")) {
-		verrors_add(ve, "status", "is past triage: only the ISM reassesses it now");
+	    !str_eq(rec_text(before, INC(STATUS)), "triaged")) {
+		verrors_add(ve, INC(STATUS)->name,
+			    "is past triage: only the ISM reassesses it now");
 		return ERR_FORBIDDEN;
 	}
-	if (!model_text(after, "severity")) {
-		verrors_add(ve, "severity", "is required");
-		return ERR_INVALID;
-	}
-	return note_and_time(env, after, NULL);
-}
-
-static enum err incident_investigate(const struct step_env *env, const struct record *before,
-				     struct record *after, struct verrors *ve)
-{
-	(void)before;
-	if (!model_int(after, "owner_id")) {
-		verrors_add(ve, "owner_id", "is required: who leads the investigation");
-		return ERR_INVALID;
-	}
-	return note_and_time(env, after, NULL);
-}
-
-static enum err incident_contain(const struct step_env *env, const struct record *before,
-				 struct record *after, struct verrors *ve)
-{
-	(void)before;
-	(void)ve;
-	return note_and_time(env, after, NULL);
+	return ERR_OK;
 }
 
 /* The Support Team resolves a minor incident itself; anything else is the ISM's. */
 static enum err incident_resolve(const struct step_env *env, const struct record *before,
 				 struct record *after, struct verrors *ve)
 {
+	(void)after;
 	bool ism = env->roles & (1u << ROLE_ISMS_MANAGER);
-	const struct value *pd = model_get(before, "personal_data");
-	bool minor = str_eq(model_text(before, "severity"), "low") &&
-		     !(pd->set && !pd->null && pd->i) && !model_text(before, "escalated_at") &&
-		     !model_text(before, "notify_by");
+	bool minor = str_eq(rec_text(before, INC(SEVERITY)), "low") &&
+		     !rec_int(before, INC(PERSONAL_DATA)) && !rec_text(before, INC(ESCALATED_AT)) &&
+		     !rec_text(before, INC(NOTIFY_BY));
 	if (!ism && !minor) {
-		verrors_add(ve, "severity",
+		verrors_add(ve, INC(SEVERITY)->name,
 			    "is above low or involves personal data: escalate it to "
 			    "the ISM");
 		return ERR_FORBIDDEN;
 	}
-	return note_and_time(env, after, "resolved_at");
-}
-
-static enum err incident_close(const struct step_env *env, const struct record *before,
-			       struct record *after, struct verrors *ve)
-{
-	(void)before;
-	const char *rc = model_text(after, "root_cause"),
-		   *ll = model_text(after, "lessons_learned");
-	if (!rc || !*rc)
-		verrors_add(ve, "root_cause", "is required to close");
-	if (!ll || !*ll)
-		verrors_add(ve, "lessons_learned", "is required to close");
-	if (ve->n)
-		return ERR_INVALID;
-	return note_and_time(env, after, "closed_at");
+	return ERR_OK;
 }
 
 /* ---- notices (policy 3.12: reporting and escalation are formal) ---- */
@@ -517,16 +479,16 @@ static enum err notify_person(struct db *db, struct arena *a, int64_t person, co
 
 static const char *summary(struct arena *a, const struct record *r)
 {
-	const char *cat = model_text(r, "category");
-	const struct choice *ch = cat ? model_choice(model_field(r->e, "category"), cat) : NULL;
-	const char *sev = model_text(r, "severity");
+	const char *cat = rec_text(r, INC(CATEGORY));
+	const struct choice *ch = cat ? model_choice(INC(CATEGORY), cat) : NULL;
+	const char *sev = rec_text(r, INC(SEVERITY));
 	return arena_printf(a,
 			    "Incident %s: %s\n\nCategory: %s\nSeverity: %s\nPersonal data: "
 			    "%s\nReported: %s\n\nOpen it in Custos: /incidents/%lld\n",
-			    model_reference(a, r->e, r->id), model_text(r, "title"),
+			    model_reference(a, r->e, r->id), rec_text(r, INC(TITLE)),
 			    ch ? ch->label : "?", sev ? sev : "not triaged yet",
-			    model_int(r, "personal_data") ? "yes" : "not known to be",
-			    model_text(r, "aware_at"), (long long)r->id);
+			    rec_int(r, INC(PERSONAL_DATA)) ? "yes" : "not known to be",
+			    rec_text(r, INC(AWARE_AT)), (long long)r->id);
 }
 
 /* New report -> the Support Team; escalation -> the ISM; an owner named -> the owner. */
@@ -538,18 +500,18 @@ static enum err incident_after_write(struct db *db, struct arena *a, const struc
 	if (!before)
 		return notify_role(db, a, "support",
 				   arena_printf(a, "New incident report %s: %s", ref,
-						model_text(after, "title")),
+						rec_text(after, INC(TITLE))),
 				   summary(a, after), key);
 	if (str_eq(action, "escalate"))
 		return notify_role(db, a, "isms_manager",
 				   arena_printf(a, "Incident %s escalated to you: %s", ref,
-						model_text(after, "title")),
+						rec_text(after, INC(TITLE))),
 				   summary(a, after), key);
-	int64_t owner = model_int(after, "owner_id");
-	if (owner && owner != model_int(before, "owner_id"))
+	int64_t owner = rec_int(after, INC(OWNER_ID));
+	if (owner && owner != rec_int(before, INC(OWNER_ID)))
 		return notify_person(db, a, owner,
 				     arena_printf(a, "You lead the investigation of %s: %s", ref,
-						  model_text(after, "title")),
+						  rec_text(after, INC(TITLE))),
 				     summary(a, after),
 				     arena_printf(a, "incident:%lld:owner:%lld",
 						  (long long)after->id, (long long)owner));
@@ -572,6 +534,11 @@ static const char *const merge_inputs[] = { "duplicate_of_id", "step_note", NULL
 static const char *const owner_inputs[] = { "owner_id", "step_note", NULL };
 static const char *const close_inputs[] = { "root_cause", "lessons_learned", "step_note", NULL };
 
+static const char *const triage_requires[] = { "severity", NULL };
+static const char *const merge_requires[] = { "duplicate_of_id", NULL };
+static const char *const owner_requires[] = { "owner_id", NULL };
+static const char *const close_requires[] = { "root_cause", "lessons_learned", NULL };
+
 static const struct step incident_steps[] = {
 	{ .name = "triage",
 	  .label = "Triage",
@@ -580,6 +547,8 @@ static const struct step incident_steps[] = {
 	  .to = "triaged",
 	  .task = true,
 	  .inputs = triage_inputs,
+	  .require = triage_requires,
+	  .stamp_at = "triaged_at",
 	  .apply = incident_triage },
 	{ .name = "escalate",
 	  .label = "Escalate to the ISM",
@@ -589,13 +558,15 @@ static const struct step incident_steps[] = {
 	  .to = "escalated",
 	  .task = true,
 	  .inputs = note_inputs,
-	  .apply = incident_escalate },
+	  .stamp_at = "escalated_at" },
 	{ .name = "merge",
 	  .label = "Merge as a duplicate",
 	  .help = "The same incident was reported already: this report joins that one.",
 	  .from = from_new,
 	  .to = "merged",
 	  .inputs = merge_inputs,
+	  .require = merge_requires,
+	  .stamp_at = "closed_at",
 	  .apply = incident_merge },
 	{ .name = "reassess",
 	  .label = "Reassess",
@@ -604,6 +575,7 @@ static const struct step incident_steps[] = {
 	  .from = from_assessed,
 	  .to = "triaged", /* the step keeps the state it starts from */
 	  .inputs = triage_inputs,
+	  .require = triage_requires,
 	  .apply = incident_reassess },
 	{ .name = "investigate",
 	  .label = "Start the investigation",
@@ -612,20 +584,20 @@ static const struct step incident_steps[] = {
 	  .to = "investigating",
 	  .task = true,
 	  .inputs = owner_inputs,
-	  .apply = incident_investigate },
+	  .require = owner_requires },
 	{ .name = "contain",
 	  .label = "Contained",
 	  .help = "The incident no longer spreads or worsens.",
 	  .from = from_investigating,
 	  .to = "contained",
-	  .inputs = note_inputs,
-	  .apply = incident_contain },
+	  .inputs = note_inputs },
 	{ .name = "resolve",
 	  .label = "Resolved",
 	  .help = "Service and security are back to normal.",
 	  .from = from_open,
 	  .to = "resolved",
 	  .inputs = note_inputs,
+	  .stamp_at = "resolved_at",
 	  .apply = incident_resolve },
 	{ .name = "close",
 	  .label = "Close",
@@ -634,7 +606,8 @@ static const struct step incident_steps[] = {
 	  .to = "closed",
 	  .task = true,
 	  .inputs = close_inputs,
-	  .apply = incident_close },
+	  .require = close_requires,
+	  .stamp_at = "closed_at" },
 };
 
 static const struct workflow incident_workflow = {
@@ -707,59 +680,26 @@ const struct entity entity_incident = {
 	.io = { .key = "title" },
 };
 
-/* Timeline entries, actions and affected assets belong to an incident still being handled. */
-static enum err open_incident(struct db *db, int64_t id, struct verrors *ve,
-			      char aware[TIME_ISO_LEN])
-{
-	struct db_stmt *st;
-	enum err e = db_prepare(db, "SELECT status, aware_at FROM incidents WHERE id = $1", &st);
-	if (e)
-		return e;
-	db_bind_int(st, 1, id);
-	bool row;
-	const char *status = NULL;
-	if ((e = db_step(st, &row)) == ERR_OK && row) {
-		status = db_col_text(st, 0, NULL);
-		if (aware && db_col_text(st, 1, NULL))
-			str_copy(aware, TIME_ISO_LEN, db_col_text(st, 1, NULL));
-		if (str_eq(status, "closed") || str_eq(status, "merged")) {
-			verrors_add(ve, "incident_id", "is closed: it takes nothing more");
-			e = ERR_INVALID;
-		}
-	}
-	db_done(st);
-	return e;
-}
-
-static enum err child_derive(struct db *db, struct arena *a, const struct record *before,
-			     struct record *after, struct verrors *ve)
-{
-	(void)a;
-	if (before && model_int(before, "incident_id") != model_int(after, "incident_id")) {
-		verrors_add(ve, "incident_id", "cannot change");
-		return ERR_INVALID;
-	}
-	return open_incident(db, model_int(after, "incident_id"), ve, NULL);
-}
-
 /* ---- affected assets ---- */
 
-static const struct field asset_fields[] = {
-	{ .name = "incident_id",
-	  .label = "Incident",
-	  .type = FT_REF,
-	  .flags = FF_REQUIRED | FF_LIST,
-	  .ref = "incident" },
-	{ .name = "asset_id",
-	  .label = "Asset",
-	  .type = FT_REF,
-	  .flags = FF_REQUIRED | FF_LIST,
-	  .ref = "asset" },
-	{ .name = "note",
-	  .label = "How it is affected",
-	  .type = FT_TEXT,
-	  .flags = FF_SEARCH | FF_LIST,
-	  .max = 500 },
+enum asset_field { IAS_INCIDENT_ID, IAS_ASSET_ID, IAS_NOTE, IAS__COUNT };
+
+static const struct field asset_fields[IAS__COUNT] = {
+	[IAS_INCIDENT_ID] = { .name = "incident_id",
+			      .label = "Incident",
+			      .type = FT_REF,
+			      .flags = FF_REQUIRED | FF_LIST | FF_FIXED,
+			      .ref = "incident" },
+	[IAS_ASSET_ID] = { .name = "asset_id",
+			   .label = "Asset",
+			   .type = FT_REF,
+			   .flags = FF_REQUIRED | FF_LIST,
+			   .ref = "asset" },
+	[IAS_NOTE] = { .name = "note",
+		       .label = "How it is affected",
+		       .type = FT_TEXT,
+		       .flags = FF_SEARCH | FF_LIST,
+		       .max = 500 },
 };
 
 /* Who may do what with it (docs/security.md shows every register's): role, then
@@ -785,69 +725,71 @@ const struct entity entity_incident_asset = {
 	.nfields = sizeof(asset_fields) / sizeof(asset_fields[0]),
 	.label_field = "note",
 	.default_sort = "incident_id",
-	.derive = child_derive,
+	.parent = "incident_id", /* a closed incident takes no more assets */
 };
 
 /* ---- the timeline ---- */
 
-static const struct field note_fields[] = {
-	{ .name = "incident_id",
-	  .label = "Incident",
-	  .type = FT_REF,
-	  .flags = FF_REQUIRED | FF_LIST,
-	  .ref = "incident" },
-	{ .name = "at",
-	  .label = "At",
-	  .type = FT_TIMESTAMP,
-	  .flags = FF_REQUIRED | FF_LIST,
-	  .help = "When it was done or found." },
-	{ .name = "author_id",
-	  .label = "By",
-	  .type = FT_REF,
-	  .flags = FF_REQUIRED | FF_LIST | FF_SELF,
-	  .ref = "person" },
-	{ .name = "note",
-	  .label = "Note",
-	  .type = FT_MARKDOWN,
-	  .flags = FF_REQUIRED | FF_SEARCH | FF_LIST,
-	  .max = 20000 },
-	{ .name = "attachment",
-	  .label = "Attachment",
-	  .type = FT_FILE,
-	  .flags = FF_READONLY | FF_KEEP },
+enum note_field { INO_INCIDENT_ID, INO_AT, INO_AUTHOR_ID, INO_NOTE, INO_ATTACHMENT, INO__COUNT };
+
+static const struct field note_fields[INO__COUNT] = {
+	[INO_INCIDENT_ID] = { .name = "incident_id",
+			      .label = "Incident",
+			      .type = FT_REF,
+			      .flags = FF_REQUIRED | FF_LIST | FF_FIXED,
+			      .ref = "incident" },
+	[INO_AT] = { .name = "at",
+		     .label = "At",
+		     .type = FT_TIMESTAMP,
+		     .flags = FF_REQUIRED | FF_LIST,
+		     .help = "When it was done or found." },
+	[INO_AUTHOR_ID] = { .name = "author_id",
+			    .label = "By",
+			    .type = FT_REF,
+			    .flags = FF_REQUIRED | FF_LIST | FF_SELF,
+			    .ref = "person" },
+	[INO_NOTE] = { .name = "note",
+		       .label = "Note",
+		       .type = FT_MARKDOWN,
+		       .flags = FF_REQUIRED | FF_SEARCH | FF_LIST,
+		       .max = 20000 },
+	[INO_ATTACHMENT] = { .name = "attachment",
+			     .label = "Attachment",
+			     .type = FT_FILE,
+			     .flags = FF_READONLY | FF_KEEP },
 };
 
-/* A note is by whoever writes it, at a time within the incident's life. */
+/* A note is by whoever writes it, at a time within the incident's life (a closed incident
+ * takes no more notes: declared with the register). */
 static enum err note_derive(struct db *db, struct arena *a, const struct record *before,
 			    struct record *after, struct verrors *ve)
 {
-	if (before && model_int(before, "incident_id") != model_int(after, "incident_id")) {
-		verrors_add(ve, "incident_id", "cannot change");
-		return ERR_INVALID;
-	}
-	char aware_buf[TIME_ISO_LEN] = "";
-	enum err e = open_incident(db, model_int(after, "incident_id"), ve, aware_buf);
-	if (e)
-		return e;
 	const struct actor *who = repo_actor();
+	struct repo_ctx rc = { .db = db, .a = a, .who = who, .in_tx = true };
 	if (!before && who && who->id) {
 		struct db_stmt *st;
-		if ((e = db_prepare(db, "SELECT person_id FROM users WHERE id = $1", &st)))
+		enum err e = db_prepare(db, "SELECT person_id FROM users WHERE id = $1", &st);
+		if (e)
 			return e;
 		db_bind_int(st, 1, who->id);
 		bool row;
 		if (db_step(st, &row) == ERR_OK && row && !db_col_null(st, 0))
-			model_set_int(after, "author_id", db_col_int(st, 0));
+			rec_set_int(after, INO(AUTHOR_ID), db_col_int(st, 0));
 		db_done(st);
 	}
-	const char *at = model_text(after, "at");
+	struct record *incident = NULL;
+	enum err e = repo_load(&rc, &entity_incident, rec_int(after, INO(INCIDENT_ID)), &incident);
+	if (e && e != ERR_NOT_FOUND)
+		return e;
+	const char *aware = incident ? rec_text(incident, INC(AWARE_AT)) : NULL;
+	const char *at = rec_text(after, INO(AT));
 	char now[TIME_ISO_LEN];
 	time_format_iso(time_now() + 300, now);
 	if (at && strcmp(at, now) > 0)
-		verrors_add(ve, "at", "is in the future");
-	else if (at && *aware_buf && strcmp(at, aware_buf) < 0)
-		verrors_add(ve, "at",
-			    arena_printf(a, "is before the incident was known (%s)", aware_buf));
+		verrors_add(ve, INO(AT)->name, "is in the future");
+	else if (at && aware && strcmp(at, aware) < 0)
+		verrors_add(ve, INO(AT)->name,
+			    arena_printf(a, "is before the incident was known (%s)", aware));
 	return ve->n ? ERR_INVALID : ERR_OK;
 }
 
@@ -875,6 +817,7 @@ const struct entity entity_incident_note = {
 	.label_field = "at",
 	.default_sort = "at",
 	.own_column = "author_id",
+	.parent = "incident_id", /* a closed incident takes no more notes */
 	.derive = note_derive,
 };
 
@@ -886,49 +829,54 @@ static const struct choice action_states[] = {
 	{ NULL, NULL, NULL },
 };
 
-static const struct field action_fields[] = {
-	{ .name = "incident_id",
-	  .label = "Incident",
-	  .type = FT_REF,
-	  .flags = FF_REQUIRED | FF_LIST,
-	  .ref = "incident" },
-	{ .name = "title",
-	  .label = "Action",
-	  .type = FT_TEXT,
-	  .flags = FF_REQUIRED | FF_SEARCH | FF_LIST,
-	  .max = 200 },
-	{ .name = "owner_id",
-	  .label = "Owner",
-	  .type = FT_REF,
-	  .flags = FF_REQUIRED | FF_LIST,
-	  .ref = "person" },
-	{ .name = "department_id",
-	  .label = "Department",
-	  .type = FT_REF,
-	  .flags = FF_READONLY,
-	  .ref = "department" },
-	{ .name = "due_on",
-	  .label = "Due",
-	  .type = FT_DATE,
-	  .flags = FF_REQUIRED | FF_LIST | FF_DUE },
-	{ .name = "status",
-	  .label = "Status",
-	  .type = FT_ENUM,
-	  .flags = FF_REQUIRED | FF_LIST,
-	  .choices = action_states,
-	  .dflt = "open" },
-	{ .name = "notes", .label = "Notes", .type = FT_MARKDOWN, .flags = FF_SEARCH },
+enum action_field {
+	IAC_INCIDENT_ID,
+	IAC_TITLE,
+	IAC_OWNER_ID,
+	IAC_DEPARTMENT_ID,
+	IAC_DUE_ON,
+	IAC_STATUS,
+	IAC_NOTES,
+	IAC__COUNT
 };
 
-static enum err action_derive(struct db *db, struct arena *a, const struct record *before,
-			      struct record *after, struct verrors *ve)
-{
-	int64_t dept = person_department(db, model_int(after, "owner_id"));
-	if (dept)
-		model_set_int(after, "department_id", dept);
-	/* a new action needs an incident still open; an existing one is still followed up */
-	return before ? ERR_OK : child_derive(db, a, before, after, ve);
-}
+static const struct field action_fields[IAC__COUNT] = {
+	[IAC_INCIDENT_ID] = { .name = "incident_id",
+			      .label = "Incident",
+			      .type = FT_REF,
+			      .flags = FF_REQUIRED | FF_LIST | FF_FIXED,
+			      .ref = "incident" },
+	[IAC_TITLE] = { .name = "title",
+			.label = "Action",
+			.type = FT_TEXT,
+			.flags = FF_REQUIRED | FF_SEARCH | FF_LIST,
+			.max = 200 },
+	[IAC_OWNER_ID] = { .name = "owner_id",
+			   .label = "Owner",
+			   .type = FT_REF,
+			   .flags = FF_REQUIRED | FF_LIST,
+			   .ref = "person" },
+	[IAC_DEPARTMENT_ID] = { .name = "department_id",
+				.label = "Department",
+				.type = FT_REF,
+				.flags = FF_READONLY,
+				.follows = "owner_id",
+				.ref = "department" },
+	[IAC_DUE_ON] = { .name = "due_on",
+			 .label = "Due",
+			 .type = FT_DATE,
+			 .flags = FF_REQUIRED | FF_LIST | FF_DUE },
+	[IAC_STATUS] = { .name = "status",
+			 .label = "Status",
+			 .type = FT_ENUM,
+			 .flags = FF_REQUIRED | FF_LIST,
+			 .choices = action_states,
+			 .dflt = "open" },
+	[IAC_NOTES] = { .name = "notes",
+			.label = "Notes",
+			.type = FT_MARKDOWN,
+			.flags = FF_SEARCH },
+};
 
 /* Who may do what with it (docs/security.md shows every register's): role, then
  * actions with their scope (r c u d and the workflow's steps; all, own, department). */
@@ -960,38 +908,44 @@ const struct entity entity_incident_action = {
 	.own_column = "owner_id",
 	.dept_column = "department_id",
 	.task_filter = "status=open,in_progress",
-	.derive = action_derive,
+	/* a closed incident takes no new action; those it has are still followed up */
+	.parent = "incident_id",
+	.parent_keeps_changes = true,
 };
 
 /* ---- targets ---- */
 
-static const struct field target_fields[] = {
-	{ .name = "severity",
-	  .label = "Severity",
-	  .type = FT_ENUM,
-	  .flags = FF_REQUIRED | FF_UNIQUE | FF_LIST,
-	  .choices = severities },
-	{ .name = "triage_minutes",
-	  .label = "Triage within (minutes)",
-	  .type = FT_INT,
-	  .flags = FF_LIST,
-	  .min = 1,
-	  .max = 100000 },
-	{ .name = "escalate_minutes",
-	  .label = "Escalate within (minutes)",
-	  .type = FT_INT,
-	  .flags = FF_LIST,
-	  .min = 1,
-	  .max = 100000,
-	  .help = "From the report; not for low severity, which the Support Team handles." },
+enum target_field { ITG_SEVERITY, ITG_TRIAGE_MINUTES, ITG_ESCALATE_MINUTES, ITG__COUNT };
+
+static const struct field target_fields[ITG__COUNT] = {
+	[ITG_SEVERITY] = { .name = "severity",
+			   .label = "Severity",
+			   .type = FT_ENUM,
+			   .flags = FF_REQUIRED | FF_UNIQUE | FF_LIST,
+			   .choices = severities },
+	[ITG_TRIAGE_MINUTES] = { .name = "triage_minutes",
+				 .label = "Triage within (minutes)",
+				 .type = FT_INT,
+				 .flags = FF_LIST,
+				 .min = 1,
+				 .max = 100000 },
+	[ITG_ESCALATE_MINUTES] = { .name = "escalate_minutes",
+				   .label = "Escalate within (minutes)",
+				   .type = FT_INT,
+				   .flags = FF_LIST,
+				   .min = 1,
+				   .max = 100000,
+				   .help = "From the report; not for low severity, which the "
+					   "Support Team handles." },
 };
 
 static void target_check(const struct record *r, struct arena *a, struct verrors *ve)
 {
 	(void)a;
-	int64_t t = model_int(r, "triage_minutes"), e = model_int(r, "escalate_minutes");
+	int64_t t = rec_int(r, ITG(TRIAGE_MINUTES)), e = rec_int(r, ITG(ESCALATE_MINUTES));
 	if (t && e && e < t)
-		verrors_add(ve, "escalate_minutes", "must not be before the triage target");
+		verrors_add(ve, ITG(ESCALATE_MINUTES)->name,
+			    "must not be before the triage target");
 }
 
 /* Who may do what with it (docs/security.md shows every register's): role, then
@@ -1170,13 +1124,13 @@ enum err incident_overdue_job(struct db *db)
 			arena_printf(&a, "incident:%lld:overdue:%s", (long long)r->id, kind);
 		const char *subject =
 			arena_printf(&a, "Overdue: %s %s", model_reference(&a, r->e, r->id),
-				     model_text(r, "title"));
+				     rec_text(r, INC(TITLE)));
 		const char *body = arena_printf(&a, "%s\n\n%s", c, summary(&a, r));
 		if ((e = db_begin(db)))
 			break;
 		e = notify_role(db, &a, "isms_manager", subject, body, key);
-		if (!e && model_int(r, "owner_id"))
-			e = notify_person(db, &a, model_int(r, "owner_id"), subject, body, key);
+		if (!e && rec_int(r, INC(OWNER_ID)))
+			e = notify_person(db, &a, rec_int(r, INC(OWNER_ID)), subject, body, key);
 		if (!e)
 			e = db_commit(db);
 		else
@@ -1202,10 +1156,10 @@ static void md_line(struct buf *b, const char *label, const char *value)
 	buf_addc(b, '\n');
 }
 
-static const char *label_of(const struct record *r, const char *field)
+static const char *label_of(const struct record *r, const struct field *f)
 {
-	const char *v = model_text(r, field);
-	const struct choice *ch = v ? model_choice(model_field(r->e, field), v) : NULL;
+	const char *v = rec_text(r, f);
+	const struct choice *ch = v ? model_choice(f, v) : NULL;
 	return ch ? ch->label : v;
 }
 
@@ -1215,22 +1169,22 @@ enum err incident_report_markdown(struct db *db, struct arena *a, const struct r
 				  int64_t now, struct buf *b)
 {
 	md_line(b, "Reference", model_reference(a, r->e, r->id));
-	md_line(b, "Status", label_of(r, "status"));
-	md_line(b, "Category", label_of(r, "category"));
-	md_line(b, "Severity", label_of(r, "severity"));
-	md_line(b, "Personal data involved", model_int(r, "personal_data") ? "Yes" : "No");
-	md_line(b, "Reported by", person_name(db, a, model_int(r, "reporter_id")));
-	if (model_int(r, "owner_id"))
-		md_line(b, "Incident owner", person_name(db, a, model_int(r, "owner_id")));
-	md_line(b, "Happened", model_text(r, "occurred_at"));
-	md_line(b, "Reported (aware)", model_text(r, "aware_at"));
-	md_line(b, "Triaged", model_text(r, "triaged_at"));
-	md_line(b, "Escalated", model_text(r, "escalated_at"));
-	md_line(b, "Resolved", model_text(r, "resolved_at"));
-	md_line(b, "Closed", model_text(r, "closed_at"));
-	md_line(b, "Notify the authority by", model_text(r, "notify_by"));
+	md_line(b, "Status", label_of(r, INC(STATUS)));
+	md_line(b, "Category", label_of(r, INC(CATEGORY)));
+	md_line(b, "Severity", label_of(r, INC(SEVERITY)));
+	md_line(b, "Personal data involved", rec_int(r, INC(PERSONAL_DATA)) ? "Yes" : "No");
+	md_line(b, "Reported by", person_name(db, a, rec_int(r, INC(REPORTER_ID))));
+	if (rec_int(r, INC(OWNER_ID)))
+		md_line(b, "Incident owner", person_name(db, a, rec_int(r, INC(OWNER_ID))));
+	md_line(b, "Happened", rec_text(r, INC(OCCURRED_AT)));
+	md_line(b, "Reported (aware)", rec_text(r, INC(AWARE_AT)));
+	md_line(b, "Triaged", rec_text(r, INC(TRIAGED_AT)));
+	md_line(b, "Escalated", rec_text(r, INC(ESCALATED_AT)));
+	md_line(b, "Resolved", rec_text(r, INC(RESOLVED_AT)));
+	md_line(b, "Closed", rec_text(r, INC(CLOSED_AT)));
+	md_line(b, "Notify the authority by", rec_text(r, INC(NOTIFY_BY)));
 	md_line(b, "Now", incident_clock(db, a, r, now, NULL));
-	const char *d = model_text(r, "description");
+	const char *d = rec_text(r, INC(DESCRIPTION));
 	if (d) {
 		buf_adds(b, "\n## What happened\n\n");
 		md_line(b, "Details", d);
@@ -1292,7 +1246,7 @@ enum err incident_report_markdown(struct db *db, struct arena *a, const struct r
 	db_done(st);
 	if (e)
 		return e;
-	const char *rc = model_text(r, "root_cause"), *ll = model_text(r, "lessons_learned");
+	const char *rc = rec_text(r, INC(ROOT_CAUSE)), *ll = rec_text(r, INC(LESSONS_LEARNED));
 	if (rc || ll) {
 		buf_adds(b, "\n## Root cause and lessons learned\n\n");
 		md_line(b, "Root cause", rc);
