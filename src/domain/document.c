@@ -19,6 +19,113 @@
 #include "util/textdoc.h"
 #include "util/timeutil.h"
 
+/* The registers' fields, indexed by these enums: domain code names a field by its entry
+ * (VER(BODY) below), so a misspelt name does not compile. */
+enum document_field {
+	DOC_CODE,
+	DOC_TITLE,
+	DOC_KIND,
+	DOC_CLASSIFICATION,
+	DOC_OWNER_ID,
+	DOC_DEPARTMENT_ID,
+	DOC_APPROVAL,
+	DOC_AUDIENCE,
+	DOC_AUDIENCE_DEPARTMENT_ID,
+	DOC_REVIEW_MONTHS,
+	DOC_SUMMARY,
+	DOC_STATUS,
+	DOC_CURRENT_VERSION_ID,
+	DOC_CURRENT_NUMBER,
+	DOC_APPROVED_ON,
+	DOC_PUBLISHED_ON,
+	DOC_LAST_REVIEWED_ON,
+	DOC_NEXT_REVIEW_ON,
+	DOC__COUNT
+};
+
+enum version_field {
+	VER_DOCUMENT_ID,
+	VER_NAME,
+	VER_NUMBER,
+	VER_ROUND,
+	VER_BODY,
+	VER_CHANGE_SUMMARY,
+	VER_STATUS,
+	VER_OWNER_ID,
+	VER_DEPARTMENT_ID,
+	VER_CLASSIFICATION,
+	VER_APPROVAL,
+	VER_SIGNOFFS,
+	VER_BODY_HASH,
+	VER_APPROVED_AT,
+	VER_PUBLISHED_AT,
+	VER_PUBLISHED_BY,
+	VER_DECISION_NOTE,
+	VER__COUNT
+};
+
+enum signoff_field {
+	SIG_VERSION_ID,
+	SIG_NAME,
+	SIG_ROLE,
+	SIG_SIGNED_BY,
+	SIG_SIGNED_AT,
+	SIG_NUMBER,
+	SIG_BODY_HASH,
+	SIG_ROUND,
+	SIG__COUNT
+};
+
+enum review_field {
+	REV_DOCUMENT_ID,
+	REV_REVIEWED_ON,
+	REV_REVIEWER_ID,
+	REV_OUTCOME,
+	REV_NOTES,
+	REV_OWNER_ID,
+	REV_DEPARTMENT_ID,
+	REV__COUNT
+};
+
+enum cr_field {
+	CRQ_DOCUMENT_ID,
+	CRQ_TITLE,
+	CRQ_REASON,
+	CRQ_RAISED_BY_ID,
+	CRQ_DEPARTMENT_ID,
+	CRQ_STATUS,
+	CRQ_DECISION_NOTE,
+	CRQ_DECIDED_BY,
+	CRQ_DECIDED_AT,
+	CRQ_VERSION_ID,
+	CRQ__COUNT
+};
+
+enum ack_field {
+	ACK_NAME,
+	ACK_DOCUMENT_ID,
+	ACK_VERSION_ID,
+	ACK_PERSON_ID,
+	ACK_DEPARTMENT_ID,
+	ACK_STATUS,
+	ACK_REQUESTED_ON,
+	ACK_DUE_ON,
+	ACK_ACKNOWLEDGED_AT,
+	ACK_REMINDERS,
+	ACK_LAST_REMINDED_ON,
+	ACK__COUNT
+};
+
+enum dc_field { DCL_DOCUMENT_ID, DCL_CONTROL_ID, DCL_NOTE, DCL__COUNT };
+
+static const struct field document_fields[DOC__COUNT];
+static const struct field version_fields[VER__COUNT];
+static const struct field signoff_fields[SIG__COUNT];
+static const struct field review_fields[REV__COUNT];
+static const struct field cr_fields[CRQ__COUNT];
+static const struct field ack_fields[ACK__COUNT];
+static const struct field dc_fields[DCL__COUNT];
+
 static const struct choice kinds[] = {
 	{ "policy", "Policy", "What the organisation requires, approved by its management." },
 	{ "standard", "Standard", "Specific, mandatory requirements that support a policy." },
@@ -59,95 +166,115 @@ static const struct choice doc_states[] = {
 	{ NULL, NULL, NULL },
 };
 
-static const struct field document_fields[] = {
-	{ .name = "code",
-	  .label = "Reference",
-	  .type = FT_TEXT,
-	  .flags = FF_REQUIRED | FF_UNIQUE | FF_SEARCH | FF_LIST,
-	  .max = 32,
-	  .help = "A short unique reference, e.g. POL-001 or PRO-ACCESS." },
-	{ .name = "title",
-	  .label = "Title",
-	  .type = FT_TEXT,
-	  .flags = FF_REQUIRED | FF_SEARCH | FF_LIST,
-	  .max = 200 },
-	{ .name = "kind",
-	  .label = "Kind",
-	  .type = FT_ENUM,
-	  .flags = FF_REQUIRED | FF_LIST,
-	  .choices = kinds,
-	  .dflt = "procedure" },
-	{ .name = "classification",
-	  .label = "Classification",
-	  .type = FT_ENUM,
-	  .flags = FF_REQUIRED | FF_LIST,
-	  .choices = classifications,
-	  .dflt = "internal" },
-	{ .name = "owner_id",
-	  .label = "Owner",
-	  .type = FT_REF,
-	  .flags = FF_REQUIRED | FF_LIST,
-	  .ref = "person",
-	  .help = "Keeps the document current and reviews it." },
-	{ .name = "department_id", .label = "Department", .type = FT_REF, .ref = "department" },
-	{ .name = "approval",
-	  .label = "Approved by",
-	  .type = FT_ENUM,
-	  .choices = approvals,
-	  .help = "Who must sign a version off before it can be published (default: the Board "
-		  "for a policy, the ISM otherwise)." },
-	{ .name = "audience",
-	  .label = "Audience",
-	  .type = FT_ENUM,
-	  .flags = FF_REQUIRED,
-	  .choices = audiences,
-	  .dflt = "everyone",
-	  .help = "Who is asked to read and acknowledge each published version." },
-	{ .name = "audience_department_id",
-	  .label = "Audience department",
-	  .type = FT_REF,
-	  .ref = "department",
-	  .help = "When the audience is one department." },
-	{ .name = "review_months",
-	  .label = "Review every (months)",
-	  .type = FT_INT,
-	  .flags = FF_REQUIRED,
-	  .min = 1,
-	  .max = 36,
-	  .dflt = "12" },
-	{ .name = "summary", .label = "Summary", .type = FT_LONGTEXT, .flags = FF_SEARCH },
-	{ .name = "status",
-	  .label = "Status",
-	  .type = FT_ENUM,
-	  .flags = FF_READONLY | FF_LIST,
-	  .choices = doc_states,
-	  .dflt = "draft" },
-	{ .name = "current_version_id",
-	  .label = "Published version",
-	  .type = FT_REF,
-	  .flags = FF_READONLY,
-	  .ref = "document_version" },
-	{ .name = "current_number",
-	  .label = "Version",
-	  .type = FT_INT,
-	  .flags = FF_READONLY | FF_LIST },
-	{ .name = "approved_on", .label = "Approved on", .type = FT_DATE, .flags = FF_READONLY },
-	{ .name = "published_on",
-	  .label = "Published on",
-	  .type = FT_DATE,
-	  .flags = FF_READONLY | FF_LIST },
-	{ .name = "last_reviewed_on",
-	  .label = "Last reviewed",
-	  .type = FT_DATE,
-	  .flags = FF_READONLY },
-	{ .name = "next_review_on",
-	  .label = "Next review",
-	  .type = FT_DATE,
-	  .flags = FF_READONLY | FF_LIST | FF_DUE,
-	  .help = "Set when a version is published or a review is recorded." },
+static const struct field document_fields[DOC__COUNT] = {
+	[DOC_CODE] = { .name = "code",
+		       .label = "Reference",
+		       .type = FT_TEXT,
+		       .flags = FF_REQUIRED | FF_UNIQUE | FF_SEARCH | FF_LIST,
+		       .max = 32,
+		       .help = "A short unique reference, e.g. POL-001 or PRO-ACCESS." },
+	[DOC_TITLE] = { .name = "title",
+			.label = "Title",
+			.type = FT_TEXT,
+			.flags = FF_REQUIRED | FF_SEARCH | FF_LIST,
+			.max = 200 },
+	[DOC_KIND] = { .name = "kind",
+		       .label = "Kind",
+		       .type = FT_ENUM,
+		       .flags = FF_REQUIRED | FF_LIST,
+		       .choices = kinds,
+		       .dflt = "procedure" },
+	[DOC_CLASSIFICATION] = { .name = "classification",
+				 .label = "Classification",
+				 .type = FT_ENUM,
+				 .flags = FF_REQUIRED | FF_LIST,
+				 .choices = classifications,
+				 .dflt = "internal" },
+	[DOC_OWNER_ID] = { .name = "owner_id",
+			   .label = "Owner",
+			   .type = FT_REF,
+			   .flags = FF_REQUIRED | FF_LIST,
+			   .ref = "person",
+			   .help = "Keeps the document current and reviews it." },
+	[DOC_DEPARTMENT_ID] = { .name = "department_id",
+				.label = "Department",
+				.type = FT_REF,
+				.ref = "department" },
+	[DOC_APPROVAL] = { .name = "approval",
+			   .label = "Approved by",
+			   .type = FT_ENUM,
+			   .choices = approvals,
+			   .help = "Who must sign a version off before it can be published "
+				   "(default: the Board "
+				   "for a policy, the ISM otherwise)." },
+	[DOC_AUDIENCE] = { .name = "audience",
+			   .label = "Audience",
+			   .type = FT_ENUM,
+			   .flags = FF_REQUIRED,
+			   .choices = audiences,
+			   .dflt = "everyone",
+			   .help = "Who is asked to read and acknowledge each published version." },
+	[DOC_AUDIENCE_DEPARTMENT_ID] = { .name = "audience_department_id",
+					 .label = "Audience department",
+					 .type = FT_REF,
+					 .ref = "department",
+					 .help = "When the audience is one department." },
+	[DOC_REVIEW_MONTHS] = { .name = "review_months",
+				.label = "Review every (months)",
+				.type = FT_INT,
+				.flags = FF_REQUIRED,
+				.min = 1,
+				.max = 36,
+				.dflt = "12" },
+	[DOC_SUMMARY] = { .name = "summary",
+			  .label = "Summary",
+			  .type = FT_LONGTEXT,
+			  .flags = FF_SEARCH },
+	[DOC_STATUS] = { .name = "status",
+			 .label = "Status",
+			 .type = FT_ENUM,
+			 .flags = FF_READONLY | FF_LIST,
+			 .choices = doc_states,
+			 .dflt = "draft" },
+	[DOC_CURRENT_VERSION_ID] = { .name = "current_version_id",
+				     .label = "Published version",
+				     .type = FT_REF,
+				     .flags = FF_READONLY,
+				     .ref = "document_version" },
+	[DOC_CURRENT_NUMBER] = { .name = "current_number",
+				 .label = "Version",
+				 .type = FT_INT,
+				 .flags = FF_READONLY | FF_LIST },
+	[DOC_APPROVED_ON] = { .name = "approved_on",
+			      .label = "Approved on",
+			      .type = FT_DATE,
+			      .flags = FF_READONLY },
+	[DOC_PUBLISHED_ON] = { .name = "published_on",
+			       .label = "Published on",
+			       .type = FT_DATE,
+			       .flags = FF_READONLY | FF_LIST },
+	[DOC_LAST_REVIEWED_ON] = { .name = "last_reviewed_on",
+				   .label = "Last reviewed",
+				   .type = FT_DATE,
+				   .flags = FF_READONLY },
+	[DOC_NEXT_REVIEW_ON] = { .name = "next_review_on",
+				 .label = "Next review",
+				 .type = FT_DATE,
+				 .flags = FF_READONLY | FF_LIST | FF_DUE,
+				 .help = "Set when a version is published or a review is "
+					 "recorded." },
 };
 
 /* ---- small record and query helpers ---- */
+
+/* A field of a document, version, sign-off, review, change request, acknowledgement or
+ * document-control link (their tables are declared below, indexed by their enums). */
+#define DOC(x) (&document_fields[DOC_##x])
+#define VER(x) (&version_fields[VER_##x])
+#define SIG(x) (&signoff_fields[SIG_##x])
+#define REV(x) (&review_fields[REV_##x])
+#define CRQ(x) (&cr_fields[CRQ_##x])
+#define ACK(x) (&ack_fields[ACK_##x])
 
 /* The repository inside the caller's transaction, acting as who: effects of a step (the
  * document a publication changes) are audited like any change, under the same actor. */
@@ -171,6 +298,8 @@ const char *document_default_approval(const char *kind)
 	return str_eq(kind, "policy") ? "board" : "isms_manager";
 }
 
+/* A document's new owner (or department) takes over its versions not yet published: their
+ * scope columns follow the document (declared), so a write of each recomputes them. */
 static enum err follow_owner(struct db *db, struct arena *a, const struct record *doc)
 {
 	struct db_stmt *st;
@@ -193,12 +322,6 @@ static enum err follow_owner(struct db *db, struct arena *a, const struct record
 		struct record *p = model_record_new(a, &entity_document_version);
 		if (!p)
 			return ERR_NOMEM;
-		model_set_int(p, "owner_id", model_int(doc, "owner_id"));
-		int64_t dept = model_int(doc, "department_id");
-		if (dept)
-			model_set_int(p, "department_id", dept);
-		else
-			model_set_text(p, "department_id", NULL);
 		struct verrors ve = { 0 };
 		e = repo_update(&rc, &entity_document_version, ids[i], p, 0, &ve);
 	}
@@ -208,22 +331,34 @@ static enum err follow_owner(struct db *db, struct arena *a, const struct record
 static void document_check(const struct record *r, struct arena *a, struct verrors *ve)
 {
 	(void)a;
-	const char *aud = model_text(r, "audience");
-	if (str_eq(aud, "department") && !model_int(r, "audience_department_id"))
-		verrors_add(ve, "audience_department_id", "is needed for a department audience");
+	const char *aud = rec_text(r, DOC(AUDIENCE));
+	if (str_eq(aud, "department") && !rec_int(r, DOC(AUDIENCE_DEPARTMENT_ID)))
+		verrors_add(ve, DOC(AUDIENCE_DEPARTMENT_ID)->name,
+			    "is needed for a department audience");
 }
 
 static enum err document_derive(struct db *db, struct arena *a, const struct record *before,
 				struct record *after, struct verrors *ve)
 {
+	(void)db;
+	(void)a;
+	(void)before;
 	(void)ve;
-	if (!model_text(after, "approval"))
-		model_set_text(after, "approval",
-			       document_default_approval(model_text(after, "kind")));
-	/* a new owner (or department) takes over the versions not yet published: the scope
-	 * columns copied onto them follow, so the old owner no longer edits them */
-	if (before && (model_int(before, "owner_id") != model_int(after, "owner_id") ||
-		       model_int(before, "department_id") != model_int(after, "department_id")))
+	if (!rec_text(after, DOC(APPROVAL)))
+		rec_set_text(after, DOC(APPROVAL),
+			     document_default_approval(rec_text(after, DOC(KIND))));
+	return ERR_OK;
+}
+
+/* A new owner (or department) takes over the versions not yet published: the scope columns
+ * copied onto them follow, so the old owner no longer edits them. After the row is written,
+ * which the versions copy from. */
+static enum err document_after_write(struct db *db, struct arena *a, const struct record *before,
+				     const struct record *after, const char *action)
+{
+	(void)action;
+	if (before && (rec_int(before, DOC(OWNER_ID)) != rec_int(after, DOC(OWNER_ID)) ||
+		       rec_int(before, DOC(DEPARTMENT_ID)) != rec_int(after, DOC(DEPARTMENT_ID))))
 		return follow_owner(db, a, after);
 	return ERR_OK;
 }
@@ -233,9 +368,9 @@ static enum err document_derive(struct db *db, struct arena *a, const struct rec
 static enum err document_can_delete(struct db *db, const struct record *rec, struct verrors *ve)
 {
 	(void)db;
-	if (str_eq(model_text(rec, "status"), "draft") && !model_int(rec, "current_version_id"))
+	if (str_eq(rec_text(rec, DOC(STATUS)), "draft") && !rec_int(rec, DOC(CURRENT_VERSION_ID)))
 		return ERR_OK; /* the referrer check still refuses one with versions */
-	verrors_add(ve, "status", "has been published: retire its version instead");
+	verrors_add(ve, DOC(STATUS)->name, "has been published: retire its version instead");
 	return ERR_CONFLICT;
 }
 
@@ -243,8 +378,8 @@ static const char *document_flag(struct db *db, struct arena *a, const struct re
 				 const char *today)
 {
 	(void)db;
-	const char *next = model_text(rec, "next_review_on");
-	if (str_eq(model_text(rec, "status"), "published") && next && strcmp(next, today) < 0)
+	const char *next = rec_text(rec, DOC(NEXT_REVIEW_ON));
+	if (str_eq(rec_text(rec, DOC(STATUS)), "published") && next && strcmp(next, today) < 0)
 		return arena_printf(a, "The review was due on %s.", next);
 	return NULL;
 }
@@ -301,6 +436,7 @@ const struct entity entity_document = {
 	.task_filter = "status=published",
 	.check = document_check,
 	.derive = document_derive,
+	.after_write = document_after_write,
 	.can_delete = document_can_delete,
 	.flag = document_flag,
 	.io = { .key = "code", .no_import = "their state comes from their versions' approval" },
@@ -318,90 +454,102 @@ static const struct choice version_states[] = {
 	{ NULL, NULL, NULL },
 };
 
-static const struct field version_fields[] = {
-	{ .name = "document_id",
-	  .label = "Document",
-	  .type = FT_REF,
-	  .flags = FF_REQUIRED | FF_LIST,
-	  .ref = "document" },
-	{ .name = "name",
-	  .label = "Name",
-	  .type = FT_TEXT,
-	  .flags = FF_READONLY | FF_SEARCH | FF_LIST,
-	  .max = 64 },
-	{ .name = "number", .label = "Number", .type = FT_INT, .flags = FF_READONLY },
-	{ .name = "round",
-	  .label = "Approval round",
-	  .type = FT_INT,
-	  .flags = FF_READONLY,
-	  .help = "Counts the times the version was sent for approval: sign-offs count only in "
-		  "the round they were given." },
-	{ .name = "body",
-	  .label = "Text",
-	  .type = FT_MARKDOWN,
-	  .flags = FF_SEARCH,
-	  .max = DOCUMENT_BODY_MAX,
-	  .help = "Markdown. A new version starts as a copy of the latest one." },
-	{ .name = "change_summary",
-	  .label = "What changed",
-	  .type = FT_TEXT,
-	  .flags = FF_SEARCH | FF_LIST,
-	  .max = 500 },
-	{ .name = "status",
-	  .label = "Status",
-	  .type = FT_ENUM,
-	  .flags = FF_READONLY | FF_LIST,
-	  .choices = version_states,
-	  .dflt = "draft" },
-	{ .name = "owner_id",
-	  .label = "Owner",
-	  .type = FT_REF,
-	  .flags = FF_READONLY,
-	  .ref = "person",
-	  .help = "The document's owner." },
-	{ .name = "department_id",
-	  .label = "Department",
-	  .type = FT_REF,
-	  .flags = FF_READONLY,
-	  .ref = "department" },
-	{ .name = "classification",
-	  .label = "Classification",
-	  .type = FT_ENUM,
-	  .flags = FF_READONLY,
-	  .choices = classifications,
-	  .help = "The document's, as it was when this version was sent for approval: what the "
-		  "approvers approved it as (public means on the trust page)." },
-	{ .name = "approval",
-	  .label = "Approved by",
-	  .type = FT_ENUM,
-	  .flags = FF_READONLY,
-	  .choices = approvals,
-	  .help = "Who must sign this version off, fixed when it was sent for approval." },
-	{ .name = "signoffs",
-	  .label = "Sign-offs",
-	  .type = FT_TEXT,
-	  .flags = FF_READONLY | FF_LIST,
-	  .max = 200,
-	  .help = "Who has signed this version off, and who still must." },
-	{ .name = "body_hash",
-	  .label = "BLAKE2b of the approved text",
-	  .type = FT_TEXT,
-	  .flags = FF_READONLY,
-	  .max = 128 },
-	{ .name = "approved_at",
-	  .label = "Approved at",
-	  .type = FT_TIMESTAMP,
-	  .flags = FF_READONLY | FF_LIST },
-	{ .name = "published_at",
-	  .label = "Published at",
-	  .type = FT_TIMESTAMP,
-	  .flags = FF_READONLY },
-	{ .name = "published_by", .label = "Published by", .type = FT_TEXT, .flags = FF_READONLY },
-	{ .name = "decision_note",
-	  .label = "Note to the author",
-	  .type = FT_LONGTEXT,
-	  .flags = FF_READONLY,
-	  .help = "Why the version was sent back." },
+static const struct field version_fields[VER__COUNT] = {
+	[VER_DOCUMENT_ID] = { .name = "document_id",
+			      .label = "Document",
+			      .type = FT_REF,
+			      .flags = FF_REQUIRED | FF_LIST | FF_FIXED,
+			      .ref = "document" },
+	[VER_NAME] = { .name = "name",
+		       .label = "Name",
+		       .type = FT_TEXT,
+		       .flags = FF_READONLY | FF_SEARCH | FF_LIST,
+		       .max = 64 },
+	[VER_NUMBER] = { .name = "number",
+			 .label = "Number",
+			 .type = FT_INT,
+			 .flags = FF_READONLY },
+	[VER_ROUND] = { .name = "round",
+			.label = "Approval round",
+			.type = FT_INT,
+			.flags = FF_READONLY,
+			.help = "Counts the times the version was sent for approval: sign-offs "
+				"count only in "
+				"the round they were given." },
+	[VER_BODY] = { .name = "body",
+		       .label = "Text",
+		       .type = FT_MARKDOWN,
+		       .flags = FF_SEARCH,
+		       .max = DOCUMENT_BODY_MAX,
+		       .help = "Markdown. A new version starts as a copy of the latest one." },
+	[VER_CHANGE_SUMMARY] = { .name = "change_summary",
+				 .label = "What changed",
+				 .type = FT_TEXT,
+				 .flags = FF_SEARCH | FF_LIST,
+				 .max = 500 },
+	[VER_STATUS] = { .name = "status",
+			 .label = "Status",
+			 .type = FT_ENUM,
+			 .flags = FF_READONLY | FF_LIST,
+			 .choices = version_states,
+			 .dflt = "draft" },
+	[VER_OWNER_ID] = { .name = "owner_id",
+			   .label = "Owner",
+			   .type = FT_REF,
+			   .flags = FF_READONLY,
+			   .follows = "document_id",
+			   .ref = "person",
+			   .help = "The document's owner." },
+	[VER_DEPARTMENT_ID] = { .name = "department_id",
+				.label = "Department",
+				.type = FT_REF,
+				.flags = FF_READONLY,
+				.follows = "document_id",
+				.ref = "department" },
+	[VER_CLASSIFICATION] = { .name = "classification",
+				 .label = "Classification",
+				 .type = FT_ENUM,
+				 .flags = FF_READONLY,
+				 .choices = classifications,
+				 .help = "The document's, as it was when this version was sent for "
+					 "approval: what the "
+					 "approvers approved it as (public means on the trust "
+					 "page)." },
+	[VER_APPROVAL] = { .name = "approval",
+			   .label = "Approved by",
+			   .type = FT_ENUM,
+			   .flags = FF_READONLY,
+			   .choices = approvals,
+			   .help = "Who must sign this version off, fixed when it was sent for "
+				   "approval." },
+	[VER_SIGNOFFS] = { .name = "signoffs",
+			   .label = "Sign-offs",
+			   .type = FT_TEXT,
+			   .flags = FF_READONLY | FF_LIST,
+			   .max = 200,
+			   .help = "Who has signed this version off, and who still must." },
+	[VER_BODY_HASH] = { .name = "body_hash",
+			    .label = "BLAKE2b of the approved text",
+			    .type = FT_TEXT,
+			    .flags = FF_READONLY,
+			    .max = 128 },
+	[VER_APPROVED_AT] = { .name = "approved_at",
+			      .label = "Approved at",
+			      .type = FT_TIMESTAMP,
+			      .flags = FF_READONLY | FF_LIST },
+	[VER_PUBLISHED_AT] = { .name = "published_at",
+			       .label = "Published at",
+			       .type = FT_TIMESTAMP,
+			       .flags = FF_READONLY },
+	[VER_PUBLISHED_BY] = { .name = "published_by",
+			       .label = "Published by",
+			       .type = FT_TEXT,
+			       .flags = FF_READONLY },
+	[VER_DECISION_NOTE] = { .name = "decision_note",
+				.label = "Note to the author",
+				.type = FT_LONGTEXT,
+				.flags = FF_READONLY | FF_PER_STEP,
+				.help = "Why the version was sent back." },
 };
 
 /* The open (not yet published) version of a document other than skip, 0 if none. */
@@ -430,15 +578,15 @@ static enum err open_version(struct db *db, int64_t doc, int64_t skip, int64_t *
 static enum err version_create(struct db *db, struct arena *a, struct record *after,
 			       struct verrors *ve)
 {
-	int64_t doc_id = model_int(after, "document_id");
+	int64_t doc_id = rec_int(after, VER(DOCUMENT_ID));
 	struct record *doc;
 	enum err e = load(db, a, &entity_document, doc_id, &doc);
 	if (e == ERR_NOT_FOUND)
 		return ERR_OK; /* the reference check names it */
 	if (e)
 		return e;
-	if (str_eq(model_text(doc, "status"), "retired")) {
-		verrors_add(ve, "document_id", "is retired: it gets no new versions");
+	if (str_eq(rec_text(doc, DOC(STATUS)), "retired")) {
+		verrors_add(ve, VER(DOCUMENT_ID)->name, "is retired: it gets no new versions");
 		return ERR_INVALID;
 	}
 	/* one writer per document from here: two new versions at once must not both pass the
@@ -449,7 +597,7 @@ static enum err version_create(struct db *db, struct arena *a, struct record *af
 	if ((e = open_version(db, doc_id, 0, &open_id, &open_num)))
 		return e;
 	if (open_id) {
-		verrors_add(ve, "document_id",
+		verrors_add(ve, VER(DOCUMENT_ID)->name,
 			    arena_printf(a,
 					 "already has version %lld in progress: finish or delete "
 					 "it first",
@@ -474,23 +622,19 @@ static enum err version_create(struct db *db, struct arena *a, struct record *af
 	db_done(st);
 	if (e)
 		return e;
-	model_set_int(after, "number", last + 1);
-	model_set_text(after, "name",
-		       arena_printf(a, "%s v%lld", model_text(doc, "code"), (long long)last + 1));
+	rec_set_int(after, VER(NUMBER), last + 1);
+	rec_set_text(after, VER(NAME),
+		     arena_printf(a, "%s v%lld", rec_text(doc, DOC(CODE)), (long long)last + 1));
 	/* editing a published document starts from its text */
-	if (!model_text(after, "body") && body)
-		model_set_text(after, "body", body);
-	model_set_int(after, "owner_id", model_int(doc, "owner_id"));
-	int64_t dept = model_int(doc, "department_id");
-	if (dept)
-		model_set_int(after, "department_id", dept);
-	model_set_text(after, "status", "draft");
+	if (!rec_text(after, VER(BODY)) && body)
+		rec_set_text(after, VER(BODY), body);
+	rec_set_text(after, VER(STATUS), "draft");
 	return ERR_OK;
 }
 
-static bool same_text(const struct record *x, const struct record *y, const char *name)
+static bool same_text(const struct record *x, const struct record *y, const struct field *f)
 {
-	const char *a = model_text(x, name), *b = model_text(y, name);
+	const char *a = rec_text(x, f), *b = rec_text(y, f);
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
@@ -500,15 +644,10 @@ static enum err version_derive(struct db *db, struct arena *a, const struct reco
 {
 	if (!before)
 		return version_create(db, a, after, ve);
-	if (model_int(before, "document_id") != model_int(after, "document_id")) {
-		verrors_add(ve, "document_id",
-			    "cannot change: start a version of the other document");
-		return ERR_INVALID;
-	}
-	const char *was = model_text(before, "status");
-	if (!str_eq(was, "draft") &&
-	    (!same_text(before, after, "body") || !same_text(before, after, "change_summary"))) {
-		verrors_add(ve, "body",
+	const char *was = rec_text(before, VER(STATUS));
+	if (!str_eq(was, "draft") && (!same_text(before, after, VER(BODY)) ||
+				      !same_text(before, after, VER(CHANGE_SUMMARY)))) {
+		verrors_add(ve, VER(BODY)->name,
 			    arena_printf(a,
 					 "cannot change: the version is %s. Start a new "
 					 "version to change the text",
@@ -521,9 +660,10 @@ static enum err version_derive(struct db *db, struct arena *a, const struct reco
 static enum err version_can_delete(struct db *db, const struct record *rec, struct verrors *ve)
 {
 	(void)db;
-	if (str_eq(model_text(rec, "status"), "draft"))
+	if (str_eq(rec_text(rec, VER(STATUS)), "draft"))
 		return ERR_OK;
-	verrors_add(ve, "status", "is past draft: versions sent for approval are kept as records");
+	verrors_add(ve, VER(STATUS)->name,
+		    "is past draft: versions sent for approval are kept as records");
 	return ERR_CONFLICT;
 }
 
@@ -550,7 +690,7 @@ static enum err link_change_requests(const struct step_env *env, int64_t doc, in
 		struct record *p = model_record_new(env->a, &entity_change_request);
 		if (!p)
 			return ERR_NOMEM;
-		model_set_int(p, "version_id", version);
+		rec_set_int(p, CRQ(VERSION_ID), version);
 		struct verrors inner_ve = { 0 };
 		e = repo_update(&rc, &entity_change_request, ids[i], p, 0, &inner_ve);
 	}
@@ -561,41 +701,37 @@ static enum err version_submit(const struct step_env *env, const struct record *
 			       struct record *after, struct verrors *ve)
 {
 	(void)after;
-	const char *body = model_text(before, "body");
+	const char *body = rec_text(before, VER(BODY));
 	if (!body || !*body) {
-		verrors_add(ve, "body", "is empty: write the text before sending it for approval");
+		verrors_add(ve, VER(BODY)->name,
+			    "is empty: write the text before sending it for approval");
 		return ERR_INVALID;
 	}
 	/* a new round: sign-offs of an earlier one (before the version was sent back) no
 	 * longer count; the reason it was sent back has been dealt with */
-	model_set_int(after, "round", model_int(before, "round") + 1);
+	rec_set_int(after, VER(ROUND), rec_int(before, VER(ROUND)) + 1);
 	/* what is approved is this text as this classification, by these approvers: a later
 	 * change of the document's record does not reach a version already sent */
 	struct record *doc;
 	enum err e =
-		load(env->db, env->a, &entity_document, model_int(before, "document_id"), &doc);
+		load(env->db, env->a, &entity_document, rec_int(before, VER(DOCUMENT_ID)), &doc);
 	if (e)
 		return e;
-	model_set_text(after, "classification", model_text(doc, "classification"));
-	model_set_text(after, "approval", model_text(doc, "approval"));
-	model_set_text(after, "decision_note", NULL);
-	model_set_text(after, "signoffs", NULL);
-	return link_change_requests(env, model_int(before, "document_id"), before->id);
+	rec_set_text(after, VER(CLASSIFICATION), rec_text(doc, DOC(CLASSIFICATION)));
+	rec_set_text(after, VER(APPROVAL), rec_text(doc, DOC(APPROVAL)));
+	rec_set_text(after, VER(SIGNOFFS), NULL);
+	return link_change_requests(env, rec_int(before, VER(DOCUMENT_ID)), before->id);
 }
 
 static enum err version_return(const struct step_env *env, const struct record *before,
 			       struct record *after, struct verrors *ve)
 {
+	(void)env;
 	(void)before;
-	(void)after;
-	const struct value *note = model_get(env->inputs, "decision_note");
-	if (!note->set || note->null || note->n == 0) {
-		verrors_add(ve, "decision_note", "is required: say what must change");
-		return ERR_INVALID;
-	}
+	(void)ve;
 	/* sign-offs given so far stay on record, but belong to this round: sending it again
 	 * starts a new one, in which every approver signs again */
-	model_set_text(after, "signoffs", NULL);
+	rec_set_text(after, VER(SIGNOFFS), NULL);
 	return ERR_OK;
 }
 
@@ -636,20 +772,20 @@ static enum err version_approve(const struct step_env *env, const struct record 
 {
 	struct record *doc;
 	enum err e =
-		load(env->db, env->a, &entity_document, model_int(before, "document_id"), &doc);
+		load(env->db, env->a, &entity_document, rec_int(before, VER(DOCUMENT_ID)), &doc);
 	if (e)
 		return e;
-	const char *body = model_text(before, "body");
+	const char *body = rec_text(before, VER(BODY));
 	char hash[CRYPTO_HASH_HEX];
 	crypto_hash_hex(body ? body : "", body ? strlen(body) : 0, NULL, 0, hash);
 	enum role need[2];
-	const char *approval = model_text(before, "approval");
-	size_t n = required_roles(approval ? approval : model_text(doc, "approval"), need);
+	const char *approval = rec_text(before, VER(APPROVAL));
+	size_t n = required_roles(approval ? approval : rec_text(doc, DOC(APPROVAL)), need);
 	int pick = -1;
 	bool all_before = true; /* every earlier role has signed */
 	for (size_t i = 0; i < n; i++) {
 		bool done = signed_by_role(env->db, before->id, authz_role_name(need[i]), hash,
-					   model_int(before, "round"), &e);
+					   rec_int(before, VER(ROUND)), &e);
 		if (e)
 			return e;
 		if (done)
@@ -666,7 +802,7 @@ static enum err version_approve(const struct step_env *env, const struct record 
 			    &st)))
 		return e;
 	db_bind_int(st, 1, before->id);
-	db_bind_int(st, 2, model_int(before, "round"));
+	db_bind_int(st, 2, rec_int(before, VER(ROUND)));
 	db_bind_str(st, 3, env->who->name);
 	bool twice = false;
 	e = db_step(st, &twice);
@@ -674,14 +810,14 @@ static enum err version_approve(const struct step_env *env, const struct record 
 	if (e)
 		return e;
 	if (twice) {
-		verrors_add(ve, "status",
+		verrors_add(ve, VER(STATUS)->name,
 			    "has your sign-off already: the next one is someone else's");
 		return ERR_FORBIDDEN;
 	}
 	if (pick < 0) {
 		const char *who = n == 2 ? "the Information Security Manager, then the Board"
 					 : "the Information Security Manager";
-		verrors_add(ve, "status",
+		verrors_add(ve, VER(STATUS)->name,
 			    arena_printf(env->a,
 					 "needs sign-off by %s; there is none you can give now",
 					 who));
@@ -691,29 +827,29 @@ static enum err version_approve(const struct step_env *env, const struct record 
 	if (!so)
 		return ERR_NOMEM;
 	const char *role = authz_role_name(need[pick]);
-	model_set_int(so, "version_id", before->id);
-	model_set_text(so, "role", role);
-	model_set_text(so, "signed_by", env->who->name);
-	model_set_text(so, "signed_at", env->now);
-	model_set_int(so, "number", model_int(before, "number"));
-	model_set_text(so, "body_hash", arena_strdup(env->a, hash));
-	model_set_int(so, "round", model_int(before, "round"));
+	rec_set_int(so, SIG(VERSION_ID), before->id);
+	rec_set_text(so, SIG(ROLE), role);
+	rec_set_text(so, SIG(SIGNED_BY), env->who->name);
+	rec_set_text(so, SIG(SIGNED_AT), env->now);
+	rec_set_int(so, SIG(NUMBER), rec_int(before, VER(NUMBER)));
+	rec_set_text(so, SIG(BODY_HASH), arena_strdup(env->a, hash));
+	rec_set_int(so, SIG(ROUND), rec_int(before, VER(ROUND)));
 	struct repo_ctx rc = inner(env->db, env->a, env->who);
 	int64_t sid;
 	struct verrors sve = { 0 };
 	if ((e = repo_create(&rc, so, &sve, &sid)))
 		return e == ERR_INVALID || e == ERR_CONFLICT ? ERR_CONFLICT : e;
 	if ((size_t)pick + 1 < n) { /* more to sign: it stays in review */
-		model_set_text(after, "status", "in_review");
-		model_set_text(after, "signoffs",
-			       "Information Security Manager signed; the Board to sign");
+		rec_set_text(after, VER(STATUS), "in_review");
+		rec_set_text(after, VER(SIGNOFFS),
+			     "Information Security Manager signed; the Board to sign");
 		return ERR_OK;
 	}
-	model_set_text(after, "signoffs",
-		       n == 2 ? "Information Security Manager and Board signed"
-			      : "Information Security Manager signed");
-	model_set_text(after, "body_hash", arena_strdup(env->a, hash));
-	model_set_text(after, "approved_at", env->now);
+	rec_set_text(after, VER(SIGNOFFS),
+		     n == 2 ? "Information Security Manager and Board signed"
+			    : "Information Security Manager signed");
+	rec_set_text(after, VER(BODY_HASH), arena_strdup(env->a, hash));
+	rec_set_text(after, VER(APPROVED_AT), env->now);
 	return ERR_OK;
 }
 
@@ -721,7 +857,7 @@ static enum err version_approve(const struct step_env *env, const struct record 
 static enum err audience_people(struct db *db, const struct record *doc, int64_t **ids, size_t *n,
 				struct arena *a, const char *today)
 {
-	const char *aud = model_text(doc, "audience");
+	const char *aud = rec_text(doc, DOC(AUDIENCE));
 	const char *where =
 		str_eq(aud, "employees")     ? "employment_type = 'employee'"
 		: str_eq(aud, "contractors") ? "employment_type IN ('contractor', 'agent')"
@@ -745,7 +881,7 @@ static enum err audience_people(struct db *db, const struct record *doc, int64_t
 		return e;
 	db_bind_str(st, 1, today);
 	if (str_eq(aud, "department"))
-		db_bind_int(st, 2, model_int(doc, "audience_department_id"));
+		db_bind_int(st, 2, rec_int(doc, DOC(AUDIENCE_DEPARTMENT_ID)));
 	*ids = arena_alloc(a, sizeof(int64_t) * DOCUMENT_AUDIENCE_MAX);
 	if (!*ids) {
 		db_done(st);
@@ -760,8 +896,8 @@ static enum err audience_people(struct db *db, const struct record *doc, int64_t
 
 /* Moves every record of e matching sql (one id column, bound $1 = key) to state `to`, in
  * batches until none is left (the query must no longer match a moved record). */
-static enum err move_all(const struct step_env *env, const struct entity *e, const char *sql,
-			 int64_t key, const char *to)
+static enum err move_all(const struct step_env *env, const struct entity *e,
+			 const struct field *state, const char *sql, int64_t key, const char *to)
 {
 	enum err err = ERR_OK;
 	struct repo_ctx rc = inner(env->db, env->a, env->who);
@@ -783,7 +919,7 @@ static enum err move_all(const struct step_env *env, const struct entity *e, con
 			struct record *p = model_record_new(env->a, e);
 			if (!p)
 				return ERR_NOMEM;
-			model_set_text(p, "status", to);
+			rec_set_text(p, state, to);
 			struct verrors ve = { 0 };
 			if ((err = repo_update(&rc, e, ids[i], p, 0, &ve)))
 				return err;
@@ -799,39 +935,38 @@ static enum err move_all(const struct step_env *env, const struct entity *e, con
 static enum err version_publish(const struct step_env *env, const struct record *before,
 				struct record *after, struct verrors *ve)
 {
+	(void)after;
 	(void)ve;
-	int64_t doc_id = model_int(before, "document_id");
+	int64_t doc_id = rec_int(before, VER(DOCUMENT_ID));
 	struct record *doc;
 	enum err e = load(env->db, env->a, &entity_document, doc_id, &doc);
 	if (e)
 		return e;
-	if ((e = move_all(env, &entity_acknowledgement,
+	if ((e = move_all(env, &entity_acknowledgement, ACK(STATUS),
 			  "SELECT id FROM acknowledgements WHERE document_id = $1 AND status = "
 			  "'pending' ORDER BY id",
 			  doc_id, "superseded")))
 		return e;
-	if ((e = move_all(env, &entity_document_version,
+	if ((e = move_all(env, &entity_document_version, VER(STATUS),
 			  "SELECT id FROM document_versions WHERE document_id = $1 AND status = "
 			  "'published' ORDER BY id",
 			  doc_id, "superseded")))
 		return e;
-	model_set_text(after, "published_at", env->now);
-	model_set_text(after, "published_by", env->who->name);
 
 	char next[11];
-	int64_t months = model_int(doc, "review_months");
+	int64_t months = rec_int(doc, DOC(REVIEW_MONTHS));
 	struct record *p = model_record_new(env->a, &entity_document);
 	if (!p)
 		return ERR_NOMEM;
-	model_set_text(p, "status", "published");
-	model_set_int(p, "current_version_id", before->id);
-	model_set_int(p, "current_number", model_int(before, "number"));
-	const char *approved = model_text(before, "approved_at");
-	model_set_text(p, "approved_on",
-		       approved ? arena_strndup(env->a, approved, 10) : env->today);
-	model_set_text(p, "published_on", env->today);
+	rec_set_text(p, DOC(STATUS), "published");
+	rec_set_int(p, DOC(CURRENT_VERSION_ID), before->id);
+	rec_set_int(p, DOC(CURRENT_NUMBER), rec_int(before, VER(NUMBER)));
+	const char *approved = rec_text(before, VER(APPROVED_AT));
+	rec_set_text(p, DOC(APPROVED_ON),
+		     approved ? arena_strndup(env->a, approved, 10) : env->today);
+	rec_set_text(p, DOC(PUBLISHED_ON), env->today);
 	if (time_add_months(env->today, (int)(months > 0 ? months : 12), next))
-		model_set_text(p, "next_review_on", arena_strdup(env->a, next));
+		rec_set_text(p, DOC(NEXT_REVIEW_ON), arena_strdup(env->a, next));
 	struct repo_ctx rc = inner(env->db, env->a, env->who);
 	struct verrors dve = { 0 };
 	if ((e = repo_update(&rc, &entity_document, doc_id, p, 0, &dve)))
@@ -848,11 +983,11 @@ static enum err version_publish(const struct step_env *env, const struct record 
 		struct record *ack = model_record_new(env->a, &entity_acknowledgement);
 		if (!ack)
 			return ERR_NOMEM;
-		model_set_int(ack, "document_id", doc_id);
-		model_set_int(ack, "version_id", before->id);
-		model_set_int(ack, "person_id", people[i]);
-		model_set_text(ack, "requested_on", env->today);
-		model_set_text(ack, "due_on", arena_strdup(env->a, due));
+		rec_set_int(ack, ACK(DOCUMENT_ID), doc_id);
+		rec_set_int(ack, ACK(VERSION_ID), before->id);
+		rec_set_int(ack, ACK(PERSON_ID), people[i]);
+		rec_set_text(ack, ACK(REQUESTED_ON), env->today);
+		rec_set_text(ack, ACK(DUE_ON), arena_strdup(env->a, due));
 		int64_t id;
 		struct verrors ave = { 0 };
 		e = repo_create(&rc, ack, &ave, &id);
@@ -865,8 +1000,8 @@ static enum err version_retire(const struct step_env *env, const struct record *
 {
 	(void)after;
 	(void)ve;
-	int64_t doc_id = model_int(before, "document_id");
-	enum err e = move_all(env, &entity_acknowledgement,
+	int64_t doc_id = rec_int(before, VER(DOCUMENT_ID));
+	enum err e = move_all(env, &entity_acknowledgement, ACK(STATUS),
 			      "SELECT id FROM acknowledgements WHERE version_id = $1 AND status = "
 			      "'pending' ORDER BY id",
 			      before->id, "superseded");
@@ -875,7 +1010,7 @@ static enum err version_retire(const struct step_env *env, const struct record *
 	struct record *p = model_record_new(env->a, &entity_document);
 	if (!p)
 		return ERR_NOMEM;
-	model_set_text(p, "status", "retired");
+	rec_set_text(p, DOC(STATUS), "retired");
 	struct repo_ctx rc = inner(env->db, env->a, env->who);
 	struct verrors dve = { 0 };
 	return repo_update(&rc, &entity_document, doc_id, p, 0, &dve);
@@ -900,6 +1035,7 @@ static const struct step version_steps[] = {
 	  .from = from_review,
 	  .to = "draft",
 	  .inputs = note_input,
+	  .require = note_input, /* say what must change */
 	  .apply = version_return },
 	{ .name = "approve",
 	  .label = "Sign off",
@@ -916,6 +1052,8 @@ static const struct step version_steps[] = {
 	  .from = from_approved,
 	  .to = "published",
 	  .task = true,
+	  .stamp_at = "published_at",
+	  .stamp_by = "published_by",
 	  .apply = version_publish },
 	{ .name = "retire",
 	  .label = "Retire the document",
@@ -985,39 +1123,47 @@ static const struct choice signoff_roles[] = {
 	{ NULL, NULL, NULL },
 };
 
-static const struct field signoff_fields[] = {
-	{ .name = "version_id",
-	  .label = "Version",
-	  .type = FT_REF,
-	  .flags = FF_REQUIRED | FF_LIST,
-	  .ref = "document_version" },
-	{ .name = "name", .label = "Sign-off", .type = FT_TEXT, .flags = FF_READONLY, .max = 200 },
-	{ .name = "role",
-	  .label = "Role",
-	  .type = FT_ENUM,
-	  .flags = FF_REQUIRED | FF_LIST,
-	  .choices = signoff_roles },
-	{ .name = "signed_by",
-	  .label = "Signed by",
-	  .type = FT_TEXT,
-	  .flags = FF_REQUIRED | FF_LIST,
-	  .max = 320 },
-	{ .name = "signed_at",
-	  .label = "Signed at",
-	  .type = FT_TIMESTAMP,
-	  .flags = FF_REQUIRED | FF_LIST },
-	{ .name = "number",
-	  .label = "Version number",
-	  .type = FT_INT,
-	  .flags = FF_REQUIRED | FF_LIST,
-	  .min = 1,
-	  .max = 1000000 },
-	{ .name = "body_hash",
-	  .label = "BLAKE2b of the text signed",
-	  .type = FT_TEXT,
-	  .flags = FF_REQUIRED,
-	  .max = 128 },
-	{ .name = "round", .label = "Approval round", .type = FT_INT, .min = 0, .max = 1000000 },
+static const struct field signoff_fields[SIG__COUNT] = {
+	[SIG_VERSION_ID] = { .name = "version_id",
+			     .label = "Version",
+			     .type = FT_REF,
+			     .flags = FF_REQUIRED | FF_LIST,
+			     .ref = "document_version" },
+	[SIG_NAME] = { .name = "name",
+		       .label = "Sign-off",
+		       .type = FT_TEXT,
+		       .flags = FF_READONLY,
+		       .max = 200 },
+	[SIG_ROLE] = { .name = "role",
+		       .label = "Role",
+		       .type = FT_ENUM,
+		       .flags = FF_REQUIRED | FF_LIST,
+		       .choices = signoff_roles },
+	[SIG_SIGNED_BY] = { .name = "signed_by",
+			    .label = "Signed by",
+			    .type = FT_TEXT,
+			    .flags = FF_REQUIRED | FF_LIST,
+			    .max = 320 },
+	[SIG_SIGNED_AT] = { .name = "signed_at",
+			    .label = "Signed at",
+			    .type = FT_TIMESTAMP,
+			    .flags = FF_REQUIRED | FF_LIST },
+	[SIG_NUMBER] = { .name = "number",
+			 .label = "Version number",
+			 .type = FT_INT,
+			 .flags = FF_REQUIRED | FF_LIST,
+			 .min = 1,
+			 .max = 1000000 },
+	[SIG_BODY_HASH] = { .name = "body_hash",
+			    .label = "BLAKE2b of the text signed",
+			    .type = FT_TEXT,
+			    .flags = FF_REQUIRED,
+			    .max = 128 },
+	[SIG_ROUND] = { .name = "round",
+			.label = "Approval round",
+			.type = FT_INT,
+			.min = 0,
+			.max = 1000000 },
 };
 
 static enum err signoff_derive(struct db *db, struct arena *a, const struct record *before,
@@ -1026,12 +1172,12 @@ static enum err signoff_derive(struct db *db, struct arena *a, const struct reco
 	(void)db;
 	(void)ve;
 	if (before) { /* a signature is what it was */
-		verrors_add(ve, "role", "a sign-off never changes");
+		verrors_add(ve, SIG(ROLE)->name, "a sign-off never changes");
 		return ERR_INVALID;
 	}
-	model_set_text(after, "name",
-		       arena_printf(a, "v%lld by %s (%s)", (long long)model_int(after, "number"),
-				    model_text(after, "signed_by"), model_text(after, "role")));
+	rec_set_text(after, SIG(NAME),
+		     arena_printf(a, "v%lld by %s (%s)", (long long)rec_int(after, SIG(NUMBER)),
+				  rec_text(after, SIG(SIGNED_BY)), rec_text(after, SIG(ROLE))));
 	return ERR_OK;
 }
 
@@ -1039,7 +1185,7 @@ static enum err signoff_can_delete(struct db *db, const struct record *rec, stru
 {
 	(void)db;
 	(void)rec;
-	verrors_add(ve, "role", "a sign-off is kept as a record");
+	verrors_add(ve, SIG(ROLE)->name, "a sign-off is kept as a record");
 	return ERR_CONFLICT;
 }
 
@@ -1082,38 +1228,43 @@ static const struct choice outcomes[] = {
 	{ NULL, NULL, NULL },
 };
 
-static const struct field review_fields[] = {
-	{ .name = "document_id",
-	  .label = "Document",
-	  .type = FT_REF,
-	  .flags = FF_REQUIRED | FF_LIST,
-	  .ref = "document" },
-	{ .name = "reviewed_on",
-	  .label = "Reviewed on",
-	  .type = FT_DATE,
-	  .flags = FF_REQUIRED | FF_LIST },
-	{ .name = "reviewer_id",
-	  .label = "Reviewer",
-	  .type = FT_REF,
-	  .flags = FF_REQUIRED | FF_LIST,
-	  .ref = "person" },
-	{ .name = "outcome",
-	  .label = "Outcome",
-	  .type = FT_ENUM,
-	  .flags = FF_REQUIRED | FF_LIST,
-	  .choices = outcomes,
-	  .dflt = "no_change" },
-	{ .name = "notes", .label = "Notes", .type = FT_MARKDOWN, .flags = FF_SEARCH },
-	{ .name = "owner_id",
-	  .label = "Document owner",
-	  .type = FT_REF,
-	  .flags = FF_READONLY,
-	  .ref = "person" },
-	{ .name = "department_id",
-	  .label = "Department",
-	  .type = FT_REF,
-	  .flags = FF_READONLY,
-	  .ref = "department" },
+static const struct field review_fields[REV__COUNT] = {
+	[REV_DOCUMENT_ID] = { .name = "document_id",
+			      .label = "Document",
+			      .type = FT_REF,
+			      .flags = FF_REQUIRED | FF_LIST,
+			      .ref = "document" },
+	[REV_REVIEWED_ON] = { .name = "reviewed_on",
+			      .label = "Reviewed on",
+			      .type = FT_DATE,
+			      .flags = FF_REQUIRED | FF_LIST },
+	[REV_REVIEWER_ID] = { .name = "reviewer_id",
+			      .label = "Reviewer",
+			      .type = FT_REF,
+			      .flags = FF_REQUIRED | FF_LIST,
+			      .ref = "person" },
+	[REV_OUTCOME] = { .name = "outcome",
+			  .label = "Outcome",
+			  .type = FT_ENUM,
+			  .flags = FF_REQUIRED | FF_LIST,
+			  .choices = outcomes,
+			  .dflt = "no_change" },
+	[REV_NOTES] = { .name = "notes",
+			.label = "Notes",
+			.type = FT_MARKDOWN,
+			.flags = FF_SEARCH },
+	[REV_OWNER_ID] = { .name = "owner_id",
+			   .label = "Document owner",
+			   .type = FT_REF,
+			   .flags = FF_READONLY,
+			   .follows = "document_id",
+			   .ref = "person" },
+	[REV_DEPARTMENT_ID] = { .name = "department_id",
+				.label = "Department",
+				.type = FT_REF,
+				.flags = FF_READONLY,
+				.follows = "document_id",
+				.ref = "department" },
 };
 
 /* A review moves the document's review dates: an audited change of the document. Who may
@@ -1122,39 +1273,36 @@ static enum err review_derive(struct db *db, struct arena *a, const struct recor
 			      struct record *after, struct verrors *ve)
 {
 	struct record *doc;
-	enum err e = load(db, a, &entity_document, model_int(after, "document_id"), &doc);
+	enum err e = load(db, a, &entity_document, rec_int(after, REV(DOCUMENT_ID)), &doc);
 	if (e == ERR_NOT_FOUND)
 		return ERR_OK;
 	if (e)
 		return e;
-	int64_t dept = model_int(doc, "department_id");
-	if (dept)
-		model_set_int(after, "department_id", dept);
-	model_set_int(after, "owner_id", model_int(doc, "owner_id"));
 	if (before)
 		return ERR_OK; /* a correction of the notes does not move dates again */
-	const char *on = model_text(after, "reviewed_on");
+	const char *on = rec_text(after, REV(REVIEWED_ON));
 	if (!on)
 		return ERR_OK;
 	char today[11];
 	time_format_date(time_now(), today);
 	if (strcmp(on, today) > 0) {
-		verrors_add(ve, "reviewed_on", "is in the future: record a review once it is done");
+		verrors_add(ve, REV(REVIEWED_ON)->name,
+			    "is in the future: record a review once it is done");
 		return ERR_INVALID;
 	}
 	struct record *p = model_record_new(a, &entity_document);
 	if (!p)
 		return ERR_NOMEM;
-	model_set_text(p, "last_reviewed_on", on);
+	rec_set_text(p, DOC(LAST_REVIEWED_ON), on);
 	char next[11];
-	if (str_eq(model_text(after, "outcome"), "no_change") &&
-	    time_add_months(on, (int)model_int(doc, "review_months"), next))
-		model_set_text(p, "next_review_on", arena_strdup(a, next));
+	if (str_eq(rec_text(after, REV(OUTCOME)), "no_change") &&
+	    time_add_months(on, (int)rec_int(doc, DOC(REVIEW_MONTHS)), next))
+		rec_set_text(p, DOC(NEXT_REVIEW_ON), arena_strdup(a, next));
 	struct repo_ctx rc = inner(db, a, NULL);
 	struct verrors dve = { 0 };
 	e = repo_update(&rc, &entity_document, doc->id, p, 0, &dve);
 	if (e == ERR_INVALID) {
-		verrors_add(ve, "document_id", "could not be updated with the review");
+		verrors_add(ve, REV(DOCUMENT_ID)->name, "could not be updated with the review");
 		return ERR_INVALID;
 	}
 	return e;
@@ -1199,63 +1347,57 @@ static const struct choice cr_states[] = {
 	{ NULL, NULL, NULL },
 };
 
-static const struct field cr_fields[] = {
-	{ .name = "document_id",
-	  .label = "Document",
-	  .type = FT_REF,
-	  .flags = FF_REQUIRED | FF_LIST,
-	  .ref = "document" },
-	{ .name = "title",
-	  .label = "What should change",
-	  .type = FT_TEXT,
-	  .flags = FF_REQUIRED | FF_SEARCH | FF_LIST,
-	  .max = 200 },
-	{ .name = "reason", .label = "Why", .type = FT_LONGTEXT, .flags = FF_REQUIRED | FF_SEARCH },
-	{ .name = "raised_by_id",
-	  .label = "Raised by",
-	  .type = FT_REF,
-	  .flags = FF_REQUIRED | FF_LIST | FF_SELF,
-	  .ref = "person" },
-	{ .name = "department_id",
-	  .label = "Department",
-	  .type = FT_REF,
-	  .flags = FF_READONLY,
-	  .ref = "department",
-	  .help = "The document's department." },
-	{ .name = "status",
-	  .label = "Status",
-	  .type = FT_ENUM,
-	  .flags = FF_READONLY | FF_LIST,
-	  .choices = cr_states,
-	  .dflt = "open" },
-	{ .name = "decision_note", .label = "Decision", .type = FT_LONGTEXT, .flags = FF_READONLY },
-	{ .name = "decided_by", .label = "Decided by", .type = FT_TEXT, .flags = FF_READONLY },
-	{ .name = "decided_at", .label = "Decided at", .type = FT_TIMESTAMP, .flags = FF_READONLY },
-	{ .name = "version_id",
-	  .label = "In version",
-	  .type = FT_REF,
-	  .flags = FF_READONLY | FF_LIST,
-	  .ref = "document_version" },
+static const struct field cr_fields[CRQ__COUNT] = {
+	[CRQ_DOCUMENT_ID] = { .name = "document_id",
+			      .label = "Document",
+			      .type = FT_REF,
+			      .flags = FF_REQUIRED | FF_LIST | FF_FIXED,
+			      .ref = "document" },
+	[CRQ_TITLE] = { .name = "title",
+			.label = "What should change",
+			.type = FT_TEXT,
+			.flags = FF_REQUIRED | FF_SEARCH | FF_LIST,
+			.max = 200 },
+	[CRQ_REASON] = { .name = "reason",
+			 .label = "Why",
+			 .type = FT_LONGTEXT,
+			 .flags = FF_REQUIRED | FF_SEARCH },
+	[CRQ_RAISED_BY_ID] = { .name = "raised_by_id",
+			       .label = "Raised by",
+			       .type = FT_REF,
+			       .flags = FF_REQUIRED | FF_LIST | FF_SELF,
+			       .ref = "person" },
+	[CRQ_DEPARTMENT_ID] = { .name = "department_id",
+				.label = "Department",
+				.type = FT_REF,
+				.flags = FF_READONLY,
+				.follows = "document_id",
+				.ref = "department",
+				.help = "The document's department." },
+	[CRQ_STATUS] = { .name = "status",
+			 .label = "Status",
+			 .type = FT_ENUM,
+			 .flags = FF_READONLY | FF_LIST,
+			 .choices = cr_states,
+			 .dflt = "open" },
+	[CRQ_DECISION_NOTE] = { .name = "decision_note",
+				.label = "Decision",
+				.type = FT_LONGTEXT,
+				.flags = FF_READONLY },
+	[CRQ_DECIDED_BY] = { .name = "decided_by",
+			     .label = "Decided by",
+			     .type = FT_TEXT,
+			     .flags = FF_READONLY },
+	[CRQ_DECIDED_AT] = { .name = "decided_at",
+			     .label = "Decided at",
+			     .type = FT_TIMESTAMP,
+			     .flags = FF_READONLY },
+	[CRQ_VERSION_ID] = { .name = "version_id",
+			     .label = "In version",
+			     .type = FT_REF,
+			     .flags = FF_READONLY | FF_LIST,
+			     .ref = "document_version" },
 };
-
-static enum err cr_derive(struct db *db, struct arena *a, const struct record *before,
-			  struct record *after, struct verrors *ve)
-{
-	if (before && model_int(before, "document_id") != model_int(after, "document_id")) {
-		verrors_add(ve, "document_id", "cannot change: raise a request on the other one");
-		return ERR_INVALID;
-	}
-	struct record *doc;
-	enum err e = load(db, a, &entity_document, model_int(after, "document_id"), &doc);
-	if (e == ERR_NOT_FOUND)
-		return ERR_OK;
-	if (e)
-		return e;
-	int64_t dept = model_int(doc, "department_id");
-	if (dept)
-		model_set_int(after, "department_id", dept);
-	return ERR_OK;
-}
 
 /* Only the document's owner (or the ISM) decides on a change to it. */
 static enum err cr_decide(const struct step_env *env, const struct record *before,
@@ -1263,27 +1405,20 @@ static enum err cr_decide(const struct step_env *env, const struct record *befor
 {
 	struct record *doc;
 	enum err e =
-		load(env->db, env->a, &entity_document, model_int(before, "document_id"), &doc);
+		load(env->db, env->a, &entity_document, rec_int(before, CRQ(DOCUMENT_ID)), &doc);
 	if (e)
 		return e;
-	bool owner = env->person_id && env->person_id == model_int(doc, "owner_id");
+	bool owner = env->person_id && env->person_id == rec_int(doc, DOC(OWNER_ID));
 	if (!owner && !(env->roles & (1u << ROLE_ISMS_MANAGER))) {
-		verrors_add(ve, "status", "is decided by the document's owner");
+		verrors_add(ve, CRQ(STATUS)->name, "is decided by the document's owner");
 		return ERR_FORBIDDEN;
 	}
-	const struct value *note = model_get(env->inputs, "decision_note");
-	if (!accept && (!note->set || note->null || note->n == 0)) {
-		verrors_add(ve, "decision_note", "is required: say why the change is not made");
-		return ERR_INVALID;
-	}
-	model_set_text(after, "decided_by", env->who->name);
-	model_set_text(after, "decided_at", env->now);
 	if (accept) { /* into the version in progress, or the next one when it is sent */
 		int64_t vid, num;
 		if ((e = open_version(env->db, doc->id, 0, &vid, &num)))
 			return e;
 		if (vid)
-			model_set_int(after, "version_id", vid);
+			rec_set_int(after, CRQ(VERSION_ID), vid);
 	}
 	return ERR_OK;
 }
@@ -1310,6 +1445,8 @@ static const struct step cr_steps[] = {
 	  .to = "accepted",
 	  .task = true,
 	  .inputs = note_input,
+	  .stamp_at = "decided_at",
+	  .stamp_by = "decided_by",
 	  .apply = cr_accept },
 	{ .name = "reject",
 	  .label = "Reject",
@@ -1317,6 +1454,9 @@ static const struct step cr_steps[] = {
 	  .from = from_open,
 	  .to = "rejected",
 	  .inputs = note_input,
+	  .require = note_input, /* why the change is not made */
+	  .stamp_at = "decided_at",
+	  .stamp_by = "decided_by",
 	  .apply = cr_reject },
 };
 
@@ -1358,7 +1498,6 @@ const struct entity entity_change_request = {
 	.own_column = "raised_by_id",
 	.dept_column = "department_id",
 	.frozen_states = cr_frozen,
-	.derive = cr_derive,
 	.workflow = &cr_workflow,
 };
 
@@ -1371,105 +1510,102 @@ static const struct choice ack_states[] = {
 	{ NULL, NULL, NULL },
 };
 
-static const struct field ack_fields[] = {
-	{ .name = "name", .label = "Request", .type = FT_TEXT, .flags = FF_READONLY, .max = 400 },
-	{ .name = "document_id",
-	  .label = "Document",
-	  .type = FT_REF,
-	  .flags = FF_REQUIRED | FF_LIST,
-	  .ref = "document" },
-	{ .name = "version_id",
-	  .label = "Version",
-	  .type = FT_REF,
-	  .flags = FF_REQUIRED | FF_LIST,
-	  .ref = "document_version" },
-	{ .name = "person_id",
-	  .label = "Person",
-	  .type = FT_REF,
-	  .flags = FF_REQUIRED | FF_LIST,
-	  .ref = "person" },
-	{ .name = "department_id",
-	  .label = "Department",
-	  .type = FT_REF,
-	  .flags = FF_READONLY,
-	  .ref = "department" },
-	{ .name = "status",
-	  .label = "Status",
-	  .type = FT_ENUM,
-	  .flags = FF_READONLY | FF_LIST,
-	  .choices = ack_states,
-	  .dflt = "pending" },
-	{ .name = "requested_on",
-	  .label = "Asked on",
-	  .type = FT_DATE,
-	  .flags = FF_REQUIRED | FF_LIST },
-	{ .name = "due_on", .label = "Read by", .type = FT_DATE, .flags = FF_LIST },
-	{ .name = "acknowledged_at",
-	  .label = "Acknowledged at",
-	  .type = FT_TIMESTAMP,
-	  .flags = FF_READONLY | FF_LIST },
-	{ .name = "reminders",
-	  .label = "Reminders sent",
-	  .type = FT_INT,
-	  .flags = FF_READONLY,
-	  .dflt = "0" },
-	{ .name = "last_reminded_on",
-	  .label = "Last reminded",
-	  .type = FT_DATE,
-	  .flags = FF_READONLY },
+static const struct field ack_fields[ACK__COUNT] = {
+	[ACK_NAME] = { .name = "name",
+		       .label = "Request",
+		       .type = FT_TEXT,
+		       .flags = FF_READONLY,
+		       .max = 400 },
+	[ACK_DOCUMENT_ID] = { .name = "document_id",
+			      .label = "Document",
+			      .type = FT_REF,
+			      .flags = FF_REQUIRED | FF_LIST,
+			      .ref = "document" },
+	[ACK_VERSION_ID] = { .name = "version_id",
+			     .label = "Version",
+			     .type = FT_REF,
+			     .flags = FF_REQUIRED | FF_LIST | FF_FIXED,
+			     .ref = "document_version" },
+	[ACK_PERSON_ID] = { .name = "person_id",
+			    .label = "Person",
+			    .type = FT_REF,
+			    .flags = FF_REQUIRED | FF_LIST | FF_FIXED,
+			    .ref = "person" },
+	[ACK_DEPARTMENT_ID] = { .name = "department_id",
+				.label = "Department",
+				.type = FT_REF,
+				.flags = FF_READONLY,
+				.follows = "person_id",
+				.ref = "department" },
+	[ACK_STATUS] = { .name = "status",
+			 .label = "Status",
+			 .type = FT_ENUM,
+			 .flags = FF_READONLY | FF_LIST,
+			 .choices = ack_states,
+			 .dflt = "pending" },
+	[ACK_REQUESTED_ON] = { .name = "requested_on",
+			       .label = "Asked on",
+			       .type = FT_DATE,
+			       .flags = FF_REQUIRED | FF_LIST },
+	[ACK_DUE_ON] = { .name = "due_on", .label = "Read by", .type = FT_DATE, .flags = FF_LIST },
+	[ACK_ACKNOWLEDGED_AT] = { .name = "acknowledged_at",
+				  .label = "Acknowledged at",
+				  .type = FT_TIMESTAMP,
+				  .flags = FF_READONLY | FF_LIST },
+	[ACK_REMINDERS] = { .name = "reminders",
+			    .label = "Reminders sent",
+			    .type = FT_INT,
+			    .flags = FF_READONLY,
+			    .dflt = "0" },
+	[ACK_LAST_REMINDED_ON] = { .name = "last_reminded_on",
+				   .label = "Last reminded",
+				   .type = FT_DATE,
+				   .flags = FF_READONLY },
 };
 
 static enum err ack_derive(struct db *db, struct arena *a, const struct record *before,
 			   struct record *after, struct verrors *ve)
 {
-	if (before) {
-		if (model_int(before, "person_id") != model_int(after, "person_id") ||
-		    model_int(before, "version_id") != model_int(after, "version_id")) {
-			verrors_add(ve, "person_id", "cannot change: ask the other person anew");
-			return ERR_INVALID;
-		}
-		return ERR_OK;
-	}
+	if (before)
+		return ERR_OK; /* who is asked to read what is fixed (declared) */
 	struct record *v;
-	enum err e = load(db, a, &entity_document_version, model_int(after, "version_id"), &v);
+	enum err e = load(db, a, &entity_document_version, rec_int(after, ACK(VERSION_ID)), &v);
 	if (e == ERR_NOT_FOUND)
 		return ERR_OK;
 	if (e)
 		return e;
-	if (model_int(v, "document_id") != model_int(after, "document_id")) {
-		verrors_add(ve, "version_id", "is a version of another document");
+	if (rec_int(v, VER(DOCUMENT_ID)) != rec_int(after, ACK(DOCUMENT_ID))) {
+		verrors_add(ve, ACK(VERSION_ID)->name, "is a version of another document");
 		return ERR_INVALID;
 	}
-	int64_t dept = person_department(db, model_int(after, "person_id"));
-	if (dept)
-		model_set_int(after, "department_id", dept);
 	struct db_stmt *st;
 	const char *who = NULL;
 	if ((e = db_prepare(db, "SELECT name FROM people WHERE id = $1", &st)))
 		return e;
-	db_bind_int(st, 1, model_int(after, "person_id"));
+	db_bind_int(st, 1, rec_int(after, ACK(PERSON_ID)));
 	bool row;
 	if (db_step(st, &row) == ERR_OK && row) {
 		const char *s = db_col_text(st, 0, NULL);
 		who = s ? arena_strdup(a, s) : NULL;
 	}
 	db_done(st);
-	model_set_text(after, "name",
-		       arena_printf(a, "%s \xE2\x80\x94 %s",
-				    model_text(v, "name") ? model_text(v, "name") : "?",
-				    who ? who : "?"));
-	model_set_int(after, "reminders", 0);
+	rec_set_text(after, ACK(NAME),
+		     arena_printf(a, "%s \xE2\x80\x94 %s",
+				  rec_text(v, VER(NAME)) ? rec_text(v, VER(NAME)) : "?",
+				  who ? who : "?"));
+	rec_set_int(after, ACK(REMINDERS), 0);
 	return ERR_OK;
 }
 
 static enum err ack_acknowledge(const struct step_env *env, const struct record *before,
 				struct record *after, struct verrors *ve)
 {
-	if (!env->person_id || env->person_id != model_int(before, "person_id")) {
-		verrors_add(ve, "person_id", "is someone else: only they can acknowledge it");
+	(void)after;
+	if (!env->person_id || env->person_id != rec_int(before, ACK(PERSON_ID))) {
+		verrors_add(ve, ACK(PERSON_ID)->name,
+			    "is someone else: only they can acknowledge it");
 		return ERR_FORBIDDEN;
 	}
-	model_set_text(after, "acknowledged_at", env->now);
 	return ERR_OK;
 }
 
@@ -1477,10 +1613,10 @@ static const char *ack_flag(struct db *db, struct arena *a, const struct record 
 			    const char *today)
 {
 	(void)db;
-	const char *due = model_text(rec, "due_on");
-	if (str_eq(model_text(rec, "status"), "pending") && due && strcmp(due, today) < 0)
+	const char *due = rec_text(rec, ACK(DUE_ON));
+	if (str_eq(rec_text(rec, ACK(STATUS)), "pending") && due && strcmp(due, today) < 0)
 		return arena_printf(a, "Overdue since %s (reminded %lld times).", due,
-				    (long long)model_int(rec, "reminders"));
+				    (long long)rec_int(rec, ACK(REMINDERS)));
 	return NULL;
 }
 
@@ -1493,6 +1629,7 @@ static const struct step ack_steps[] = {
 	  .from = from_pending,
 	  .to = "acknowledged",
 	  /* not a generic task: the home page lists these as documents to read */
+	  .stamp_at = "acknowledged_at",
 	  .apply = ack_acknowledge },
 };
 
@@ -1550,22 +1687,22 @@ const struct entity entity_acknowledgement = {
 /* ---- links between documents and controls (ISO 27001 Annex A: the policies and procedures
  * that implement each control) ---- */
 
-static const struct field dc_fields[] = {
-	{ .name = "document_id",
-	  .label = "Document",
-	  .type = FT_REF,
-	  .flags = FF_REQUIRED | FF_LIST,
-	  .ref = "document" },
-	{ .name = "control_id",
-	  .label = "Control",
-	  .type = FT_REF,
-	  .flags = FF_REQUIRED | FF_LIST,
-	  .ref = "control" },
-	{ .name = "note",
-	  .label = "How the document implements the control",
-	  .type = FT_TEXT,
-	  .flags = FF_SEARCH | FF_LIST,
-	  .max = 500 },
+static const struct field dc_fields[DCL__COUNT] = {
+	[DCL_DOCUMENT_ID] = { .name = "document_id",
+			      .label = "Document",
+			      .type = FT_REF,
+			      .flags = FF_REQUIRED | FF_LIST,
+			      .ref = "document" },
+	[DCL_CONTROL_ID] = { .name = "control_id",
+			     .label = "Control",
+			     .type = FT_REF,
+			     .flags = FF_REQUIRED | FF_LIST,
+			     .ref = "control" },
+	[DCL_NOTE] = { .name = "note",
+		       .label = "How the document implements the control",
+		       .type = FT_TEXT,
+		       .flags = FF_SEARCH | FF_LIST,
+		       .max = 500 },
 };
 
 /* Who may do what with it (docs/security.md shows every register's): role, then
@@ -1604,7 +1741,7 @@ static enum err remind(struct db *db, struct arena *a, const struct record *ack,
 	enum err e = db_prepare(db, "SELECT email FROM people WHERE id = $1", &st);
 	if (e)
 		return e;
-	db_bind_int(st, 1, model_int(ack, "person_id"));
+	db_bind_int(st, 1, rec_int(ack, ACK(PERSON_ID)));
 	bool row;
 	const char *to = NULL;
 	if ((e = db_step(st, &row)) == ERR_OK && row && db_col_text(st, 0, NULL))
@@ -1612,14 +1749,14 @@ static enum err remind(struct db *db, struct arena *a, const struct record *ack,
 	db_done(st);
 	if (e || !to)
 		return e;
-	const char *name = model_text(ack, "name");
+	const char *name = rec_text(ack, ACK(NAME));
 	const char *subject =
 		arena_printf(a, "Reminder: please read %s", name ? name : "a document");
 	const char *body = arena_printf(
 		a,
 		"You were asked to read and acknowledge %s by %s.\n\nOpen it "
 		"in Custos: /acknowledgements/%lld/read\n",
-		name ? name : "a document", model_text(ack, "due_on"), (long long)ack->id);
+		name ? name : "a document", rec_text(ack, ACK(DUE_ON)), (long long)ack->id);
 	e = mail_queue(
 		db, to, subject, body,
 		arena_printf(a, "acknowledgement:%lld:reminder:%s", (long long)ack->id, today));
@@ -1662,8 +1799,8 @@ enum err document_send_reminders(struct db *db, struct arena *a, const char *tod
 		struct record *p = model_record_new(a, &entity_acknowledgement);
 		if (!p)
 			return ERR_NOMEM;
-		model_set_int(p, "reminders", model_int(cur, "reminders") + 1);
-		model_set_text(p, "last_reminded_on", today);
+		rec_set_int(p, ACK(REMINDERS), rec_int(cur, ACK(REMINDERS)) + 1);
+		rec_set_text(p, ACK(LAST_REMINDED_ON), today);
 		struct verrors ve = { 0 };
 		/* each its own transaction, the reminder recorded and its mail queued together */
 		if ((e = db_begin(db)))
@@ -1824,17 +1961,19 @@ enum err document_public(struct db *db, struct arena *a, struct doc_public **out
 
 /* ---- import from a text file ---- */
 
-static bool set_field(struct arena *a, struct record *r, const char *name, const char *text,
+/* A field of r from text, as a form gives it; empty text leaves it unset. */
+static bool set_field(struct arena *a, struct record *r, const struct field *f, const char *text,
 		      struct verrors *ve)
 {
-	int i = model_field_index(r->e, name);
 	const char *why = NULL;
-	if (i < 0 || !text || !*text)
+	if (!text || !*text)
 		return true;
-	if (!model_parse_text(a, &r->e->fields[i], text, strlen(text), &r->v[i], &why)) {
-		verrors_add(ve, name, why ? why : "is not valid");
+	struct value v;
+	if (!model_parse_text(a, f, text, strlen(text), &v, &why)) {
+		verrors_add(ve, f->name, why ? why : "is not valid");
 		return false;
 	}
+	r->v[rec_get(r, f) - r->v] = v;
 	return true;
 }
 
@@ -1847,7 +1986,7 @@ enum err document_import(struct repo_ctx *rc, const struct document_import *in, 
 	enum err e = textdoc_to_markdown(rc->a, in->text ? in->text : "", in->n, &md, &title);
 	if (e) {
 		buf_free(&md);
-		verrors_add(ve, "body",
+		verrors_add(ve, VER(BODY)->name,
 			    e == ERR_BAD_REQUEST ? "is not UTF-8 text"
 			    : e == ERR_TOO_LARGE ? "is too long for one document"
 						 : "could not be read");
@@ -1874,20 +2013,21 @@ enum err document_import(struct repo_ctx *rc, const struct document_import *in, 
 	}
 	char owner[24];
 	snprintf(owner, sizeof(owner), "%lld", (long long)in->owner_id);
-	set_field(rc->a, doc, "code", in->code, ve);
-	set_field(rc->a, doc, "title", use_title, ve);
-	set_field(rc->a, doc, "kind", in->kind, ve);
-	set_field(rc->a, doc, "classification", in->classification, ve);
-	set_field(rc->a, doc, "audience", in->audience, ve);
+	set_field(rc->a, doc, DOC(CODE), in->code, ve);
+	set_field(rc->a, doc, DOC(TITLE), use_title, ve);
+	set_field(rc->a, doc, DOC(KIND), in->kind, ve);
+	set_field(rc->a, doc, DOC(CLASSIFICATION), in->classification, ve);
+	set_field(rc->a, doc, DOC(AUDIENCE), in->audience, ve);
 	if (in->owner_id > 0)
-		set_field(rc->a, doc, "owner_id", owner, ve);
-	set_field(rc->a, ver, "body", body, ve);
-	set_field(rc->a, ver, "change_summary",
+		set_field(rc->a, doc, DOC(OWNER_ID), owner, ve);
+	set_field(rc->a, ver, VER(BODY), body, ve);
+	set_field(rc->a, ver, VER(CHANGE_SUMMARY),
 		  in->source ? arena_printf(rc->a, "Imported from %s.", in->source) : "Imported.",
 		  ve);
 	buf_free(&md);
 	if (!use_title)
-		verrors_add(ve, "title", "is required: the text has no title line; give one");
+		verrors_add(ve, DOC(TITLE)->name,
+			    "is required: the text has no title line; give one");
 	if (ve->n)
 		return ERR_INVALID;
 	bool outer = rc->in_tx;
@@ -1896,9 +2036,7 @@ enum err document_import(struct repo_ctx *rc, const struct document_import *in, 
 	rc->in_tx = true;
 	e = repo_create(rc, doc, ve, doc_id);
 	if (!e) {
-		char id[24];
-		snprintf(id, sizeof(id), "%lld", (long long)*doc_id);
-		set_field(rc->a, ver, "document_id", id, ve);
+		rec_set_int(ver, VER(DOCUMENT_ID), *doc_id);
 		e = repo_create(rc, ver, ve, version_id);
 	}
 	rc->in_tx = outer;
