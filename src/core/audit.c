@@ -2,6 +2,8 @@
  * array of the stored columns, so verification needs nothing but the table itself. */
 #include "core/audit.h"
 
+#include <assert.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -72,6 +74,9 @@ enum err audit_append_at(struct db *db, const struct actor *who, const char *whe
 	if (e)
 		return e;
 
+	/* the chain grows by one, from the hash before it, inside the writer's transaction */
+	assert(seq >= 1 && strlen(prev) == CRYPTO_HASH_HEX - 1 && db_in_tx(db));
+	assert(changes_json && changes_json[0] == '{');
 	char at[TIME_ISO_LEN];
 	if (when && strlen(when) == TIME_ISO_LEN - 1)
 		memcpy(at, when, TIME_ISO_LEN);

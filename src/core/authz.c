@@ -346,10 +346,12 @@ unsigned authz_scope(const struct authz_subject *s, const struct entity *e, enum
 	    !token_permits(s->token_permissions, e->plural, authz_action_name(a)))
 		return SCOPE_NONE;
 	const struct compiled *c = compiled_for(e);
+	assert(c || !ncompiled); /* every register was compiled at start */
 	unsigned scope = SCOPE_NONE;
 	for (int r = 0; c && r < ROLE__COUNT; r++)
 		if (authz_has_role(s, (enum role)r))
 			scope |= c->scope[r][a];
+	assert((scope & ~(unsigned)(SCOPE_OWN | SCOPE_DEPT | SCOPE_ALL)) == 0);
 	return scope;
 }
 

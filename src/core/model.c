@@ -365,6 +365,7 @@ void rec_copy(struct record *to, const struct record *from, const struct field *
 
 struct record *model_record_new(struct arena *a, const struct entity *e)
 {
+	assert(e && e->fields && e->nfields > 0);
 	struct record *r = arena_alloc(a, sizeof(*r));
 	if (!r)
 		return NULL;

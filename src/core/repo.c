@@ -34,6 +34,8 @@ struct binds {
 
 static int bind_add(struct binds *bs, const struct field *f, const struct value *v)
 {
+	assert(bs->n >= 0 && bs->n <= MAX_BINDS);
+	assert(!v->null || v->set); /* null is a value that was given */
 	if (bs->n >= MAX_BINDS) {
 		bs->overflow = true;
 		return 1;
@@ -291,6 +293,8 @@ enum err repo_load(struct repo_ctx *c, const struct entity *e, int64_t id, struc
  * reads before it writes (one draft per document, a merge target) hold until it commits. */
 static enum err tx_begin(struct repo_ctx *c)
 {
+	/* a caller that says it holds the transaction holds one; one that does not, none */
+	assert(c->in_tx == db_in_tx(c->db));
 	if (c->in_tx)
 		return ERR_OK;
 	enum err e = db_begin(c->db);
@@ -301,6 +305,7 @@ static enum err tx_begin(struct repo_ctx *c)
 
 static enum err tx_commit(struct repo_ctx *c)
 {
+	assert(db_in_tx(c->db));
 	return c->in_tx ? ERR_OK : db_commit(c->db);
 }
 
@@ -521,6 +526,7 @@ static enum err declared_rules(struct repo_ctx *c, const struct entity *e,
 
 enum err repo_create(struct repo_ctx *c, struct record *r, struct verrors *ve, int64_t *id)
 {
+	assert(c && c->db && c->a && c->who && r && r->e && ve);
 	const struct entity *e = r->e;
 	bool self = apply_defaults(c, r);
 	/* field errors and the database's (dangling reference, value taken) are reported together
@@ -572,6 +578,7 @@ enum err repo_create(struct repo_ctx *c, struct record *r, struct verrors *ve, i
 		goto fail;
 	r->id = row ? db_col_int(st, 0) : 0;
 	db_done(st);
+	assert(!row || r->id > 0);
 	if (!r->id) {
 		err = ERR_DB;
 		goto fail;
@@ -599,6 +606,7 @@ static enum err write_update(struct repo_ctx *c, const struct entity *e, int64_t
 			     const struct record *old, struct record *merged,
 			     const struct record *patch, const char *action, struct verrors *ve)
 {
+	assert(old->e == e && merged->e == e && old->id == id && db_in_tx(c->db));
 	enum err err = ERR_OK;
 	char now[TIME_ISO_LEN];
 	time_format_iso(time_now(), now);
@@ -763,6 +771,9 @@ enum err repo_step(struct repo_ctx *c, const struct entity *e, int64_t id, const
 	int si = w ? model_field_index(e, w->state_field) : -1;
 	if (si < 0)
 		return ERR_NOT_FOUND;
+	/* st is one of the register's steps, or one only the system takes (a risk's acceptance
+	 * expiring): either way it names its states */
+	assert(st && st->to && inputs && inputs->e == e && env && env->now);
 	model_validate_inputs(c->a, inputs, st, ve);
 	if (ve->n)
 		return ERR_INVALID;

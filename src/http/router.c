@@ -1,5 +1,6 @@
 /* router.c - the route table and the one path every request takes: security headers, route
  * match, database connection, authentication, CSRF, then the handler. */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -155,6 +156,7 @@ static bool route_match(struct ctx *c, const char *pattern, const char *path)
 				if (!str_parse_i64(seg, &id) || id <= 0)
 					return false;
 			}
+			assert(c->nparams < CTX_MAX_PARAMS);
 			c->params[c->nparams++] = seg;
 			p = pe + 1;
 			s += sn;
@@ -406,7 +408,11 @@ void router_dispatch(struct app *app, struct http_req *req, struct http_resp *re
 			}
 		}
 	}
+	/* every check the route asks for was made: signed in unless public, and any unsafe
+	 * cookie request carried its CSRF token (refused above otherwise) */
+	assert((found->flags & ROUTE_PUBLIC) || c.authed);
 	found->handler(&c);
+	assert(resp->status == 0 || (resp->status >= 100 && resp->status < 600));
 	if (!resp->status) {
 		log_error("%s %s: handler set no status", req->method_name, req->path);
 		respond_problem(&c, ERR_INTERNAL, NULL, NULL);

@@ -2,6 +2,8 @@
  * Nothing here knows SQLite or PostgreSQL specifics beyond the dialect tokens in migrations. */
 #include "store/db.h"
 
+#include <assert.h>
+
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -189,7 +191,13 @@ enum err db_finish(struct db *db, enum err e)
 
 enum err db_commit(struct db *db)
 {
+	assert(OPS(db)->in_transaction(db)); /* a commit with nothing begun is a logic error */
 	return exec_cached(db, "COMMIT");
+}
+
+bool db_in_tx(struct db *db)
+{
+	return OPS(db)->in_transaction(db);
 }
 
 void db_rollback(struct db *db)

@@ -43,6 +43,8 @@ enum err db_commit(struct db *db) WUR;
  * rolls back; returns e or the commit's error. */
 enum err db_finish(struct db *db, enum err e) WUR;
 void db_rollback(struct db *db);
+/* Whether a transaction is open on the connection (for invariants). */
+bool db_in_tx(struct db *db);
 /* A consistent snapshot for several reads. */
 enum err db_begin_read(struct db *db) WUR;
 

@@ -98,7 +98,7 @@ test('custos import csv: usage errors exit 2, a missing database 1, help', () =>
   const ok = file('usage.csv', 'name\nx\n');
   let r = cli(['import', 'csv', 'nosuch', ok, '--db', server.db]);
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /no register 'nosuch' \(registers: departments, people, assets/);
+  assert.match(r.stderr, /no register 'nosuch' \(registers: departments, people, organisations, interested_parties, assets/);
   assert.match(r.stderr, /usage: custos import csv ENTITY FILE \[ENTITY FILE \.\.\.\]/);
   r = cli(['import', 'csv', 'assets', join(dir, 'missing.csv'), '--db', server.db]);
   assert.equal(r.status, 2);
