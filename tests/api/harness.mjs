@@ -54,7 +54,9 @@ export class Server {
     this.exited = new Promise((resolve) => this.proc.on('exit', (code, sig) => resolve({ code, sig })));
     this.base = await new Promise((resolve, reject) => {
       let out = '';
-      const timer = setTimeout(() => reject(new Error('server did not start: ' + this.stderr)), 20000);
+      // generous: a loaded machine (CI, other suites beside) may take long to load the demo
+      // under the sanitizers; waiting costs a passing run nothing
+      const timer = setTimeout(() => reject(new Error('server did not start: ' + this.stderr)), 180000);
       this.proc.stdout.on('data', (d) => {
         out += d;
         const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
